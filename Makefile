@@ -1,0 +1,70 @@
+# Two commands matter: `make run` (the whole product) and `make test` (every test).
+# Both need only Python 3.11+ and make; everything else is installed into .venv.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HTMX_VERSION := 2.0.11
+TWILIO_VOICE_SDK_VERSION := 2.18.5
+CHARTJS_VERSION := 4.6.1
+
+.PHONY: run test install install-dev vendor bench lint e2e-browser clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+install: $(VENV)/.runtime-installed
+
+install-dev: $(VENV)/.dev-installed
+
+## The whole product: embedded PostgreSQL and Redis, migrations, demo data,
+## web on http://127.0.0.1:$(PORT), Celery worker and beat. Ctrl-C stops all.
+run: install
+	PORT=$(PORT) $(BIN)/python manage.py run_product
+
+## Every test, against the embedded PostgreSQL.
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Ingestion benchmark against gunicorn (see README for the figures).
+bench: install-dev
+	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+## Refresh the committed front-end files from npm at pinned versions (needs Node only here).
+vendor:
+	rm -rf var/vendor-tmp && mkdir -p var/vendor-tmp static/vendor/htmx static/vendor/twilio static/vendor/chartjs
+	cd var/vendor-tmp && npm pack --silent htmx.org@$(HTMX_VERSION) @twilio/voice-sdk@$(TWILIO_VOICE_SDK_VERSION) chart.js@$(CHARTJS_VERSION)
+	tar -xzf var/vendor-tmp/htmx.org-$(HTMX_VERSION).tgz -C var/vendor-tmp package/dist/htmx.min.js package/LICENSE
+	cp var/vendor-tmp/package/dist/htmx.min.js static/vendor/htmx/htmx.min.js
+	cp var/vendor-tmp/package/LICENSE static/vendor/htmx/LICENSE
+	rm -rf var/vendor-tmp/package
+	tar -xzf var/vendor-tmp/twilio-voice-sdk-$(TWILIO_VOICE_SDK_VERSION).tgz -C var/vendor-tmp package/dist/twilio.min.js package/LICENSE.md
+	cp var/vendor-tmp/package/dist/twilio.min.js static/vendor/twilio/twilio.min.js
+	cp var/vendor-tmp/package/LICENSE.md static/vendor/twilio/LICENSE.md
+	rm -rf var/vendor-tmp/package
+	tar -xzf var/vendor-tmp/chart.js-$(CHARTJS_VERSION).tgz -C var/vendor-tmp package/dist/chart.umd.min.js package/LICENSE.md
+	cp var/vendor-tmp/package/dist/chart.umd.min.js static/vendor/chartjs/chart.umd.min.js
+	cp var/vendor-tmp/package/LICENSE.md static/vendor/chartjs/LICENSE.md
+	printf 'htmx.org %s\n@twilio/voice-sdk %s\nchart.js %s\n' $(HTMX_VERSION) $(TWILIO_VOICE_SDK_VERSION) $(CHARTJS_VERSION) > static/vendor/VERSIONS
+	rm -rf var/vendor-tmp
+
+## Debian's Chromium for the end-to-end tests (never a downloaded browser).
+e2e-browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+clean:
+	rm -rf $(VENV)

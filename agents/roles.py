@@ -1,0 +1,38 @@
+"""The product's three roles, as Django groups, and the checks views use."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+AGENT = "Recovery specialists"
+SUPERVISOR = "Supervisors"
+ADMIN = "Admins"
+ALL_ROLES = (AGENT, SUPERVISOR, ADMIN)
+
+
+def user_roles(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    roles = set(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
+    if user.is_superuser:
+        roles.add(ADMIN)
+    return roles
+
+
+def role_required(*roles: str):
+    """Login required, then 403 unless the user holds one of `roles`."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not user_roles(request.user) & set(roles):
+                raise PermissionDenied("Your role does not give access to this page.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,34 @@
+"""Domain errors and the one DRF exception handler that maps them to responses."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApplicationError(Exception):
+    """A rule of the product was broken; `message` is safe to show to the caller."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    message = "The request could not be applied."
+
+    def __init__(self, message: str | None = None, *, extra: dict | None = None):
+        self.message = message or self.message
+        self.extra = extra or {}
+        super().__init__(self.message)
+
+
+class ConflictError(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    message = "A newer version is already stored."
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response({"error": exc.message, **exc.extra}, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)

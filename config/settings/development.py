@@ -1,0 +1,22 @@
+"""Development: embedded PostgreSQL and Redis when no URLs are given."""
+
+from __future__ import annotations
+
+from config.embedded import embedded_database_url, embedded_redis_url
+from config.env import env_bool, env_str
+from config.settings.base import *  # noqa: F403
+from config.settings.base import database_settings
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = env_str("SECRET_KEY", "development-only-secret-key-do-not-use-in-production")
+
+DATABASE_URL = env_str("DATABASE_URL") or embedded_database_url()
+DATABASES = database_settings(DATABASE_URL)
+
+REDIS_URL = env_str("REDIS_URL") or embedded_redis_url()
+CELERY_BROKER_URL = REDIS_URL
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

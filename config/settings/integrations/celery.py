@@ -1,0 +1,27 @@
+"""Celery: broker URL is set per environment; this module holds policy and the beat schedule."""
+
+from __future__ import annotations
+
+from celery.schedules import crontab  # noqa: F401  (kept for schedules below)
+
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+# The whole beat schedule lives here.
+CELERY_BEAT_SCHEDULE = {
+    "open-abandoned-carts": {
+        "task": "recovery.tasks.open_abandoned_carts_task",
+        "schedule": 60.0,
+    },
+    "process-stuck-webhook-deliveries": {
+        "task": "recovery.tasks.process_pending_deliveries_task",
+        "schedule": 120.0,
+    },
+}

@@ -1,0 +1,7 @@
+"""Shopify: the app's API secret signs every webhook (a store may override it)."""
+
+from config.env import env_str
+
+# Development default, documented in the README; production requires the variable.
+DEVELOPMENT_SHOPIFY_API_SECRET = "dev-shopify-secret-not-for-production"
+SHOPIFY_API_SECRET = env_str("SHOPIFY_API_SECRET", DEVELOPMENT_SHOPIFY_API_SECRET)

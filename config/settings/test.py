@@ -1,0 +1,11 @@
+"""Tests: the same embedded PostgreSQL (never SQLite); Celery tasks run eagerly."""
+
+from __future__ import annotations
+
+from config.settings.development import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

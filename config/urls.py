@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from config.health import healthz
+from recovery import webhooks
+
+urlpatterns = [
+    path("", include("dashboards.urls")),
+    path("healthz", healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("webhooks/shopify/", webhooks.shopify_webhook, name="webhook-shopify"),
+    path("webhooks/woocommerce/", webhooks.woocommerce_webhook, name="webhook-woocommerce"),
+    path("api/v1/", include("recovery.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("carts/", include("recovery.urls")),
+    path("agents/", include("agents.urls")),
+    path("compliance/", include("compliance.urls")),
+]

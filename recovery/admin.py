@@ -1,0 +1,101 @@
+from django.contrib import admin, messages
+from django.db import transaction
+
+from recovery.models import Cart, CartEvent, CartLineItem, Customer, Store, WebhookDelivery
+from recovery.services import delivery_process
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ("name", "platform", "shop_domain", "currency", "timezone", "is_active", "api_token_prefix")
+    list_filter = ("platform", "is_active")
+    search_fields = ("name", "shop_domain")
+    readonly_fields = ("api_token_prefix", "created_at")
+    actions = ["issue_api_token"]
+
+    @admin.action(description="Issue a new REST API token (revokes the old one)")
+    def issue_api_token(self, request, queryset):
+        for store in queryset:
+            token = store.issue_api_token()
+            store.save(update_fields=["api_token_hash", "api_token_prefix"])
+            self.message_user(request, f"{store.name}: new API token {token} (shown once; copy it now).", messages.WARNING)
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "store", "email", "phone", "phone_invalid", "country", "region")
+    list_filter = ("store", "phone_invalid", "accepts_sms_marketing", "accepts_email_marketing")
+    search_fields = ("email", "phone", "last_name", "external_id")
+
+
+class CartLineItemInline(admin.TabularInline):
+    model = CartLineItem
+    extra = 0
+    can_delete = False
+    readonly_fields = ("title", "sku", "variant", "quantity", "unit_price")
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class CartEventInline(admin.TabularInline):
+    model = CartEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("at", "kind", "source", "detail")
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin):
+    list_display = ("pk", "store", "customer", "status", "total_value", "currency", "abandoned_at")
+    list_filter = ("status", "store", "payment_failed")
+    search_fields = ("checkout_token", "external_id", "customer__email", "customer__phone")
+    list_select_related = ("store", "customer")
+    raw_id_fields = ("customer",)
+    readonly_fields = ("raw_payload", "created_at", "updated_at")
+    inlines = [CartLineItemInline, CartEventInline]
+    date_hierarchy = "abandoned_at"
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The inbox: read-only, with a replay action for failed deliveries."""
+
+    list_display = ("pk", "platform", "store", "topic", "status", "attempts", "outcome", "received_at", "processed_at")
+    list_filter = ("status", "platform", "topic", "store")
+    search_fields = ("dedup_key", "event_id", "outcome")
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields] + ["body_text"]
+    exclude = ("raw_body",)
+    actions = ["replay"]
+
+    @admin.display(description="Body")
+    def body_text(self, obj):
+        return bytes(obj.raw_body).decode(errors="replace")[:200000]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Replay the selected deliveries now")
+    def replay(self, request, queryset):
+        results = {}
+        for delivery_id in queryset.order_by("pk").values_list("pk", flat=True):
+            with transaction.atomic():
+                delivery = delivery_process(delivery_id=delivery_id, replay=True)
+            status = delivery.status if delivery else "busy"
+            results[status] = results.get(status, 0) + 1
+        summary = ", ".join(f"{count} {status}" for status, count in sorted(results.items()))
+        self.message_user(request, f"Replayed: {summary}.")

@@ -1,0 +1,9 @@
+from django import forms
+
+from recovery.models import Cart, Store
+
+
+class CartFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status"), *Cart.Status.choices], required=False)
+    store = forms.ModelChoiceField(queryset=Store.objects.all(), required=False, empty_label="All stores")
+    q = forms.CharField(required=False, label="Search", max_length=100)

@@ -1,0 +1,97 @@
+"""Run the whole product in the foreground: what `make run` calls.
+
+Migrates, loads the demo data (idempotent), then starts the web server, a
+Celery worker and Celery beat as child processes sharing this process's
+database and broker. This process holds the embedded PostgreSQL and Redis
+(when no DATABASE_URL / REDIS_URL is set), so they live exactly as long as it
+does. Ctrl-C (or SIGTERM) stops the children, then the embedded services:
+nothing is left running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+STOP_TIMEOUT_SECONDS = 15
+
+
+class Command(BaseCommand):
+    help = "Migrate, seed demo data, and run web server, Celery worker and beat until Ctrl-C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--no-seed", action="store_true", help="Skip loading the demo data.")
+
+    def handle(self, *args, port: int, host: str, no_seed: bool, **options):
+        self._stopping = False
+        call_command("migrate", interactive=False, verbosity=0)
+        if not no_seed:
+            call_command("seed_demo", verbosity=options["verbosity"])
+        children = self._start_children(host=host, port=port)
+        self.stdout.write(self.style.SUCCESS(f"Cart Recovery is running on http://{host}:{port}/  (Ctrl-C stops everything)"))
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, self._request_stop)
+        failed = self._wait(children)
+        self._stop(children)
+        self.stdout.write("Stopped web, worker and beat; stopping embedded services." if not failed else "")
+        if failed:
+            sys.exit(f"{failed} exited unexpectedly; everything was stopped.")
+
+    def _request_stop(self, signum, frame) -> None:
+        self._stopping = True
+
+    def _start_children(self, *, host: str, port: int) -> dict[str, subprocess.Popen]:
+        env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "REDIS_URL": settings.REDIS_URL}
+        python = sys.executable
+        base_dir = Path(settings.BASE_DIR)
+        schedule = base_dir / "var" / "celerybeat-schedule"
+        schedule.parent.mkdir(parents=True, exist_ok=True)
+        commands = {
+            "web": [python, "manage.py", "runserver", f"{host}:{port}"],
+            "worker": [python, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2"],
+            "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO", f"--schedule={schedule}"],
+        }
+        # Each child gets its own process group so a stop reaches its own children too
+        # (runserver's autoreloader, the worker's pool).
+        return {
+            name: subprocess.Popen(command, cwd=base_dir, env=env, start_new_session=True)
+            for name, command in commands.items()
+        }
+
+    def _wait(self, children: dict[str, subprocess.Popen]) -> str:
+        while not self._stopping:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    return name
+            time.sleep(0.3)
+        return ""
+
+    def _stop(self, children: dict[str, subprocess.Popen]) -> None:
+        for child in children.values():
+            _signal_group(child, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(child, signal.SIGKILL)
+                child.wait()
+        for child in children.values():  # reap anything a child left in its group
+            _signal_group(child, signal.SIGKILL)
+
+
+def _signal_group(child: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(child.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+class Customer(models.Model):
+    """A shopper as the store reported them, with the consent the store collected.
+
+    `phone` is E.164 when the number parsed (with the address's country as the
+    default region); otherwise it is empty, `phone_raw` keeps what was sent and
+    `phone_invalid` flags it so nobody dials a guess.
+    """
+
+    store = models.ForeignKey("recovery.Store", on_delete=models.CASCADE, related_name="customers")
+    external_id = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(blank=True, db_index=True)
+    phone = PhoneNumberField(blank=True, db_index=True)
+    phone_raw = models.CharField(max_length=64, blank=True)
+    phone_invalid = models.BooleanField(default=False)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    region = models.CharField(max_length=10, blank=True, help_text="State or province code")
+
+    accepts_email_marketing = models.BooleanField(null=True)
+    email_consent_source = models.CharField(max_length=100, blank=True)
+    email_consent_at = models.DateTimeField(null=True, blank=True)
+    accepts_sms_marketing = models.BooleanField(null=True)
+    sms_marketing_phone = PhoneNumberField(blank=True)
+    sms_consent_source = models.CharField(max_length=100, blank=True)
+    sms_consent_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "external_id"],
+                condition=~Q(external_id=""),
+                name="customer_unique_external_id_per_store",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email or str(self.phone) or f"Customer {self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

@@ -1,0 +1,74 @@
+"""Reads for the recovery app."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import F, Q, QuerySet
+
+from recovery.models import Cart, Store, WebhookDelivery
+
+
+def store_for_shop_domain(shop_domain: str) -> Store | None:
+    if not shop_domain:
+        return None
+    return Store.objects.filter(shop_domain=shop_domain.strip().lower(), is_active=True).first()
+
+
+def store_for_api_token_hash(token_hash: str) -> Store | None:
+    return Store.objects.filter(api_token_hash=token_hash, is_active=True).first()
+
+
+def pending_delivery_ids(*, received_before: datetime) -> QuerySet:
+    return (
+        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, received_at__lt=received_before)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def abandonment_candidate_ids(*, now: datetime) -> QuerySet:
+    """Pending checkouts quiet for at least their store's shorter (friction) delay.
+
+    The service re-checks the exact delay under a row lock.
+    """
+    return (
+        Cart.objects.pending_abandonment()
+        .filter(completed_at__isnull=True, platform_updated_at__lte=now - F("store__friction_abandonment_delay"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def carts_for_store(store: Store) -> QuerySet[Cart]:
+    return (
+        Cart.objects.for_store(store)
+        .select_related("customer")
+        .prefetch_related("line_items")
+        .order_by("-pk")
+    )
+
+
+def recent_carts(limit: int = 50) -> QuerySet[Cart]:
+    return Cart.objects.select_related("store", "customer").order_by("-abandoned_at", "-pk")[:limit]
+
+
+def filtered_carts(*, status: str = "", store: Store | None = None, q: str = "") -> QuerySet[Cart]:
+    carts = Cart.objects.select_related("store", "customer").order_by("-abandoned_at", "-pk")
+    if status:
+        carts = carts.filter(status=status)
+    if store:
+        carts = carts.filter(store=store)
+    if q:
+        carts = carts.filter(
+            Q(customer__email__icontains=q)
+            | Q(customer__last_name__icontains=q)
+            | Q(customer__phone__icontains=q)
+            | Q(checkout_token=q)
+            | Q(external_id=q)
+        )
+    return carts
+
+
+def cart_with_history() -> QuerySet[Cart]:
+    return Cart.objects.select_related("store", "customer").prefetch_related("line_items", "events")

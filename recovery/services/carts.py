@@ -1,0 +1,235 @@
+"""Cart writes: one upsert for every source, order attribution, and abandonment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from recovery.models import Cart, CartEvent, CartLineItem, Store
+from recovery.services.customers import customer_upsert
+from recovery.services.data import CartData, OrderData
+
+# Statuses an order can still turn into a recovery (or a plain completion).
+_ORDER_ATTRIBUTABLE = {
+    Cart.Status.PENDING,
+    Cart.Status.OPEN,
+    Cart.Status.LOST,
+    Cart.Status.EXPIRED,
+    Cart.Status.SUPPRESSED,
+}
+
+
+@dataclass(frozen=True)
+class CartUpsertResult:
+    cart: Cart | None
+    created: bool = False
+    changed: bool = False
+    stale: bool = False
+
+    @property
+    def outcome(self) -> str:
+        if self.stale:
+            return "stale update ignored"
+        if self.created:
+            return "cart created"
+        return "cart updated" if self.changed else "no change"
+
+
+def _lock_identity(store_id: int, identity: str) -> None:
+    """Serialise writers of one checkout (two deliveries, or a delivery and the API).
+
+    A transaction-scoped advisory lock also covers the first insert, which a row
+    lock cannot: no duplicate cart, no lost update.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [store_id, identity])
+
+
+def _find_cart(store: Store, *, checkout_token: str, external_id: str) -> Cart | None:
+    carts = Cart.objects.select_for_update(of=("self",)).filter(store=store)
+    if checkout_token:
+        found = carts.filter(checkout_token=checkout_token).first()
+        if found:
+            return found
+    if external_id:
+        return carts.filter(external_id=external_id).first()
+    return None
+
+
+def _replace_line_items(cart: Cart, data: CartData) -> None:
+    cart.line_items.all().delete()
+    CartLineItem.objects.bulk_create(
+        CartLineItem(
+            cart=cart,
+            position=position,
+            title=item.title,
+            sku=item.sku,
+            variant=item.variant,
+            product_id=item.product_id,
+            variant_id=item.variant_id,
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+        )
+        for position, item in enumerate(data.line_items)
+    )
+
+
+def _apply_fields(cart: Cart, data: CartData) -> None:
+    cart.checkout_token = data.checkout_token or cart.checkout_token
+    cart.external_id = data.external_id or cart.external_id
+    cart.total_value = data.total_value
+    cart.currency = data.currency
+    cart.checkout_url = data.checkout_url or cart.checkout_url
+    cart.platform_created_at = data.platform_created_at or cart.platform_created_at
+    cart.platform_updated_at = data.platform_updated_at or cart.platform_updated_at
+    cart.payment_failed = data.payment_failed
+    cart.reached_payment_step = data.reached_payment_step
+    cart.error_text = data.error_text
+    cart.discount_code_tried = data.discount_code_tried
+    cart.raw_payload = data.raw_payload or {}
+
+
+def _is_stale(cart: Cart, data: CartData) -> bool:
+    return bool(
+        cart.platform_updated_at and data.platform_updated_at and data.platform_updated_at < cart.platform_updated_at
+    )
+
+
+def _is_unchanged(cart: Cart, data: CartData) -> bool:
+    return cart.platform_updated_at == data.platform_updated_at and cart.raw_payload == (data.raw_payload or {})
+
+
+def _settle_completion(cart: Cart, completed_at: datetime) -> None:
+    cart.completed_at = completed_at
+    if cart.status == Cart.Status.PENDING:
+        cart.status = Cart.Status.COMPLETED
+    elif cart.status in _ORDER_ATTRIBUTABLE:
+        cart.status = Cart.Status.RECOVERED
+        cart.recovered_at = cart.recovered_at or completed_at
+        cart.recovered_value = cart.recovered_value or cart.total_value
+
+
+@transaction.atomic
+def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResult:
+    """Create or update the cart a checkout describes; idempotent and order-safe.
+
+    An update older (by the platform's `updated_at`) than what is stored is
+    ignored, so out-of-order deliveries never roll a cart back.
+    """
+    _lock_identity(store.pk, data.identity)
+    cart = _find_cart(store, checkout_token=data.checkout_token, external_id=data.external_id)
+    created = cart is None
+    if cart is not None and _is_stale(cart, data):
+        return CartUpsertResult(cart=cart, stale=True)
+    if cart is not None and _is_unchanged(cart, data) and not data.completed_at:
+        return CartUpsertResult(cart=cart)
+    previous_status = None if created else cart.status
+    cart = cart or Cart(store=store)
+    _apply_fields(cart, data)
+    cart.customer = customer_upsert(store=store, data=data.customer) or cart.customer
+    if data.completed_at and not cart.completed_at:
+        _settle_completion(cart, data.completed_at)
+    if created and data.abandoned_at and not data.completed_at and _is_reachable(cart):
+        # The store itself declares the cart abandoned (REST API): workable now.
+        cart.abandoned_at = data.abandoned_at
+        cart.status = Cart.Status.OPEN
+    cart.full_clean(exclude=["customer", "store", "checkout_url"], validate_unique=False)
+    cart.save()
+    _replace_line_items(cart, data)
+    _record_event(cart, CartEvent.Kind.CREATED if created else CartEvent.Kind.UPDATED, source)
+    if previous_status is not None and previous_status != cart.status:
+        _record_status_change(cart, previous_status, source)
+    if cart.status == Cart.Status.PENDING:
+        _schedule_abandonment_check(cart)
+    return CartUpsertResult(cart=cart, created=created, changed=True)
+
+
+def _record_event(cart: Cart, kind: str, source: str, **detail) -> CartEvent:
+    return CartEvent.objects.create(cart=cart, kind=kind, source=source, at=timezone.now(), detail=detail)
+
+
+def _record_status_change(cart: Cart, previous: str, source: str) -> None:
+    _record_event(cart, CartEvent.Kind.STATUS_CHANGED, source, previous=previous, status=cart.status)
+
+
+def _schedule_abandonment_check(cart: Cart) -> None:
+    from recovery.tasks import open_cart_if_abandoned_task
+
+    delay = abandonment_delay_for(cart)
+    countdown = max(1, int(delay.total_seconds()) + 1)
+    transaction.on_commit(lambda: open_cart_if_abandoned_task.apply_async(args=[cart.pk], countdown=countdown))
+
+
+def abandonment_delay_for(cart: Cart):
+    store = cart.store
+    return store.friction_abandonment_delay if cart.has_friction else store.abandonment_delay
+
+
+def _is_reachable(cart: Cart) -> bool:
+    customer = cart.customer
+    return bool(customer and (customer.phone or customer.email))
+
+
+@transaction.atomic
+def cart_open_if_abandoned(*, cart_id: int, now: datetime | None = None) -> bool:
+    """Turn a pending checkout into an open abandoned cart once it has gone quiet.
+
+    A checkout becomes workable when it is not completed, names a phone or an
+    email, and has not been touched for the store's abandonment delay (shorter
+    with friction). Returns True when the cart was opened.
+    """
+    now = now or timezone.now()
+    cart = (
+        Cart.objects.select_for_update(of=("self",))
+        .select_related("store", "customer")
+        .filter(pk=cart_id, status=Cart.Status.PENDING, completed_at__isnull=True)
+        .first()
+    )
+    if cart is None or not _is_reachable(cart):
+        return False
+    last_activity = cart.platform_updated_at or cart.platform_created_at or cart.created_at
+    if last_activity + abandonment_delay_for(cart) > now:
+        return False
+    cart.status = Cart.Status.OPEN
+    cart.abandoned_at = last_activity
+    cart.save(update_fields=["status", "abandoned_at", "updated_at"])
+    _record_event(cart, CartEvent.Kind.ABANDONED, CartEvent.Source.SYSTEM, last_activity=last_activity.isoformat())
+    return True
+
+
+def _cart_for_order(store: Store, order: OrderData) -> Cart | None:
+    carts = Cart.objects.select_for_update(of=("self",)).filter(store=store)
+    if order.checkout_token:
+        found = carts.filter(checkout_token=order.checkout_token).first()
+        if found:
+            return found
+    if order.legacy_checkout_id:
+        return carts.filter(external_id=order.legacy_checkout_id).first()
+    return None
+
+
+@transaction.atomic
+def cart_record_order(*, store: Store, order: OrderData, source: str) -> Cart | None:
+    """Mark the cart an order came from as recovered (or completed if never abandoned).
+
+    Matched on the order's checkout token (WooCommerce: cart hash), or the legacy
+    checkout id. Returns the cart, or None when no cart matches. Idempotent.
+    """
+    if not order.counts_as_sale:
+        return None
+    cart = _cart_for_order(store, order)
+    if cart is None or cart.status not in _ORDER_ATTRIBUTABLE:
+        return cart
+    previous = cart.status
+    cart.status = Cart.Status.RECOVERED if cart.abandoned_at else Cart.Status.COMPLETED
+    cart.completed_at = cart.completed_at or order.placed_at
+    cart.recovered_at = order.placed_at
+    cart.recovered_value = order.total_value
+    cart.recovered_order_id = order.order_id
+    cart.save()
+    _record_event(cart, CartEvent.Kind.ORDER_PLACED, source, order_id=order.order_id, total=str(order.total_value))
+    _record_status_change(cart, previous, source)
+    return cart

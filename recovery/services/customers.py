@@ -1,0 +1,81 @@
+"""Customers: matched per store by external id, then email, then phone."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.conf import settings
+
+from recovery.models import Customer, Store
+from recovery.services.data import CustomerData
+
+
+def phone_to_e164(raw: str, *, region: str = "") -> str | None:
+    """E.164 for a free-form phone, with the address's country as the default region.
+
+    Returns None for a number that does not parse or is not a valid number.
+    """
+    if not raw:
+        return None
+    try:
+        number = phonenumbers.parse(raw, (region or settings.PHONENUMBER_DEFAULT_REGION).upper())
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _find_customer(store: Store, data: CustomerData, phone: str | None) -> Customer | None:
+    customers = Customer.objects.filter(store=store)
+    if data.external_id:
+        found = customers.filter(external_id=data.external_id).first()
+        if found:
+            return found
+        customers = customers.filter(external_id="")
+    if data.email:
+        found = customers.filter(email__iexact=data.email).order_by("pk").first()
+        if found:
+            return found
+    if phone:
+        return customers.filter(phone=phone).order_by("pk").first()
+    return None
+
+
+def _apply_consent(customer: Customer, data: CustomerData) -> None:
+    if data.accepts_email_marketing is not None and data.accepts_email_marketing != customer.accepts_email_marketing:
+        customer.accepts_email_marketing = data.accepts_email_marketing
+        customer.email_consent_source = data.consent_source
+        customer.email_consent_at = data.consent_at
+    if data.accepts_sms_marketing is not None and data.accepts_sms_marketing != customer.accepts_sms_marketing:
+        customer.accepts_sms_marketing = data.accepts_sms_marketing
+        customer.sms_consent_source = data.consent_source
+        customer.sms_consent_at = data.consent_at
+    if data.sms_marketing_phone_raw:
+        sms_phone = phone_to_e164(data.sms_marketing_phone_raw, region=data.country or customer.country)
+        if sms_phone:
+            customer.sms_marketing_phone = sms_phone
+
+
+def customer_upsert(*, store: Store, data: CustomerData) -> Customer | None:
+    """Create or update the customer of a checkout; None when it names nobody.
+
+    Known values are never blanked by a later payload that omits them.
+    Call inside the cart's transaction.
+    """
+    region = data.country
+    phone = phone_to_e164(data.phone_raw, region=region)
+    if not (data.external_id or data.email or data.phone_raw):
+        return None
+    customer = _find_customer(store, data, phone) or Customer(store=store)
+    for field in ("external_id", "first_name", "last_name", "email", "country", "region"):
+        value = getattr(data, field)
+        if value:
+            setattr(customer, field, value)
+    if data.phone_raw:
+        customer.phone_raw = data.phone_raw
+        customer.phone = phone or ""
+        customer.phone_invalid = phone is None
+    _apply_consent(customer, data)
+    customer.full_clean(exclude=["store", "email"], validate_unique=False)
+    customer.save()
+    return customer

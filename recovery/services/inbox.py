@@ -1,0 +1,157 @@
+"""The webhook inbox: store every verified delivery once, then process it off the request.
+
+Receiving is one INSERT ... ON CONFLICT DO NOTHING, so the sender gets its 200
+within milliseconds and a redelivery (same webhook or event id) is recognised
+without a second row. Processing runs in a Celery task, inside one transaction
+holding the delivery's row lock; a failure keeps the delivery with its error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from recovery.models import CartEvent, Platform, Store, WebhookDelivery
+from recovery.services import shopify, woocommerce
+from recovery.services.carts import cart_record_order, cart_upsert
+
+logger = logging.getLogger(__name__)
+
+_INSERT_SQL = """
+INSERT INTO recovery_webhookdelivery
+    (platform, store_id, topic, dedup_key, event_id, headers, raw_body, received_at, status, attempts, outcome, error)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, '', %s)
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+
+@dataclass(frozen=True)
+class Received:
+    delivery_id: int | None
+
+    @property
+    def duplicate(self) -> bool:
+        return self.delivery_id is None
+
+
+def delivery_receive(
+    *,
+    store: Store,
+    platform: str,
+    topic: str,
+    dedup_key: str,
+    event_id: str,
+    headers: dict[str, str],
+    raw_body: bytes,
+    malformed: str = "",
+) -> Received:
+    """Store a verified delivery and queue its processing; a redelivery stores nothing.
+
+    A delivery whose body is not JSON (`malformed` says why) is kept as failed,
+    for the record, and not queued.
+    """
+    status = WebhookDelivery.Status.FAILED if malformed else WebhookDelivery.Status.PENDING
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_SQL,
+            [platform, store.pk, topic, dedup_key, event_id, json.dumps(headers), raw_body,
+             timezone.now(), status, malformed],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return Received(delivery_id=None)
+    if not malformed:
+        _queue_processing(row[0])
+    return Received(delivery_id=row[0])
+
+
+def _queue_processing(delivery_id: int) -> None:
+    from recovery.tasks import process_webhook_delivery_task
+
+    def send() -> None:
+        try:
+            process_webhook_delivery_task.delay(delivery_id)
+        except Exception:  # broker down: the delivery is safe in the inbox, the sweep will pick it up
+            logger.exception("Could not queue webhook delivery %s; the pending sweep will process it", delivery_id)
+
+    transaction.on_commit(send)
+
+
+def _dispatch(delivery: WebhookDelivery) -> tuple[str, str]:
+    """Apply one delivery; returns (status, outcome)."""
+    payload = json.loads(bytes(delivery.raw_body))
+    store = delivery.store
+    if delivery.platform == Platform.SHOPIFY:
+        return _dispatch_shopify(store, delivery.topic, payload)
+    if delivery.platform == Platform.WOOCOMMERCE:
+        return _dispatch_woocommerce(store, delivery.topic, payload)
+    return WebhookDelivery.Status.IGNORED, f"unknown platform {delivery.platform}"
+
+
+def _dispatch_shopify(store: Store, topic: str, payload: dict) -> tuple[str, str]:
+    source = CartEvent.Source.SHOPIFY
+    if topic in shopify.CHECKOUT_TOPICS:
+        data = shopify.checkout_data_from_shopify(payload, store_currency=store.currency)
+        result = cart_upsert(store=store, data=data, source=source)
+        return WebhookDelivery.Status.PROCESSED, result.outcome
+    if topic in shopify.ORDER_TOPICS:
+        order = shopify.order_data_from_shopify(payload, store_currency=store.currency)
+        return _order_outcome(cart_record_order(store=store, order=order, source=source), order.counts_as_sale)
+    if topic in shopify.PRIVACY_TOPICS:
+        return WebhookDelivery.Status.DEFERRED, "privacy request kept for the privacy workflow"
+    return WebhookDelivery.Status.IGNORED, f"topic {topic} is not used"
+
+
+def _dispatch_woocommerce(store: Store, topic: str, payload: dict) -> tuple[str, str]:
+    if topic in woocommerce.ORDER_TOPICS:
+        order = woocommerce.order_data_from_woocommerce(payload, store_currency=store.currency)
+        cart = cart_record_order(store=store, order=order, source=CartEvent.Source.WOOCOMMERCE)
+        return _order_outcome(cart, order.counts_as_sale)
+    return WebhookDelivery.Status.IGNORED, f"topic {topic} is not used"
+
+
+def _order_outcome(cart, counts_as_sale: bool) -> tuple[str, str]:
+    if not counts_as_sale:
+        return WebhookDelivery.Status.IGNORED, "order is not a sale (cancelled, voided or unpaid)"
+    if cart is None:
+        return WebhookDelivery.Status.IGNORED, "no matching cart"
+    return WebhookDelivery.Status.PROCESSED, f"cart {cart.pk} is {cart.status}"
+
+
+@transaction.atomic
+def delivery_process(*, delivery_id: int, replay: bool = False) -> WebhookDelivery | None:
+    """Process one delivery exactly once; a failure is recorded on the delivery.
+
+    Returns the delivery (check `.status`), or None if it is gone or another
+    worker holds it. `replay` reprocesses a delivery whatever its status.
+    """
+    delivery = (
+        WebhookDelivery.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("store")
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None:
+        return None
+    if delivery.status != WebhookDelivery.Status.PENDING and not replay:
+        if delivery.status != WebhookDelivery.Status.FAILED:
+            return delivery
+    delivery.attempts += 1
+    try:
+        with transaction.atomic():
+            delivery.status, delivery.outcome = _dispatch(delivery)
+        delivery.error = ""
+        delivery.processed_at = timezone.now()
+    except Exception as exc:  # any failure must leave the delivery visible, never lost
+        logger.warning("Webhook delivery %s failed: %s", delivery.pk, exc)
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.outcome = str(exc)[:255]
+        delivery.error = traceback.format_exc()[-10000:]
+    delivery.save(update_fields=["status", "outcome", "error", "processed_at", "attempts"])
+    return delivery

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from recovery import views
+
+app_name = "recovery"
+
+urlpatterns = [
+    path("", views.cart_list, name="cart-list"),
+    path("<int:cart_id>/", views.cart_detail, name="cart-detail"),
+]

@@ -1,0 +1,26 @@
+"""Cart screens for supervisors and admins (agents are assigned carts; they do not browse)."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from agents import roles
+from recovery import selectors
+from recovery.forms import CartFilterForm
+
+
+@roles.role_required(roles.SUPERVISOR, roles.ADMIN)
+def cart_list(request: HttpRequest) -> HttpResponse:
+    form = CartFilterForm(request.GET or None)
+    carts = selectors.filtered_carts(**(form.cleaned_data if form.is_valid() else {}))
+    page = Paginator(carts, 25).get_page(request.GET.get("page"))
+    template = "recovery/_cart_table.html" if request.htmx and not request.htmx.boosted else "recovery/cart_list.html"
+    return render(request, template, {"form": form, "page": page})
+
+
+@roles.role_required(roles.SUPERVISOR, roles.ADMIN)
+def cart_detail(request: HttpRequest, cart_id: int) -> HttpResponse:
+    cart = get_object_or_404(selectors.cart_with_history(), pk=cart_id)
+    return render(request, "recovery/cart_detail.html", {"cart": cart})

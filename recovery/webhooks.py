@@ -1,0 +1,138 @@
+"""Webhook endpoints for Shopify and WooCommerce.
+
+Each verifies the signature on the raw body in constant time before parsing
+anything, stores the delivery in the inbox, and answers at once; processing
+happens in a Celery task. A delivery that fails verification is refused with
+401 and stored nowhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from recovery import selectors
+from recovery.models import Platform
+from recovery.services import delivery_receive, signature_valid
+from recovery.services.woocommerce import order_dedup_key
+
+logger = logging.getLogger(__name__)
+
+SHOPIFY_HEADERS = (
+    "X-Shopify-Topic",
+    "X-Shopify-Shop-Domain",
+    "X-Shopify-Webhook-Id",
+    "X-Shopify-Event-Id",
+    "X-Shopify-API-Version",
+    "X-Shopify-Triggered-At",
+)
+WOOCOMMERCE_HEADERS = (
+    "X-WC-Webhook-Source",
+    "X-WC-Webhook-Topic",
+    "X-WC-Webhook-Resource",
+    "X-WC-Webhook-Event",
+    "X-WC-Webhook-ID",
+    "X-WC-Webhook-Delivery-ID",
+)
+
+
+def _refuse(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def _is_json(request: HttpRequest) -> bool:
+    return request.content_type in ("application/json", "text/json")
+
+
+def _parse(body: bytes) -> tuple[object | None, str]:
+    try:
+        return json.loads(body), ""
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, f"malformed JSON: {exc}"
+
+
+def _kept(request: HttpRequest, names: tuple[str, ...]) -> dict[str, str]:
+    return {name: request.headers[name] for name in names if name in request.headers}
+
+
+@csrf_exempt
+@require_POST
+def shopify_webhook(request: HttpRequest) -> JsonResponse:
+    shop_domain = request.headers.get("X-Shopify-Shop-Domain", "")
+    store = selectors.store_for_shop_domain(shop_domain)
+    body = request.body
+    secret = (store.webhook_secret or settings.SHOPIFY_API_SECRET) if store else ""
+    if store is None or store.platform != Platform.SHOPIFY:
+        logger.warning("Shopify webhook refused: unknown shop domain %r", shop_domain)
+        return _refuse(401, "Unknown shop domain.")
+    if not signature_valid(body=body, signature=request.headers.get("X-Shopify-Hmac-Sha256", ""), secret=secret):
+        logger.warning("Shopify webhook refused: bad signature for %s", shop_domain)
+        return _refuse(401, "Invalid webhook signature.")
+    if not _is_json(request):
+        return _refuse(415, "Webhook bodies must be JSON (Content-Type: application/json).")
+    topic = request.headers.get("X-Shopify-Topic", "")
+    webhook_id = request.headers.get("X-Shopify-Webhook-Id", "")
+    if not topic or not webhook_id:
+        return _refuse(400, "X-Shopify-Topic and X-Shopify-Webhook-Id headers are required.")
+    _payload, malformed = _parse(body)
+    received = delivery_receive(
+        store=store,
+        platform=Platform.SHOPIFY,
+        topic=topic,
+        dedup_key=webhook_id,
+        event_id=request.headers.get("X-Shopify-Event-Id", ""),
+        headers=_kept(request, SHOPIFY_HEADERS),
+        raw_body=body,
+        malformed=malformed,
+    )
+    if malformed:
+        return _refuse(400, f"Body is not valid JSON; delivery kept as failed ({malformed}).")
+    return JsonResponse({"status": "duplicate" if received.duplicate else "accepted"})
+
+
+def _woocommerce_store(request: HttpRequest):
+    source = request.headers.get("X-WC-Webhook-Source", "")
+    host = urlsplit(source).netloc or source
+    return selectors.store_for_shop_domain(host.rstrip("/"))
+
+
+@csrf_exempt
+@require_POST
+def woocommerce_webhook(request: HttpRequest) -> JsonResponse:
+    if "X-WC-Webhook-Signature" not in request.headers and "webhook_id" in request.POST:
+        # WooCommerce pings the URL, unsigned, when a webhook is created.
+        return JsonResponse({"status": "pong"})
+    store = _woocommerce_store(request)
+    body = request.body
+    if store is None or store.platform != Platform.WOOCOMMERCE:
+        logger.warning("WooCommerce webhook refused: unknown source %r", request.headers.get("X-WC-Webhook-Source"))
+        return _refuse(401, "Unknown store.")
+    signature = request.headers.get("X-WC-Webhook-Signature", "")
+    if not signature_valid(body=body, signature=signature, secret=store.webhook_secret):
+        logger.warning("WooCommerce webhook refused: bad signature for %s", store.shop_domain)
+        return _refuse(401, "Invalid webhook signature.")
+    if not _is_json(request):
+        return _refuse(415, "Webhook bodies must be JSON (Content-Type: application/json).")
+    payload, malformed = _parse(body)
+    if not malformed and not isinstance(payload, dict):
+        malformed = "body is not a JSON object"
+    received = delivery_receive(
+        store=store,
+        platform=Platform.WOOCOMMERCE,
+        topic=request.headers.get("X-WC-Webhook-Topic", ""),
+        dedup_key=order_dedup_key(payload) if not malformed else f"malformed:{uuid.uuid4()}",
+        event_id="",
+        headers=_kept(request, WOOCOMMERCE_HEADERS),
+        raw_body=body,
+        malformed=malformed,
+    )
+    if malformed:
+        return _refuse(400, f"Body is not valid JSON; delivery kept as failed ({malformed}).")
+    return JsonResponse({"status": "duplicate" if received.duplicate else "accepted"})
