@@ -14,8 +14,8 @@ ALL_ROLES = (AGENT, SUPERVISOR, ADMIN)
 
 
 def user_roles(user) -> set[str]:
-    if not user.is_authenticated:
-        return set()
+    if user is None or not getattr(user, "is_authenticated", False) or not hasattr(user, "groups"):
+        return set()  # anonymous, or a store authenticated by API token
     roles = set(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
     if user.is_superuser:
         roles.add(ADMIN)

@@ -18,7 +18,8 @@ class StoreAdmin(admin.ModelAdmin):
         for store in queryset:
             token = store.issue_api_token()
             store.save(update_fields=["api_token_hash", "api_token_prefix"])
-            self.message_user(request, f"{store.name}: new API token {token} (shown once; copy it now).", messages.WARNING)
+            message = f"{store.name}: new API token {token} (shown once; copy it now)."
+            self.message_user(request, message, messages.WARNING)
 
 
 @admin.register(Customer)

@@ -108,7 +108,7 @@ class CartCollectionApi(APIView):
             customer = attrs.get("customer") or {}
             if not (customer.get("email") or customer.get("phone")):
                 raise serializers.ValidationError(
-                    {"customer": "Give the customer's email or phone: a cart nobody can be reached about cannot be recovered."}
+                    {"customer": "Give the customer's email or phone: nobody could be contacted about this cart."}
                 )
             return attrs
 

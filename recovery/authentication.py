@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from recovery import selectors
@@ -40,3 +41,13 @@ class StorePrincipal:
 
     def __str__(self) -> str:
         return f"store:{self.store.shop_domain}"
+
+
+class StoreTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the store token in the OpenAPI schema."""
+
+    target_class = "recovery.authentication.StoreTokenAuthentication"
+    name = "storeToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "The store's API token (issued in the admin)."}

@@ -14,6 +14,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -47,6 +48,19 @@ def _refuse(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+def _read_body(request: HttpRequest) -> bytes | None:
+    """The raw body, or None when it is over DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    try:
+        return request.body
+    except RequestDataTooBig:
+        return None
+
+
+def _too_large() -> JsonResponse:
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+    return _refuse(413, f"Body is larger than the {limit_mb:.1f} MB this endpoint accepts.")
+
+
 def _is_json(request: HttpRequest) -> bool:
     return request.content_type in ("application/json", "text/json")
 
@@ -67,7 +81,9 @@ def _kept(request: HttpRequest, names: tuple[str, ...]) -> dict[str, str]:
 def shopify_webhook(request: HttpRequest) -> JsonResponse:
     shop_domain = request.headers.get("X-Shopify-Shop-Domain", "")
     store = selectors.store_for_shop_domain(shop_domain)
-    body = request.body
+    body = _read_body(request)
+    if body is None:
+        return _too_large()
     secret = (store.webhook_secret or settings.SHOPIFY_API_SECRET) if store else ""
     if store is None or store.platform != Platform.SHOPIFY:
         logger.warning("Shopify webhook refused: unknown shop domain %r", shop_domain)
@@ -110,7 +126,9 @@ def woocommerce_webhook(request: HttpRequest) -> JsonResponse:
         # WooCommerce pings the URL, unsigned, when a webhook is created.
         return JsonResponse({"status": "pong"})
     store = _woocommerce_store(request)
-    body = request.body
+    body = _read_body(request)
+    if body is None:
+        return _too_large()
     if store is None or store.platform != Platform.WOOCOMMERCE:
         logger.warning("WooCommerce webhook refused: unknown source %r", request.headers.get("X-WC-Webhook-Source"))
         return _refuse(401, "Unknown store.")

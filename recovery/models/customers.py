@@ -24,10 +24,10 @@ class Customer(models.Model):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
     region = models.CharField(max_length=10, blank=True, help_text="State or province code")
 
-    accepts_email_marketing = models.BooleanField(null=True)
+    accepts_email_marketing = models.BooleanField(null=True, blank=True)
     email_consent_source = models.CharField(max_length=100, blank=True)
     email_consent_at = models.DateTimeField(null=True, blank=True)
-    accepts_sms_marketing = models.BooleanField(null=True)
+    accepts_sms_marketing = models.BooleanField(null=True, blank=True)
     sms_marketing_phone = PhoneNumberField(blank=True)
     sms_consent_source = models.CharField(max_length=100, blank=True)
     sms_consent_at = models.DateTimeField(null=True, blank=True)

@@ -22,7 +22,9 @@ class WebhookDelivery(models.Model):
     platform = models.CharField(max_length=20)
     store = models.ForeignKey("recovery.Store", on_delete=models.PROTECT, related_name="webhook_deliveries")
     topic = models.CharField(max_length=100)
-    dedup_key = models.CharField(max_length=255, help_text="Webhook id (Shopify) or resource+modified time (WooCommerce)")
+    dedup_key = models.CharField(
+        max_length=255, help_text="Webhook id (Shopify) or resource + modified time (WooCommerce)"
+    )
     event_id = models.CharField(max_length=255, blank=True)
     headers = models.JSONField(default=dict)
     raw_body = models.BinaryField()

@@ -139,9 +139,9 @@ def delivery_process(*, delivery_id: int, replay: bool = False) -> WebhookDelive
     )
     if delivery is None:
         return None
-    if delivery.status != WebhookDelivery.Status.PENDING and not replay:
-        if delivery.status != WebhookDelivery.Status.FAILED:
-            return delivery
+    settled = delivery.status not in (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED)
+    if settled and not replay:
+        return delivery
     delivery.attempts += 1
     try:
         with transaction.atomic():

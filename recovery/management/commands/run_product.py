@@ -10,6 +10,7 @@ nothing is left running.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -38,7 +39,8 @@ class Command(BaseCommand):
         if not no_seed:
             call_command("seed_demo", verbosity=options["verbosity"])
         children = self._start_children(host=host, port=port)
-        self.stdout.write(self.style.SUCCESS(f"Cart Recovery is running on http://{host}:{port}/  (Ctrl-C stops everything)"))
+        url = f"http://{host}:{port}/"
+        self.stdout.write(self.style.SUCCESS(f"Cart Recovery is running on {url}  (Ctrl-C stops everything)"))
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, self._request_stop)
         failed = self._wait(children)
@@ -91,7 +93,5 @@ class Command(BaseCommand):
 
 
 def _signal_group(child: subprocess.Popen, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(child.pid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass

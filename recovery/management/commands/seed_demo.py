@@ -122,7 +122,7 @@ class Command(BaseCommand):
                 user.is_staff = role == ADMIN
                 user.is_superuser = role == ADMIN
                 user.save()
-            user.groups.add(Group.objects.get(name=role))
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
 
     def _carts(self, stores: list[Store], rng: random.Random) -> int:
         now = timezone.now()
@@ -130,8 +130,9 @@ class Command(BaseCommand):
             store = rng.choices(stores, weights=[6, 3, 1])[0]
             customer = self._customer(store, index, rng)
             abandoned_at = now - timedelta(minutes=rng.randint(20, 90 * 24 * 60))
-            cart = Cart(store=store, external_id=f"demo-{index:04d}", checkout_token=f"demo{index:04d}{rng.getrandbits(64):016x}",
-                        customer=customer, currency=store.currency, abandoned_at=abandoned_at,
+            token = f"demo{index:04d}{rng.getrandbits(64):016x}"
+            cart = Cart(store=store, external_id=f"demo-{index:04d}", checkout_token=token, customer=customer,
+                        currency=store.currency, abandoned_at=abandoned_at,
                         platform_created_at=abandoned_at - timedelta(minutes=rng.randint(2, 25)),
                         platform_updated_at=abandoned_at, payment_failed=rng.random() < 0.12,
                         reached_payment_step=rng.random() < 0.55,
@@ -197,17 +198,19 @@ class Command(BaseCommand):
         created_at = cart.platform_created_at
         events = [CartEvent(cart=cart, kind=CartEvent.Kind.CREATED, source=CartEvent.Source.DEMO, at=created_at)]
         if cart.abandoned_at:
-            events.append(CartEvent(cart=cart, kind=CartEvent.Kind.ABANDONED, source=CartEvent.Source.DEMO, at=cart.abandoned_at))
+            events.append(
+                CartEvent(cart=cart, kind=CartEvent.Kind.ABANDONED, source=CartEvent.Source.DEMO, at=cart.abandoned_at)
+            )
         if cart.status == Cart.Status.RECOVERED:
             events.append(CartEvent(cart=cart, kind=CartEvent.Kind.ORDER_PLACED, source=CartEvent.Source.DEMO,
                                     at=cart.recovered_at, detail={"order_id": cart.recovered_order_id}))
         CartEvent.objects.bulk_create(events)
 
     def _print_summary(self, created: int) -> None:
-        style = self.style
-        self.stdout.write(style.SUCCESS(f"Demo data ready ({created} carts created this run, {Cart.objects.count()} in all)."))
+        total = Cart.objects.count()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} carts created this run, {total} in all)."))
         self.stdout.write("Demo logins (username / password):")
-        for username, first, last, role, password in TEAM:
+        for username, _first, _last, role, password in TEAM:
             self.stdout.write(f"  {username:<11} / {password:<16} {role}")
         self.stdout.write(f"Shopify demo store: {DEMO_SHOP_DOMAIN} (webhooks signed with SHOPIFY_API_SECRET)")
         self.stdout.write(f"WooCommerce demo store: {DEMO_WOO_DOMAIN} (webhook secret {DEMO_WOO_SECRET})")

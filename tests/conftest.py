@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+
+from agents.roles import ADMIN, AGENT, SUPERVISOR
+from recovery.models import Platform
+from tests.factories import StoreFactory, UserFactory
+from tests.payloads import SHOPIFY_SECRET, WOO_SECRET
+
+API_TOKEN = "crs_test_token_for_the_custom_store"
+
+
+@pytest.fixture(autouse=True)
+def _shopify_secret(settings):
+    settings.SHOPIFY_API_SECRET = SHOPIFY_SECRET
+
+
+@pytest.fixture
+def shopify_store(db):
+    return StoreFactory(name="Demo Store", platform=Platform.SHOPIFY, shop_domain="demo-store.myshopify.com")
+
+
+@pytest.fixture
+def woo_store(db):
+    return StoreFactory(name="Coffee", platform=Platform.WOOCOMMERCE, shop_domain="coffee.example.com",
+                        webhook_secret=WOO_SECRET)
+
+
+@pytest.fixture
+def custom_store(db):
+    from recovery.models.stores import hash_api_token
+
+    return StoreFactory(name="Custom", platform=Platform.CUSTOM, shop_domain="api.custom.example.com",
+                        api_token_hash=hash_api_token(API_TOKEN), api_token_prefix=API_TOKEN[:12])
+
+
+@pytest.fixture
+def api_client(custom_store):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {API_TOKEN}")
+    return client
+
+
+@pytest.fixture
+def agent_user(db):
+    return UserFactory(username="agent", role=AGENT)
+
+
+@pytest.fixture
+def supervisor_user(db):
+    return UserFactory(username="supervisor", role=SUPERVISOR)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role=ADMIN, is_staff=True, is_superuser=True)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from recovery.management.commands.seed_demo import CART_COUNT, DEMO_SHOP_DOMAIN
+from recovery.models import Cart, Store
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_is_idempotent_and_prints_the_logins():
+    first, second = StringIO(), StringIO()
+
+    call_command("seed_demo", stdout=first)
+    call_command("seed_demo", stdout=second)
+
+    assert Cart.objects.count() == CART_COUNT
+    assert Store.objects.filter(shop_domain=DEMO_SHOP_DOMAIN, webhook_secret="").exists()
+    assert get_user_model().objects.filter(username__startswith="agent").count() == 3
+    assert "supervisor  / demo-supervisor" in second.getvalue()
+    assert f"{CART_COUNT} carts created" in first.getvalue()
+    assert "0 carts created" in second.getvalue()
+
+
+def test_seed_demo_spreads_carts_over_90_days_with_outcomes():
+    call_command("seed_demo", verbosity=0)
+
+    statuses = set(Cart.objects.values_list("status", flat=True))
+    assert {"open", "recovered", "lost"} <= statuses
+    oldest = Cart.objects.exclude(abandoned_at=None).order_by("abandoned_at").first()
+    newest = Cart.objects.exclude(abandoned_at=None).order_by("-abandoned_at").first()
+    assert (newest.abandoned_at - oldest.abandoned_at).days >= 80
+    assert all(cart.line_items.exists() for cart in Cart.objects.all()[:20])
+
+
+def test_demo_login_works(client):
+    call_command("seed_demo", verbosity=0)
+
+    assert client.login(username="supervisor", password="demo-supervisor")
+    assert client.get("/carts/").status_code == 200
