@@ -33,8 +33,8 @@ install-dev: $(VENV)/.dev-installed
 run: install
 	PORT=$(PORT) $(BIN)/python manage.py run_product
 
-## Every test, against the embedded PostgreSQL.
-test: install-dev
+## Every test, against the embedded PostgreSQL (installs Debian's Chromium for the browser tests).
+test: install-dev e2e-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Ingestion benchmark against gunicorn (see README for the figures).
@@ -64,7 +64,9 @@ vendor:
 
 ## Debian's Chromium for the end-to-end tests (never a downloaded browser).
 e2e-browser:
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium missing: run 'sudo apt-get install chromium' for the browser tests"; fi; }
 
 clean:
 	rm -rf $(VENV)

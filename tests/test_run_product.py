@@ -1,0 +1,102 @@
+"""`make run`'s command, end to end: embedded services, web, a real Celery worker, clean stop.
+
+Runs `manage.py run_product` in a separate embedded data folder, waits for
+/healthz, sends a signed Shopify webhook that the real worker (not eager)
+must process, then sends Ctrl-C and checks that nothing is left running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import psycopg
+import pytest
+
+from config.settings.integrations.shopify import DEVELOPMENT_SHOPIFY_API_SECRET
+from tests.payloads import shopify_checkout, shopify_headers
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return response.status == 200 and json.load(response) == {"database": "ok", "broker": "ok"}
+    except OSError:
+        return False
+
+
+def delivery_status(data_dir: Path) -> str | None:
+    socket_dir = (data_dir / "postgres" / "postmaster.pid").read_text().splitlines()[4]
+    with psycopg.connect(host=socket_dir, user="postgres", dbname="cart_recovery") as conn:
+        row = conn.execute("SELECT status FROM recovery_webhookdelivery ORDER BY id DESC LIMIT 1").fetchone()
+    return row[0] if row and row[0] != "pending" else None
+
+
+def processes_using(data_dir: Path) -> list[str]:
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if str(data_dir) in cmdline:
+            found.append(f"{proc.info['pid']}: {cmdline}")
+    return found
+
+
+def post_webhook(port: int) -> int:
+    body = json.dumps(shopify_checkout(token="lifecycle-token")).encode()
+    meta = shopify_headers(body, topic="checkouts/create", secret=DEVELOPMENT_SHOPIFY_API_SECRET)
+    headers = {k.removeprefix("HTTP_").replace("_", "-"): v for k, v in meta.items()}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/shopify/", data=body, method="POST",
+                                     headers={**headers, "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status
+
+
+def test_run_product_serves_processes_with_a_real_worker_and_stops_cleanly(tmp_path):
+    data_dir = tmp_path / "var"
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SHOPIFY_API_SECRET"}}
+    env["EMBEDDED_DATA_DIR"] = str(data_dir)
+    port = free_port()
+    product = subprocess.Popen([sys.executable, "manage.py", "run_product", f"--port={port}"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: healthy(port), timeout=120, what="/healthz")
+        assert post_webhook(port) == 200
+        status = wait_for(lambda: delivery_status(data_dir), timeout=60, what="the worker to process the delivery")
+        assert status == "processed"
+    finally:
+        product.send_signal(signal.SIGINT)
+        output, _ = product.communicate(timeout=60)
+
+    assert product.returncode == 0, output
+    assert "Demo logins" in output
+    time.sleep(1)
+    assert processes_using(data_dir) == []
+    assert not healthy(port)
