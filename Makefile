@@ -37,8 +37,10 @@ run: install
 test: install-dev e2e-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## Ingestion benchmark against gunicorn (see README for the figures).
+## Ingestion benchmark against gunicorn (see README for the figures); wrk is Debian's.
+## BENCH_ARGS passes flags, e.g. BENCH_ARGS="--duration 20 --process".
 bench: install-dev
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
 
 lint: install-dev

@@ -81,7 +81,8 @@ def post_webhook(port: int) -> int:
 def test_run_product_serves_processes_with_a_real_worker_and_stops_cleanly(tmp_path):
     data_dir = tmp_path / "var"
     env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SHOPIFY_API_SECRET"}}
+           if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SHOPIFY_API_SECRET",
+                        "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env["EMBEDDED_DATA_DIR"] = str(data_dir)
     port = free_port()
     product = subprocess.Popen([sys.executable, "manage.py", "run_product", f"--port={port}"], cwd=ROOT, env=env,

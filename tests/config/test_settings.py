@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL",
-                                                              "SECRET_KEY", "SHOPIFY_API_SECRET", "DEBUG"}}
+                                                              "SECRET_KEY", "SHOPIFY_API_SECRET", "DEBUG",
+                                                              "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
                           capture_output=True, text=True, timeout=120)
 
