@@ -14,6 +14,7 @@ import traceback
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from kombu.exceptions import OperationalError as KombuOperationalError
 from django.utils import timezone
 
 from recovery.models import CartEvent, Platform, Store, WebhookDelivery
@@ -77,7 +78,7 @@ def _queue_processing(delivery_id: int) -> None:
     def send() -> None:
         try:
             process_webhook_delivery_task.delay(delivery_id)
-        except Exception:  # broker down: the delivery is safe in the inbox, the sweep will pick it up
+        except (KombuOperationalError, OSError):  # broker down: the delivery is safe, the sweep will pick it up
             logger.exception("Could not queue webhook delivery %s; the pending sweep will process it", delivery_id)
 
     transaction.on_commit(send)
