@@ -14,8 +14,8 @@ import traceback
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from kombu.exceptions import OperationalError as KombuOperationalError
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from recovery.models import CartEvent, Platform, Store, WebhookDelivery
 from recovery.services import shopify, woocommerce
