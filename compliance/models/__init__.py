@@ -1,0 +1,23 @@
+"""Compliance records: DNC lists, opt-outs, consent, per-store policy, calling rules,
+contact attempts (call detail records) and the append-only decision audit log."""
+
+from compliance.models.audit import ContactAttempt, ContactDecision
+from compliance.models.choices import Channel, ConsentBasis
+from compliance.models.consent import ConsentRecord
+from compliance.models.dnc import DncEntry, DncImport, DncList
+from compliance.models.optouts import OptOut
+from compliance.models.policy import CallingRule, CompliancePolicy
+
+__all__ = [
+    "CallingRule",
+    "Channel",
+    "CompliancePolicy",
+    "ConsentBasis",
+    "ConsentRecord",
+    "ContactAttempt",
+    "ContactDecision",
+    "DncEntry",
+    "DncImport",
+    "DncList",
+    "OptOut",
+]
