@@ -1,5 +1,9 @@
-"""Compliance screens (DNC imports, opt-outs, audit search) arrive with the compliance gate."""
+from django.urls import path
+
+from compliance import views
 
 app_name = "compliance"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("decisions/", views.decision_list, name="decision-list"),
+]

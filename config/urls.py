@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from compliance import views as compliance_views
+from compliance import webhooks as compliance_webhooks
 from config.health import healthz
 from recovery import webhooks
 
@@ -14,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("webhooks/shopify/", webhooks.shopify_webhook, name="webhook-shopify"),
     path("webhooks/woocommerce/", webhooks.woocommerce_webhook, name="webhook-woocommerce"),
+    path("webhooks/twilio/sms/", compliance_webhooks.twilio_sms_webhook, name="webhook-twilio-sms"),
     path("api/v1/", include("recovery.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -21,4 +24,5 @@ urlpatterns = [
     path("carts/", include("recovery.urls")),
     path("agents/", include("agents.urls")),
     path("compliance/", include("compliance.urls")),
+    path("unsubscribe/<str:token>/", compliance_views.unsubscribe, name="unsubscribe"),
 ]

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
+from django.apps import apps
+from django.db import connection
 
 from agents.roles import ADMIN, AGENT, SUPERVISOR
 from recovery.models import Platform
@@ -8,6 +13,36 @@ from tests.factories import StoreFactory, UserFactory
 from tests.payloads import SHOPIFY_SECRET, WOO_SECRET
 
 API_TOKEN = "crs_test_token_for_the_custom_store"
+
+
+def seed_shipped_data() -> None:
+    """Rows the migrations ship (calling rules, roles). A transactional test's flush
+    empties them, and --reuse-db keeps a database whose migrations already ran."""
+    calling_rules = importlib.import_module("compliance.migrations.0003_calling_rules")
+    calling_rules.seed_calling_rules(apps, SimpleNamespace(connection=connection))
+    roles = importlib.import_module("agents.migrations.0001_roles")
+    roles.create_roles(apps, None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        seed_shipped_data()
+
+
+@pytest.fixture(autouse=True)
+def _reseed_after_flush(request):
+    """Transactional tests run after a flush: put the shipped rows back first."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker and marker.kwargs.get("transaction")) or {"transactional_db", "live_server"} & set(
+        request.fixturenames
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        seed_shipped_data()
+        from compliance.services.hours import clear_calling_rules_cache
+
+        clear_calling_rules_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,7 @@ class ContactDecision(AppendOnlyModel):
     reasons = models.JSONField(default=list, help_text="Reason codes")
     explanations = models.JSONField(default=list, help_text="One sentence per reason")
     basis = models.CharField(max_length=30, blank=True, help_text="The legal basis relied on")
+    notes = models.JSONField(default=list, blank=True, help_text="Exemptions and waivers applied")
     list_versions = models.JSONField(default=dict)
     recipient_timezones = models.JSONField(default=list)
     next_allowed_at = models.DateTimeField(null=True, blank=True)

@@ -47,6 +47,7 @@ class Cart(models.Model):
         "recovery.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="carts"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status_reason = models.CharField(max_length=1000, blank=True, help_text="Why a cart was suppressed, lost, ...")
     total_value = models.DecimalField(
         max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
     )

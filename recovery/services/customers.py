@@ -41,19 +41,45 @@ def _find_customer(store: Store, data: CustomerData, phone: str | None) -> Custo
     return None
 
 
-def _apply_consent(customer: Customer, data: CustomerData) -> None:
+def _apply_consent(customer: Customer, data: CustomerData) -> list[str]:
+    """Copy the platform's marketing consent onto the customer; returns the channels that changed."""
+    changed = []
+    if data.sms_marketing_phone_raw:
+        sms_phone = phone_to_e164(data.sms_marketing_phone_raw, region=data.country or customer.country)
+        if sms_phone and sms_phone != str(customer.sms_marketing_phone or ""):
+            customer.sms_marketing_phone = sms_phone
+            changed.append("sms")
     if data.accepts_email_marketing is not None and data.accepts_email_marketing != customer.accepts_email_marketing:
         customer.accepts_email_marketing = data.accepts_email_marketing
         customer.email_consent_source = data.consent_source
         customer.email_consent_at = data.consent_at
+        changed.append("email")
     if data.accepts_sms_marketing is not None and data.accepts_sms_marketing != customer.accepts_sms_marketing:
         customer.accepts_sms_marketing = data.accepts_sms_marketing
         customer.sms_consent_source = data.consent_source
         customer.sms_consent_at = data.consent_at
-    if data.sms_marketing_phone_raw:
-        sms_phone = phone_to_e164(data.sms_marketing_phone_raw, region=data.country or customer.country)
-        if sms_phone:
-            customer.sms_marketing_phone = sms_phone
+        changed.append("sms")
+    return sorted(set(changed))
+
+
+def _record_consent(customer: Customer, channels: list[str], data: CustomerData) -> None:
+    """Keep the consent the store collected as consent records (5-year retention)."""
+    from compliance.services.consent import consent_record
+
+    for channel in channels:
+        if channel == "email" and customer.email and customer.accepts_email_marketing is not None:
+            consent_record(
+                store=customer.store, customer=customer, channel="email", email=customer.email,
+                granted=customer.accepts_email_marketing, source=data.consent_source, at=data.consent_at,
+                evidence=f"accepts email marketing = {str(customer.accepts_email_marketing).lower()}",
+            )
+        sms_phone = str(customer.sms_marketing_phone or customer.phone or "")
+        if channel == "sms" and sms_phone and customer.accepts_sms_marketing is not None:
+            consent_record(
+                store=customer.store, customer=customer, channel="sms", phone=sms_phone,
+                granted=customer.accepts_sms_marketing, source=data.consent_source, at=data.consent_at,
+                evidence=f"accepts SMS marketing = {str(customer.accepts_sms_marketing).lower()} for {sms_phone}",
+            )
 
 
 def customer_upsert(*, store: Store, data: CustomerData) -> Customer | None:
@@ -75,7 +101,8 @@ def customer_upsert(*, store: Store, data: CustomerData) -> Customer | None:
         customer.phone_raw = data.phone_raw
         customer.phone = phone or ""
         customer.phone_invalid = phone is None
-    _apply_consent(customer, data)
+    consent_changes = _apply_consent(customer, data)
     customer.full_clean(exclude=["store", "email"], validate_unique=False)
     customer.save()
+    _record_consent(customer, consent_changes, data)
     return customer

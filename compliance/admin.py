@@ -1,0 +1,87 @@
+from django.contrib import admin
+
+from compliance.models import (
+    CallingRule,
+    CompliancePolicy,
+    ConsentRecord,
+    ContactAttempt,
+    ContactDecision,
+    DncImport,
+    DncList,
+    OptOut,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened: searchable, never edited or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CompliancePolicy)
+class CompliancePolicyAdmin(admin.ModelAdmin):
+    list_display = ("store", "call_basis", "ebr_exempts_from_dnc", "allow_stale_national_list", "max_calls_per_24h")
+    list_select_related = ("store",)
+
+
+@admin.register(CallingRule)
+class CallingRuleAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "start", "end", "sunday_start", "no_calls_on_sunday", "no_calls_on_holidays",
+                    "max_calls_per_24h")
+    list_filter = ("country",)
+
+
+@admin.register(DncList)
+class DncListAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "region", "is_active", "version", "entry_count", "last_full_import_at")
+    readonly_fields = ("version", "entry_count", "last_full_import_at", "last_import_at", "created_at")
+
+
+@admin.register(DncImport)
+class DncImportAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "dnc_list", "mode", "file_name", "status", "numbers_loaded", "lines_rejected", "created_at")
+    list_filter = ("status", "mode", "dnc_list")
+
+
+@admin.register(OptOut)
+class OptOutAdmin(admin.ModelAdmin):
+    """Admins may record an opt-out by hand; existing rows cannot change."""
+
+    list_display = ("phone", "email", "scope", "action", "source", "store", "at")
+    list_filter = ("scope", "action", "source")
+    search_fields = ("phone", "email")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or request.method in ("GET", "HEAD")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(ReadOnlyAdmin):
+    list_display = ("phone", "email", "channel", "basis", "granted", "source", "store", "at")
+    list_filter = ("channel", "basis", "granted", "source")
+    search_fields = ("phone", "email")
+
+
+@admin.register(ContactDecision)
+class ContactDecisionAdmin(ReadOnlyAdmin):
+    list_display = ("at", "requester", "store", "phone", "email", "channel", "allowed", "reasons")
+    list_filter = ("allowed", "channel", "store")
+    search_fields = ("phone", "email", "requester")
+    date_hierarchy = "at"
+
+
+@admin.register(ContactAttempt)
+class ContactAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("at", "store", "channel", "phone", "email", "agent", "outcome", "duration_seconds")
+    list_filter = ("channel", "outcome", "store")
+    search_fields = ("phone", "email", "provider_id")

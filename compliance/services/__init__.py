@@ -1,0 +1,16 @@
+"""Compliance writes and the contact gate: `from compliance.services import check_contact`."""
+
+from compliance.services.consent import consent_record
+from compliance.services.gate import Decision, check_contact, contact_attempt_finish, contact_attempt_start
+from compliance.services.optouts import optin_record, optout_record, sms_intent
+
+__all__ = [
+    "Decision",
+    "check_contact",
+    "consent_record",
+    "contact_attempt_finish",
+    "contact_attempt_start",
+    "optin_record",
+    "optout_record",
+    "sms_intent",
+]

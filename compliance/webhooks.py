@@ -1,0 +1,50 @@
+"""`POST /webhooks/twilio/sms/`: inbound texts, signed by Twilio.
+
+The signature is checked with the `twilio` package's RequestValidator against
+the public URL Twilio called (`PUBLIC_BASE_URL` behind a proxy, else the URL the
+request arrived at); anything unsigned or wrongly signed is refused with 403.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from compliance.services.inbound import inbound_sms_handle
+
+logger = logging.getLogger(__name__)
+
+
+def public_url(request: HttpRequest) -> str:
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return f"{base}{request.get_full_path()}" if base else request.build_absolute_uri()
+
+
+def signed_by_twilio(request: HttpRequest) -> bool:
+    token = settings.TWILIO_AUTH_TOKEN
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        return False
+    return RequestValidator(token).validate(public_url(request), request.POST.dict(), signature)
+
+
+@csrf_exempt
+@require_POST
+def twilio_sms_webhook(request: HttpRequest) -> HttpResponse:
+    if not signed_by_twilio(request):
+        logger.warning("Twilio SMS webhook refused: missing or invalid signature for %s", public_url(request))
+        return HttpResponse("Invalid Twilio signature.", status=403, content_type="text/plain")
+    result = inbound_sms_handle(
+        from_number=request.POST.get("From", ""), body=request.POST.get("Body", ""),
+        message_sid=request.POST.get("MessageSid", ""),
+    )
+    twiml = MessagingResponse()
+    if result.reply:
+        twiml.message(result.reply)
+    return HttpResponse(str(twiml), content_type="text/xml")
