@@ -7,7 +7,15 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from compliance.models import CompliancePolicy, ConsentRecord, ContactAttempt, ContactDecision, DncList, OptOut
+from compliance.models import (
+    CompliancePolicy,
+    ConsentRecord,
+    ContactAttempt,
+    ContactDecision,
+    DncImport,
+    DncList,
+    OptOut,
+)
 
 
 def policy_for_store(store) -> CompliancePolicy:
@@ -109,3 +117,12 @@ def store_last_texting(*, phone: str):
         ContactAttempt.objects.filter(phone=phone, channel="sms").select_related("store").order_by("-at").first()
     )
     return attempt.store if attempt else None
+
+
+def dnc_list_overview() -> QuerySet:
+    return DncList.objects.order_by("kind", "name")
+
+
+def recent_dnc_imports(limit: int | None = 20):
+    rows = DncImport.objects.select_related("dnc_list", "requested_by").order_by("-created_at")
+    return rows[:limit] if limit else rows

@@ -80,7 +80,7 @@ def _kept(request: HttpRequest, names: tuple[str, ...]) -> dict[str, str]:
 @require_POST
 def shopify_webhook(request: HttpRequest) -> JsonResponse:
     shop_domain = request.headers.get("X-Shopify-Shop-Domain", "")
-    store = selectors.store_for_shop_domain(shop_domain)
+    store = selectors.webhook_store(shop_domain)
     body = _read_body(request)
     if body is None:
         return _too_large()
@@ -99,7 +99,7 @@ def shopify_webhook(request: HttpRequest) -> JsonResponse:
         return _refuse(400, "X-Shopify-Topic and X-Shopify-Webhook-Id headers are required.")
     _payload, malformed = _parse(body)
     received = delivery_receive(
-        store=store,
+        store_id=store.pk,
         platform=Platform.SHOPIFY,
         topic=topic,
         dedup_key=webhook_id,
@@ -116,7 +116,7 @@ def shopify_webhook(request: HttpRequest) -> JsonResponse:
 def _woocommerce_store(request: HttpRequest):
     source = request.headers.get("X-WC-Webhook-Source", "")
     host = urlsplit(source).netloc or source
-    return selectors.store_for_shop_domain(host.rstrip("/"))
+    return selectors.webhook_store(host.rstrip("/"))
 
 
 @csrf_exempt
@@ -142,7 +142,7 @@ def woocommerce_webhook(request: HttpRequest) -> JsonResponse:
     if not malformed and not isinstance(payload, dict):
         malformed = "body is not a JSON object"
     received = delivery_receive(
-        store=store,
+        store_id=store.pk,
         platform=Platform.WOOCOMMERCE,
         topic=request.headers.get("X-WC-Webhook-Topic", ""),
         dedup_key=order_dedup_key(payload) if not malformed else f"malformed:{uuid.uuid4()}",

@@ -50,6 +50,16 @@ def _shopify_secret(settings):
     settings.SHOPIFY_API_SECRET = SHOPIFY_SECRET
 
 
+def process_inbox() -> None:
+    """Process every pending delivery with the real task, as the dispatcher and a worker would."""
+    from recovery.models import WebhookDelivery
+    from recovery.tasks import process_webhook_delivery_task
+
+    pending = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).order_by("pk")
+    for delivery_id in pending.values_list("pk", flat=True):
+        process_webhook_delivery_task.apply(args=[delivery_id])
+
+
 @pytest.fixture
 def shopify_store(db):
     return StoreFactory(name="Demo Store", platform=Platform.SHOPIFY, shop_domain="demo-store.myshopify.com")

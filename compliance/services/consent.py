@@ -28,6 +28,8 @@ def consent_record(
         store=store, customer=customer, channel=channel, granted=granted, source=source, basis=basis,
         phone=phone, email=(email or "").lower(), evidence=evidence, at=at or timezone.now(),
     )
-    record.full_clean(exclude=["store", "customer"])
+    # Shoppers' addresses may be internationalised (SMTPUTF8), which Django's validator refuses;
+    # a consent record must never be lost over that.
+    record.full_clean(exclude=["store", "customer", "email"])
     record.save()
     return record

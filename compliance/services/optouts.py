@@ -84,6 +84,6 @@ def _append(action: str, **fields) -> OptOut:
     fields["at"] = fields["at"] or timezone.now()
     fields["email"] = (fields["email"] or "").lower()
     optout = OptOut(action=action, **fields)
-    optout.full_clean(exclude=["store", "recorded_by"])
+    optout.full_clean(exclude=["store", "recorded_by", "email"])
     optout.save()
     return optout

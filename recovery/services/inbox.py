@@ -1,8 +1,11 @@
 """The webhook inbox: store every verified delivery once, then process it off the request.
 
-Receiving is one INSERT ... ON CONFLICT DO NOTHING, so the sender gets its 200
-within milliseconds and a redelivery (same webhook or event id) is recognised
-without a second row. Processing runs in a Celery task, inside one transaction
+Receiving is one statement: INSERT ... ON CONFLICT DO NOTHING, which also sends a
+PostgreSQL notification. The sender gets its 200 within milliseconds, and a
+redelivery (same webhook or event id) is recognised without a second row. The
+inbox dispatcher (`manage.py dispatch_inbox`) listens for the notifications and
+queues one Celery task per delivery, so no request pays for a broker round trip;
+a beat sweep catches anything missed. Processing runs inside one transaction
 holding the delivery's row lock; a failure keeps the delivery with its error.
 """
 
@@ -23,12 +26,17 @@ from recovery.services.carts import cart_record_order, cart_upsert
 
 logger = logging.getLogger(__name__)
 
-_INSERT_SQL = """
-INSERT INTO recovery_webhookdelivery
-    (platform, store_id, topic, dedup_key, event_id, headers, raw_body, received_at, status, attempts, outcome, error)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, '', %s)
-ON CONFLICT DO NOTHING
-RETURNING id
+INBOX_CHANNEL = "webhook_inbox"
+_INSERT_SQL = f"""
+WITH inserted AS (
+    INSERT INTO recovery_webhookdelivery
+        (platform, store_id, topic, dedup_key, event_id, headers, raw_body, received_at, status, attempts, outcome,
+         error)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, '', %s)
+    ON CONFLICT DO NOTHING
+    RETURNING id, status
+)
+SELECT id, CASE WHEN status = 'pending' THEN pg_notify('{INBOX_CHANNEL}', id::text) END FROM inserted
 """
 
 
@@ -43,7 +51,7 @@ class Received:
 
 def delivery_receive(
     *,
-    store: Store,
+    store_id: int,
     platform: str,
     topic: str,
     dedup_key: str,
@@ -52,36 +60,33 @@ def delivery_receive(
     raw_body: bytes,
     malformed: str = "",
 ) -> Received:
-    """Store a verified delivery and queue its processing; a redelivery stores nothing.
+    """Store a verified delivery and announce it to the dispatcher; a redelivery stores nothing.
 
     A delivery whose body is not JSON (`malformed` says why) is kept as failed,
-    for the record, and not queued.
+    for the record, and not announced.
     """
     status = WebhookDelivery.Status.FAILED if malformed else WebhookDelivery.Status.PENDING
     with connection.cursor() as cursor:
         cursor.execute(
             _INSERT_SQL,
-            [platform, store.pk, topic, dedup_key, event_id, json.dumps(headers), raw_body,
+            [platform, store_id, topic, dedup_key, event_id, json.dumps(headers), raw_body,
              timezone.now(), status, malformed],
         )
         row = cursor.fetchone()
-    if row is None:
-        return Received(delivery_id=None)
-    if not malformed:
-        _queue_processing(row[0])
-    return Received(delivery_id=row[0])
+    return Received(delivery_id=row[0] if row else None)
 
 
-def _queue_processing(delivery_id: int) -> None:
+def delivery_queue(delivery_id: int) -> bool:
+    """Queue one delivery's processing task; False (and logged) when the broker is down,
+    in which case the delivery stays pending for the sweep."""
     from recovery.tasks import process_webhook_delivery_task
 
-    def send() -> None:
-        try:
-            process_webhook_delivery_task.delay(delivery_id)
-        except (KombuOperationalError, OSError):  # broker down: the delivery is safe, the sweep will pick it up
-            logger.exception("Could not queue webhook delivery %s; the pending sweep will process it", delivery_id)
-
-    transaction.on_commit(send)
+    try:
+        process_webhook_delivery_task.delay(delivery_id)
+    except (KombuOperationalError, OSError):
+        logger.exception("Could not queue webhook delivery %s; the pending sweep will process it", delivery_id)
+        return False
+    return True
 
 
 def _dispatch(delivery: WebhookDelivery) -> tuple[str, str]:

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from compliance.models import ConsentRecord
+from tests.conftest import process_inbox
 from tests.payloads import post_shopify, shopify_checkout
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 def deliver(client, payload, capture):
     with time_machine.travel("2026-11-20T15:16:00Z", tick=False), capture(execute=True):
-        return post_shopify(client, payload)
+        response = post_shopify(client, payload)
+        process_inbox()
+        return response
 
 
 def test_shopify_checkout_consent_becomes_records(client, shopify_store, django_capture_on_commit_callbacks):

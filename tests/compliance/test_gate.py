@@ -188,6 +188,8 @@ CASES = [
     Case("email unsubscribe", channel="email", email="pat@example.com",
          setup=opt(OptOutScope.EMAIL, phone="", email="pat@example.com"), allowed=False, reasons=("opted_out_email",)),
     Case("email relies on the inquiry", channel="email", email="pat@example.com", basis=ConsentBasis.EBR_INQUIRY),
+    Case("internationalised email", channel="email", email="amélie@exemple.fr", customer={"email": "amélie@exemple.fr"},
+         basis=ConsentBasis.EBR_INQUIRY),
     Case("texts need consent", channel="sms", allowed=False, reasons=("no_consent",), next_allowed_at=None),
     Case("texts with consent", channel="sms", setup=sms_consent, basis=ConsentBasis.EXPRESS_WRITTEN),
     Case("withdrawn text consent", channel="sms", setup=lambda w: sms_consent(w, granted=False), allowed=False,

@@ -8,6 +8,7 @@ import time_machine
 from celery.exceptions import Retry
 
 from recovery.models import Cart, CartEvent, Customer, WebhookDelivery
+from tests.conftest import process_inbox
 from tests.payloads import post_shopify, shopify_checkout, shopify_headers, shopify_order
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def deliver(client, shopify_store, django_capture_on_commit_callbacks):
-    """Post a signed Shopify webhook and run what the request queued (the Celery task, eagerly)."""
+    """Post a signed Shopify webhook, then process the inbox with the real task (eagerly)."""
 
     def _deliver(payload, **kwargs):
         # One minute after the fixtures' last checkout update: not yet abandoned.
@@ -23,7 +24,9 @@ def deliver(client, shopify_store, django_capture_on_commit_callbacks):
             time_machine.travel("2026-11-20T15:16:00Z", tick=False),
             django_capture_on_commit_callbacks(execute=True),
         ):
-            return post_shopify(client, payload, **kwargs)
+            response = post_shopify(client, payload, **kwargs)
+            process_inbox()
+            return response
 
     return _deliver
 
@@ -76,6 +79,16 @@ def test_national_phone_uses_the_address_country_as_region(deliver):
     deliver(shopify_checkout(shipping_address=address, billing_address=address))
 
     assert str(Customer.objects.get().phone) == "+442079460958"
+
+
+def test_internationalised_email_is_ingested_with_its_consent(deliver):
+    from compliance.models import ConsentRecord
+
+    deliver(shopify_checkout(email="amélie.dupont@exemple.fr", customer={"id": 77, "email": "amélie.dupont@exemple.fr"}))
+
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.PROCESSED
+    assert Customer.objects.get().email == "amélie.dupont@exemple.fr"
+    assert ConsentRecord.objects.get(channel="email").email == "amélie.dupont@exemple.fr"
 
 
 def test_unparseable_phone_is_kept_raw_flagged_and_cart_still_ingested(deliver):

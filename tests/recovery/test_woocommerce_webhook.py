@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from recovery.models import Cart, WebhookDelivery
+from tests.conftest import process_inbox
 from tests.factories import CartFactory
 from tests.payloads import post_woocommerce, woocommerce_headers, woocommerce_order
 
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.django_db
 def deliver(client, woo_store, django_capture_on_commit_callbacks):
     def _deliver(payload, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
-            return post_woocommerce(client, payload, **kwargs)
+            response = post_woocommerce(client, payload, **kwargs)
+            process_inbox()
+            return response
 
     return _deliver
 

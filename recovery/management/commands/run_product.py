@@ -1,7 +1,7 @@
 """Run the whole product in the foreground: what `make run` calls.
 
 Migrates, loads the demo data (idempotent), then starts the web server, a
-Celery worker and Celery beat as child processes sharing this process's
+Celery worker, Celery beat and the inbox dispatcher as child processes sharing this process's
 database and broker. This process holds the embedded PostgreSQL and Redis
 (when no DATABASE_URL / REDIS_URL is set), so they live exactly as long as it
 does. Ctrl-C (or SIGTERM) stops the children, then the embedded services:
@@ -62,6 +62,7 @@ class Command(BaseCommand):
             "web": [python, "manage.py", "runserver", f"{host}:{port}"],
             "worker": [python, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2"],
             "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO", f"--schedule={schedule}"],
+            "inbox": [python, "manage.py", "dispatch_inbox"],
         }
         # Each child gets its own process group so a stop reaches its own children too
         # (runserver's autoreloader, the worker's pool).
