@@ -82,7 +82,9 @@ def attempt_times(*, channel: str, since: datetime, phone: str = "", email: str 
     """Times of attempts on this channel to this number (any store) since `since`, oldest first."""
     identity = Q(phone=phone) if phone else Q(email=email.lower())
     return list(
-        ContactAttempt.objects.filter(identity, channel=channel, at__gte=since).order_by("at").values_list("at", flat=True)
+        ContactAttempt.objects.filter(identity, channel=channel, at__gte=since)
+        .order_by("at")
+        .values_list("at", flat=True)
     )
 
 

@@ -226,7 +226,10 @@ def _check_basis(evaluation: _Evaluation, *, policy, store, channel: str, phone:
 
 
 def _applicable_lists(lists: dict[int, DncList], phone: str) -> list[DncList]:
-    country_lists = {"+1": {DncList.Kind.NATIONAL, DncList.Kind.STATE}, "+44": {DncList.Kind.UK_TPS, DncList.Kind.UK_CTPS}}
+    country_lists = {
+        "+1": {DncList.Kind.NATIONAL, DncList.Kind.STATE},
+        "+44": {DncList.Kind.UK_TPS, DncList.Kind.UK_CTPS},
+    }
     kinds = {DncList.Kind.INTERNAL}
     for prefix, prefix_kinds in country_lists.items():
         if phone.startswith(prefix):

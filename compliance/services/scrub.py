@@ -51,7 +51,9 @@ class ScrubResult:
     suppressed: list[int] = field(default_factory=list)
 
 
-def carts_scrub(*, dry_run: bool = False, at: datetime | None = None, batch_size: int = SCRUB_BATCH_SIZE) -> ScrubResult:
+def carts_scrub(
+    *, dry_run: bool = False, at: datetime | None = None, batch_size: int = SCRUB_BATCH_SIZE
+) -> ScrubResult:
     """Scrub every open cart, in batches of primary keys."""
     from recovery.models import Cart
 
@@ -59,7 +61,8 @@ def carts_scrub(*, dry_run: bool = False, at: datetime | None = None, batch_size
     result = ScrubResult()
     last_pk = 0
     while True:
-        batch = list(Cart.objects.open().filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        open_carts = Cart.objects.open().filter(pk__gt=last_pk).order_by("pk")
+        batch = list(open_carts.values_list("pk", flat=True)[:batch_size])
         if not batch:
             return result
         last_pk = batch[-1]

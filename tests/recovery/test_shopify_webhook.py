@@ -84,7 +84,8 @@ def test_national_phone_uses_the_address_country_as_region(deliver):
 def test_internationalised_email_is_ingested_with_its_consent(deliver):
     from compliance.models import ConsentRecord
 
-    deliver(shopify_checkout(email="amélie.dupont@exemple.fr", customer={"id": 77, "email": "amélie.dupont@exemple.fr"}))
+    email = "amélie.dupont@exemple.fr"
+    deliver(shopify_checkout(email=email, customer={"id": 77, "email": email}))
 
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.PROCESSED
     assert Customer.objects.get().email == "amélie.dupont@exemple.fr"
