@@ -12,3 +12,18 @@ class DecisionSearchForm(forms.Form):
         data = self.cleaned_data if self.is_valid() else {}
         allowed = {"1": True, "0": False}.get(data.get("allowed") or "")
         return {"phone": data.get("q", ""), "channel": data.get("channel", ""), "allowed": allowed}
+
+
+class DncUploadForm(forms.Form):
+    """A DNC file for a background import (any size; the worker streams it)."""
+
+    list_name = forms.CharField(
+        max_length=50, label="List",
+        help_text="national, internal, state-XX (e.g. state-TX), uk-tps, uk-ctps, or an existing list",
+    )
+    mode = forms.ChoiceField(choices=[("replace", "Full list (replaces the current list)"),
+                                      ("add", "Change list: additions"), ("remove", "Change list: deletions")])
+    file_format = forms.ChoiceField(label="Format", choices=[
+        ("ftc", "FTC registry (10 digits or NPA,NXXXXXX per line)"), ("e164", "E.164 (+ and digits per line)"),
+        ("csv", "CSV with a phone column"), ("tps", "UK TPS/CTPS (national format, leading 0)")])
+    file = forms.FileField()

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.utils import timezone
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from agents import roles
+from config.exceptions import ApplicationError
 from compliance import selectors
-from compliance.forms import DecisionSearchForm
+from compliance.forms import DecisionSearchForm, DncUploadForm
+from compliance.services.dnc import rejected_report_path
+from compliance.services.dnc_uploads import dnc_upload_queue
 from compliance.services.unsubscribe import unsubscribe_confirm, unsubscribe_target
 
 
@@ -31,3 +37,44 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         unsubscribe_confirm(token=token, remote_addr=request.META.get("REMOTE_ADDR", ""))
         return render(request, "compliance/unsubscribed.html", {"email": target["email"]})
     return render(request, "compliance/unsubscribe_confirm.html", {"email": target["email"]})
+
+
+@roles.role_required(roles.ADMIN)
+def dnc_lists(request: HttpRequest) -> HttpResponse:
+    """The DNC lists, their freshness, recent imports, and the upload form."""
+    if request.method == "POST":
+        form = DncUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                record = dnc_upload_queue(uploaded_file=form.cleaned_data["file"], requested_by=request.user,
+                                          **{k: form.cleaned_data[k] for k in ("list_name", "mode", "file_format")})
+            except ApplicationError as exc:
+                form.add_error("list_name", exc.message)
+            else:
+                return redirect("compliance:dnc-import", import_id=record.pk)
+    else:
+        form = DncUploadForm()
+    context = {
+        "form": form, "lists": selectors.dnc_list_overview(), "imports": selectors.recent_dnc_imports(),
+        "stale_before": timezone.now() - timedelta(days=31),
+    }
+    return render(request, "compliance/dnc_lists.html", context)
+
+
+@roles.role_required(roles.ADMIN)
+def dnc_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    """An import's progress; the fragment polls itself until the import ends."""
+    record = get_object_or_404(selectors.recent_dnc_imports(limit=None), pk=import_id)
+    partial = request.htmx and not request.htmx.boosted
+    template = "compliance/_dnc_import_progress.html" if partial else "compliance/dnc_import.html"
+    return render(request, template, {"record": record})
+
+
+@roles.role_required(roles.ADMIN)
+def dnc_import_rejected(request: HttpRequest, import_id: int) -> FileResponse:
+    record = get_object_or_404(selectors.recent_dnc_imports(limit=None), pk=import_id)
+    path = rejected_report_path(record)
+    if not path.exists():
+        raise Http404("This import has no rejected-lines report.")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"dnc-import-{record.pk}-rejected.csv",
+                        content_type="text/csv")

@@ -31,6 +31,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _clean_celery_task_stack():
+    """An eager task that raised (e.g. Retry) can leave itself on Celery's task stack, which then
+    makes later eager `.get()` calls think they run inside a task."""
+    from celery._state import _task_stack
+
+    yield
+    while _task_stack.top is not None:
+        _task_stack.pop()
+
+
+@pytest.fixture(autouse=True)
 def _reseed_after_flush(request):
     """Transactional tests run after a flush: put the shipped rows back first."""
     marker = request.node.get_closest_marker("django_db")

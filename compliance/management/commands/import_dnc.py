@@ -1,0 +1,147 @@
+"""`manage.py import_dnc`: load a Do-Not-Call file into a list.
+
+A full list (`--replace`) is loaded beside the live one and swapped in atomically; a change list
+(`--delta add` or `--delta remove`) adds or deletes its numbers. The file is streamed, never read into
+memory whole. Bad lines are reported with their line numbers and never stop the good ones; the full
+report goes to var/dnc-reports/import-<id>.csv. An import that fails or is interrupted leaves the list
+as it was. Uploads from the admin run the same import through `compliance.tasks.import_dnc_file_task`.
+
+Formats: ftc (the FTC registry: ten digits or `NPA,NXXXXXX` per line), e164 (`+` and digits), csv (a
+header row naming a `phone` column and, optionally, a `country` one), tps (UK TPS/CTPS: national format
+with the leading 0). A list that does not exist yet is created for the names national, internal,
+state-XX, uk-tps and uk-ctps.
+
+    manage.py import_dnc 2026-11-national.txt --list national --replace
+    manage.py import_dnc 2026-11-24-additions.txt --list national --delta add
+    manage.py import_dnc tps.txt --list uk-tps --replace --dry-run
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from compliance.models import DncImport, DncList
+from compliance.services.dnc import (
+    FILE_FORMATS,
+    DncFileInvalid,
+    DncImportBusy,
+    DncListUnknown,
+    ImportCounts,
+    Rejection,
+    dnc_default_format,
+    dnc_file_validate,
+    dnc_import_create,
+    dnc_import_run,
+    dnc_list_get_or_create,
+    rejected_report_path,
+)
+
+SHOWN_REJECTIONS = 20  # at verbosity 1; verbosity 2 shows the first 10,000
+
+
+class Command(BaseCommand):
+    help = "Import a DNC file into a list: a full list (--replace) or a change list (--delta add|remove)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path, help="The file to import.")
+        parser.add_argument("--list", dest="list_name", required=True, metavar="NAME",
+                            help="The list: national, internal, state-XX, uk-tps, uk-ctps, or any existing list.")
+        parser.add_argument("--format", dest="file_format", choices=FILE_FORMATS,
+                            help="The file's format (default: tps for the UK lists, ftc for the others).")
+        parser.add_argument("--replace", action="store_true", help="The file is the whole list: replace it.")
+        parser.add_argument("--delta", choices=("add", "remove"),
+                            help="The file is a change list: add its numbers, or remove them.")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="Read and check the file, report what would be imported, change nothing.")
+
+    def handle(self, *args, **options) -> None:
+        self.verbosity = options["verbosity"]
+        self._next_percent = 0
+        mode = self._mode(options["replace"], options["delta"])
+        path: Path = options["path"]
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        try:
+            dnc_list, new = dnc_list_get_or_create(name=options["list_name"], create=not options["dry_run"])
+        except DncListUnknown as exc:
+            raise CommandError(exc.message) from None
+        file_format = options["file_format"] or dnc_default_format(list_kind=dnc_list.kind)
+        if new and self.verbosity:
+            verb = "would be created" if options["dry_run"] else "created"
+            self.stdout.write(f"List {dnc_list.name} ({dnc_list.get_kind_display()}) {verb}.")
+        if options["dry_run"]:
+            self._dry_run(path, file_format)
+        else:
+            self._import(dnc_list, path, mode, file_format)
+
+    def _mode(self, replace: bool, delta: str | None) -> str:
+        if replace and delta:
+            raise CommandError("--replace and --delta exclude each other: a file is a full list or a change list.")
+        if not replace and not delta:
+            raise CommandError("Say what the file is: --replace for a full list, --delta add|remove for a change list.")
+        return DncImport.Mode.REPLACE if replace else delta
+
+    def _dry_run(self, path: Path, file_format: str) -> None:
+        try:
+            check = dnc_file_validate(path=path, file_format=file_format, on_progress=self._progress)
+        except DncFileInvalid as exc:
+            raise CommandError(exc.message) from None
+        counts = check.counts
+        self._print_rejections(check.rejections, counts.lines_rejected, report=None)
+        if self.verbosity:
+            self.stdout.write(self.style.SUCCESS(
+                f"Dry run ({file_format}): {counts.lines_read:,} lines, {counts.numbers_loaded:,} numbers would be "
+                f"imported, {counts.lines_rejected:,} lines rejected. Nothing was changed."
+            ))
+
+    def _import(self, dnc_list: DncList, path: Path, mode: str, file_format: str) -> None:
+        record = dnc_import_create(dnc_list=dnc_list, path=path, mode=mode, file_format=file_format)
+        if self.verbosity:
+            self.stdout.write(f"Import #{record.pk}: {path.name} into {dnc_list.name} ({record.get_mode_display()}, "
+                              f"{file_format}), {record.bytes_total:,} bytes.")
+        try:
+            record = dnc_import_run(import_id=record.pk, on_progress=self._progress)
+        except DncImportBusy as exc:
+            raise CommandError(f"{exc.message} Import #{record.pk} stays queued.") from None
+        dnc_list.refresh_from_db()
+        if record.status != DncImport.Status.DONE:
+            raise CommandError(f"Import #{record.pk} failed: {record.error} "
+                               f"The list {dnc_list.name} is unchanged (version {dnc_list.version}).")
+        self._print_rejections(_parse_report(record.rejected_report), record.lines_rejected,
+                               report=rejected_report_path(record))
+        if self.verbosity:
+            seconds = (record.finished_at - record.started_at).total_seconds()
+            self.stdout.write(self.style.SUCCESS(
+                f"Imported {record.numbers_loaded:,} numbers from {record.lines_read:,} lines in {seconds:.1f} s, "
+                f"{record.lines_rejected:,} lines rejected. {dnc_list.name} is now version {dnc_list.version} "
+                f"with {dnc_list.entry_count:,} entries."
+            ))
+
+    def _progress(self, counts: ImportCounts) -> None:
+        """One line per 10% of the file read (every update at verbosity 2)."""
+        if not self.verbosity or not counts.bytes_total:
+            return
+        percent = counts.bytes_read * 100 // counts.bytes_total
+        if self.verbosity < 2 and percent < self._next_percent:
+            return
+        self._next_percent = (percent // 10 + 1) * 10
+        self.stdout.write(f"  {percent:3d}%  {counts.lines_read:,} lines read, {counts.numbers_loaded:,} numbers, "
+                          f"{counts.lines_rejected:,} rejected")
+
+    def _print_rejections(self, rejections: list[Rejection], total: int, *, report: Path | None) -> None:
+        if not total or not self.verbosity:
+            return
+        shown = rejections if self.verbosity >= 2 else rejections[:SHOWN_REJECTIONS]
+        where = f"; all of them are in {report}" if report else ""
+        self.stdout.write(self.style.WARNING(f"{total:,} lines rejected (showing {len(shown):,}{where}):"))
+        for rejection in shown:
+            self.stdout.write(f"  line {rejection.line_no}: {rejection.reason}: {rejection.content!r}")
+
+
+def _parse_report(text: str) -> list[Rejection]:
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    return [Rejection(int(line_no), reason, content) for line_no, reason, content in rows]
