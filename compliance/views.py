@@ -3,18 +3,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.paginator import Paginator
-from django.utils import timezone
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agents import roles
-from config.exceptions import ApplicationError
 from compliance import selectors
 from compliance.forms import DecisionSearchForm, DncUploadForm
 from compliance.services.dnc import rejected_report_path
 from compliance.services.dnc_uploads import dnc_upload_queue
 from compliance.services.unsubscribe import unsubscribe_confirm, unsubscribe_target
+from config.exceptions import ApplicationError
 
 
 @roles.role_required(roles.SUPERVISOR, roles.ADMIN)
