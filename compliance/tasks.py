@@ -1,10 +1,13 @@
-"""Background work for compliance: DNC file imports queued from the admin's upload page."""
+"""Background work for compliance: DNC imports queued from the admin's upload page, and the
+scrub that re-checks open carts after every import and nightly."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
+from compliance.models import DncImport
 from compliance.services.dnc import DncImportBusy, dnc_import_run
+from compliance.services.scrub import carts_scrub
 
 # Another import of the same list holds it: wait for it rather than fail (a national list takes a minute or two).
 BUSY_RETRY_SECONDS = 60
@@ -22,4 +25,12 @@ def import_dnc_file_task(self, import_id: int) -> str:
         record = dnc_import_run(import_id=import_id)
     except DncImportBusy as exc:
         raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS) from None
+    if record.status == DncImport.Status.DONE:
+        scrub_open_carts_task.delay()
     return record.status
+
+
+@shared_task
+def scrub_open_carts_task() -> int:
+    """Suppress open carts nobody may contact any more (after each import, and nightly)."""
+    return len(carts_scrub().suppressed)

@@ -613,7 +613,7 @@ def test_the_celery_task_runs_a_queued_import_once(national, tmp_path):
 
     record.refresh_from_db()
     national.refresh_from_db()
-    assert (first.get(), redelivered.get()) == ("done", "done")
+    assert (first.result, redelivered.result) == ("done", "done")
     assert record.started_at and record.finished_at and record.version_after == 1
     assert national.version == 1
     assert dnc_number_listed(national.pk, "+12125550101")

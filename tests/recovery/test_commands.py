@@ -9,7 +9,7 @@ from django.core.management import call_command
 from recovery.management.commands.seed_demo import CART_COUNT, DEMO_SHOP_DOMAIN
 from recovery.models import Cart, Store
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_seed_demo_is_idempotent_and_prints_the_logins():

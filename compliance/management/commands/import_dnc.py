@@ -113,6 +113,7 @@ class Command(BaseCommand):
                                f"The list {dnc_list.name} is unchanged (version {dnc_list.version}).")
         self._print_rejections(_parse_report(record.rejected_report), record.lines_rejected,
                                report=rejected_report_path(record))
+        self._queue_scrub()
         if self.verbosity:
             seconds = (record.finished_at - record.started_at).total_seconds()
             self.stdout.write(self.style.SUCCESS(
@@ -120,6 +121,15 @@ class Command(BaseCommand):
                 f"{record.lines_rejected:,} lines rejected. {dnc_list.name} is now version {dnc_list.version} "
                 f"with {dnc_list.entry_count:,} entries."
             ))
+
+    def _queue_scrub(self) -> None:
+        """Re-check open carts against the new list (in the worker, so a big scrub does not hold the shell)."""
+        from compliance.tasks import scrub_open_carts_task
+
+        try:
+            scrub_open_carts_task.delay()
+        except Exception:  # no broker reachable from this shell: say how to do it by hand
+            self.stderr.write(self.style.WARNING("Could not queue the cart scrub; run `manage.py scrub_carts`."))
 
     def _progress(self, counts: ImportCounts) -> None:
         """One line per 10% of the file read (every update at verbosity 2)."""

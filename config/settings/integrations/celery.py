@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery.schedules import crontab  # noqa: F401  (kept for schedules below)
+from celery.schedules import crontab
 
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -23,5 +23,9 @@ CELERY_BEAT_SCHEDULE = {
     "process-stuck-webhook-deliveries": {
         "task": "recovery.tasks.process_pending_deliveries_task",
         "schedule": 120.0,
+    },
+    "scrub-open-carts-nightly": {
+        "task": "compliance.tasks.scrub_open_carts_task",
+        "schedule": crontab(hour=3, minute=15),
     },
 }

@@ -20,6 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.roles import ADMIN, AGENT, SUPERVISOR
+from compliance.models import ConsentRecord
+from recovery.management.demo_compliance import seed_demo_compliance
 from recovery.models import Cart, CartEvent, CartLineItem, Customer, Platform, Store
 from recovery.models.stores import hash_api_token
 
@@ -89,8 +91,21 @@ class Command(BaseCommand):
             created = 0
             if not Cart.objects.filter(store__in=stores).exists():
                 created = self._carts(stores, random.Random(20261123))
+                self._consent(stores)
+        suppressed = seed_demo_compliance(stores)  # outside the transaction: DNC imports use their own connection
         if verbosity:
             self._print_summary(created)
+            self.stdout.write(f"Compliance: demo DNC lists current; {suppressed} open carts suppressed by the scrub.")
+
+    def _consent(self, stores: list[Store]) -> None:
+        """The SMS consent the demo customers gave at checkout, as consent records."""
+        records = [
+            ConsentRecord(store=customer.store, customer=customer, channel="sms", phone=str(customer.phone),
+                          granted=True, basis="express_written", source="demo", at=customer.created_at,
+                          evidence="accepts SMS marketing = true (demo data)")
+            for customer in Customer.objects.filter(store__in=stores, accepts_sms_marketing=True).exclude(phone="")
+        ]
+        ConsentRecord.objects.bulk_create(records)
 
     def _stores(self) -> list[Store]:
         shopify, _ = Store.objects.get_or_create(
