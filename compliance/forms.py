@@ -27,3 +27,25 @@ class DncUploadForm(forms.Form):
         ("ftc", "FTC registry (10 digits or NPA,NXXXXXX per line)"), ("e164", "E.164 (+ and digits per line)"),
         ("csv", "CSV with a phone column"), ("tps", "UK TPS/CTPS (national format, leading 0)")])
     file = forms.FileField()
+
+
+class DncNumbersForm(forms.Form):
+    """A few numbers for a DNC list, pasted or uploaded; previewed row by row before they are added."""
+
+    MAX_BYTES = 1024 * 1024
+
+    list_name = forms.CharField(max_length=50, initial="internal", label="List (unless a row names one)")
+    numbers = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False,
+                              help_text="One number per line, or CSV with a phone column (and optional list, country)")
+    file = forms.FileField(required=False, help_text="Or a CSV file (up to 1 MB; bigger files: use the upload above)")
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > self.MAX_BYTES:
+                raise forms.ValidationError("That file is over 1 MB: use the background upload for big lists.")
+            data["numbers"] = upload.read().decode("utf-8-sig", errors="replace")
+        if not (data.get("numbers") or "").strip():
+            raise forms.ValidationError("Paste some numbers or choose a CSV file.")
+        return data

@@ -7,6 +7,7 @@ app_name = "compliance"
 urlpatterns = [
     path("decisions/", views.decision_list, name="decision-list"),
     path("dnc/", views.dnc_lists, name="dnc-lists"),
+    path("dnc/numbers/", views.dnc_numbers, name="dnc-numbers"),
     path("dnc/imports/<int:import_id>/", views.dnc_import_detail, name="dnc-import"),
     path("dnc/imports/<int:import_id>/rejected.csv", views.dnc_import_rejected, name="dnc-import-rejected"),
 ]

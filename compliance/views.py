@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,8 +11,9 @@ from django.views.decorators.http import require_http_methods
 
 from agents import roles
 from compliance import selectors
-from compliance.forms import DecisionSearchForm, DncUploadForm
+from compliance.forms import DecisionSearchForm, DncNumbersForm, DncUploadForm
 from compliance.services.dnc import rejected_report_path
+from compliance.services.dnc_small import dnc_numbers_import
 from compliance.services.dnc_uploads import dnc_upload_queue
 from compliance.services.unsubscribe import unsubscribe_confirm, unsubscribe_target
 from config.exceptions import ApplicationError
@@ -78,3 +80,20 @@ def dnc_import_rejected(request: HttpRequest, import_id: int) -> FileResponse:
         raise Http404("This import has no rejected-lines report.")
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"dnc-import-{record.pk}-rejected.csv",
                         content_type="text/csv")
+
+
+@roles.role_required(roles.ADMIN)
+def dnc_numbers(request: HttpRequest) -> HttpResponse:
+    """Add a few numbers: first a preview with an error per bad row, then the confirmed import."""
+    form = DncNumbersForm(request.POST or None, request.FILES or None)
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "compliance/dnc_numbers.html", {"form": form})
+    confirm = request.POST.get("confirm") == "1"
+    result = dnc_numbers_import(text=form.cleaned_data["numbers"], list_name=form.cleaned_data["list_name"],
+                                user=request.user, dry_run=not confirm)
+    if confirm:
+        totals = result.totals
+        messages.success(request, f"Added {totals['new']} numbers; {totals['skip']} were already listed, "
+                                  f"{totals['invalid']} rows with errors were left out.")
+        return redirect("compliance:dnc-lists")
+    return render(request, "compliance/dnc_numbers.html", {"form": form, "result": result})
