@@ -18,7 +18,7 @@ class DncUploadForm(forms.Form):
     """A DNC file for a background import (any size; the worker streams it)."""
 
     list_name = forms.CharField(
-        max_length=50, label="List",
+        max_length=50, label="List", initial="national",
         help_text="national, internal, state-XX (e.g. state-TX), uk-tps, uk-ctps, or an existing list",
     )
     mode = forms.ChoiceField(choices=[("replace", "Full list (replaces the current list)"),
