@@ -43,7 +43,7 @@ def test_admin_uploads_a_registry_file_and_sees_it_imported(page, tmp_path):
     page.screenshot(path=SCREENSHOTS / "dnc-import.png", full_page=True)
 
     page.click("text=← Do-Not-Call lists")
-    page.wait_for_selector("#dnc-list-{}".format(record.dnc_list_id))
+    page.wait_for_selector(f"#dnc-list-{record.dnc_list_id}")
     page.screenshot(path=SCREENSHOTS / "dnc-lists.png", full_page=True)
 
 
