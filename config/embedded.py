@@ -72,7 +72,9 @@ def embedded_database_url() -> str:
     ) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+            # Another process starting at the same moment may create it first.
+            with contextlib.suppress(psycopg.errors.UniqueViolation, psycopg.errors.DuplicateDatabase):
+                conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
     port = f":{info.port}" if info.port else ""
     return f"postgres://postgres@{quote(socket_dir, safe='')}{port}/{DATABASE_NAME}"
 
