@@ -15,9 +15,12 @@ class ContactDecision(AppendOnlyModel):
     """
 
     at = models.DateTimeField(db_index=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # Rows never change, so references outlive what they point to instead of being nulled.
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+                                     db_constraint=False, related_name="+")
     requester = models.CharField(max_length=100, help_text="e.g. agent:maya, task:send_recovery_sms")
-    store = models.ForeignKey("recovery.Store", null=True, blank=True, on_delete=models.SET_NULL)
+    store = models.ForeignKey("recovery.Store", null=True, blank=True, on_delete=models.DO_NOTHING,
+                              db_constraint=False, related_name="+")
     phone = models.CharField(max_length=32, blank=True, db_index=True)
     email = models.EmailField(blank=True, db_index=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)

@@ -9,7 +9,10 @@ from compliance.models.choices import Channel, ConsentBasis
 class ConsentRecord(AppendOnlyModel):
     """Consent as it was given or withdrawn: kept 5 years (Telemarketing Sales Rule, 2024)."""
 
-    customer = models.ForeignKey("recovery.Customer", null=True, blank=True, on_delete=models.SET_NULL)
+    # Kept when the customer is purged (5-year retention): no cascade, no SET NULL (rows never change).
+    customer = models.ForeignKey(
+        "recovery.Customer", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     store = models.ForeignKey("recovery.Store", on_delete=models.PROTECT)
     phone = models.CharField(max_length=16, blank=True, db_index=True)
     email = models.EmailField(blank=True, db_index=True)

@@ -31,8 +31,11 @@ class OptOut(AppendOnlyModel):
     action = models.CharField(max_length=10, choices=Action.choices, default=Action.OPT_OUT)
     source = models.CharField(max_length=20, choices=Source.choices)
     evidence = models.TextField(blank=True, help_text="The words used, the message body, the link clicked")
-    store = models.ForeignKey("recovery.Store", null=True, blank=True, on_delete=models.SET_NULL)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # Rows never change, so references outlive what they point to instead of being nulled.
+    store = models.ForeignKey("recovery.Store", null=True, blank=True, on_delete=models.DO_NOTHING,
+                              db_constraint=False, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+                                    db_constraint=False, related_name="+")
     at = models.DateTimeField(db_index=True)
 
     class Meta:
