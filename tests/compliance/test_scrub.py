@@ -79,3 +79,15 @@ def test_dry_run_changes_nothing(shopify_store, lists):
     cart.refresh_from_db()
     assert cart.status == Cart.Status.OPEN
     assert "1 would be suppressed" in out.getvalue()
+
+
+def test_suppressed_cart_page_says_why(client, supervisor_user, shopify_store, lists):
+    cart = cart_for(shopify_store, email="")
+    add_entry(lists["national"], "+12125550100")
+    call_command("scrub_carts", verbosity=0)
+    client.force_login(supervisor_user)
+
+    response = client.get(f"/carts/{cart.pk}/")
+
+    assert b"Why suppressed:" in response.content
+    assert b"National registry" in response.content
