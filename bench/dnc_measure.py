@@ -127,18 +127,22 @@ def time_calls(call: Callable[[str], bool], sample: list[tuple[str, bool]]) -> d
     return {"calls": len(sample), "wrong": wrong, **{k: round(v, 3) for k, v in _percentiles(timings).items()}}
 
 
+DNC_LOOKUP_SQL = """
+SELECT dnc_list.name FROM compliance_dnclist AS dnc_list
+WHERE dnc_list.is_active AND EXISTS (SELECT FROM compliance_dncentry AS entry
+                                     WHERE entry.dnc_list_id = dnc_list.id AND entry.phone = %s)
+"""
+
+
 def dnc_lookup() -> Callable[[str], bool]:
-    """The gate's DNC query on its own, through Django's connection: is the number on the national list?"""
+    """The gate's DNC lookup on its own (the part of compliance.selectors.contact_facts that probes each active
+    list's partition), through Django's connection: is the number on the national list?"""
     from django.db import connection
-
-    from compliance.models import DncList
-
-    national_id = DncList.objects.get(name="national").pk
 
     def lookup(phone: str) -> bool:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT dnc_list_id FROM compliance_dncentry WHERE phone = %s", [phone])
-            return national_id in {row[0] for row in cursor.fetchall()}
+            cursor.execute(DNC_LOOKUP_SQL, [phone])
+            return "national" in {row[0] for row in cursor.fetchall()}
 
     return lookup
 

@@ -24,7 +24,6 @@ import phonenumbers
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from phonenumbers import geocoder
 from phonenumbers import timezone as phone_timezone
 
 from compliance.models import CallingRule
@@ -182,8 +181,16 @@ def _number_facts(phone: str, *, default_region: str) -> tuple[str, str, tuple[s
     zones = tuple(z for z in phone_timezone.time_zones_for_number(number) if z != phone_timezone.UNKNOWN_TIMEZONE)
     if country in COUNTRY_ZONES:  # a toll-free +1 number lists Caribbean and Canadian zones too
         zones = tuple(z for z in zones if z in COUNTRY_ZONES[country])
-    region = _state_from_description(geocoder.description_for_number(number, "en")) if country == "US" else ""
+    region = _state_from_description(_geocoder().description_for_number(number, "en")) if country == "US" else ""
     return country, region, zones
+
+
+def _geocoder():
+    """phonenumbers.geocoder, imported on first use: its data takes about 100 MB, which a process should
+    hold only once it places a US number (web workers, beat and import_dnc mostly never do)."""
+    from phonenumbers import geocoder
+
+    return geocoder
 
 
 def _number_country(number: phonenumbers.PhoneNumber) -> str:

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from compliance import selectors
 from compliance.models import CompliancePolicy, ContactAttempt, ContactDecision, DncList, OptOut
 from compliance.models.choices import ConsentBasis, OptOutScope
-from compliance.services import gate
 from compliance.services.consent import consent_record
 from compliance.services.gate import check_contact
 from compliance.services.optouts import optin_record, optout_record
@@ -318,12 +318,12 @@ def test_decision_records_the_list_versions_consulted(world):
 def test_a_database_error_inside_the_gate_denies(world, monkeypatch):
     world.customer(NY)
 
-    def cancelled_query(phone):
+    def cancelled_query(**identity):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL statement_timeout = 1")
             cursor.execute("SELECT pg_sleep(1)")
 
-    monkeypatch.setattr(gate.selectors, "dnc_list_ids_containing", cancelled_query)
+    monkeypatch.setattr(selectors, "contact_facts", cancelled_query)
 
     decision = check_contact(channel="voice", store=world.store, phone=NY, at=NOON_NY)
 
