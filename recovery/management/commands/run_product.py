@@ -45,9 +45,9 @@ class Command(BaseCommand):
             signal.signal(signum, self._request_stop)
         failed = self._wait(children)
         self._stop(children)
-        self.stdout.write("Stopped web, worker and beat; stopping embedded services." if not failed else "")
         if failed:
             sys.exit(f"{failed} exited unexpectedly; everything was stopped.")
+        self.stdout.write("Stopped web, worker, beat and the inbox dispatcher; stopping embedded services.")
 
     def _request_stop(self, signum, frame) -> None:
         self._stopping = True
