@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
-from recovery.models import Cart, CartEvent, CartLineItem, Customer, Store, WebhookDelivery
+from recovery.models import Cart, CartEvent, CartLineItem, Customer, PriorityPolicy, Store, WebhookDelivery
 from recovery.services import delivery_process
 
 
@@ -100,3 +100,11 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             results[status] = results.get(status, 0) + 1
         summary = ", ".join(f"{count} {status}" for status, count in sorted(results.items()))
         self.message_user(request, f"Replayed: {summary}.")
+
+
+@admin.register(PriorityPolicy)
+class PriorityPolicyAdmin(admin.ModelAdmin):
+    """Thresholds and weights of the routing tree and the score, per store."""
+
+    list_display = ("store", "call_first_min_value", "high_value_customer_min", "escalate_after", "freshness_half_life")
+    list_select_related = ("store",)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from recovery import selectors
 from recovery.models import WebhookDelivery
 from recovery.services import cart_open_if_abandoned, delivery_process
+from recovery.services.priority import carts_reprioritize
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,12 @@ def process_pending_deliveries_task() -> int:
 @shared_task
 def open_cart_if_abandoned_task(cart_id: int) -> bool:
     return cart_open_if_abandoned(cart_id=cart_id)
+
+
+@shared_task
+def reprioritize_open_carts_task() -> int:
+    """Re-score open carts as time passes (speed-to-lead decay, calling windows opening and closing)."""
+    return carts_reprioritize()
 
 
 @shared_task

@@ -19,6 +19,7 @@ from compliance.services import dnc_add_numbers, dnc_import_create, dnc_import_r
 from compliance.services.optouts import optout_record
 from compliance.services.scrub import carts_scrub
 from recovery.models import Customer
+from recovery.services.priority import carts_reprioritize
 
 DEMO_REGISTRY_MAX_ENTRIES = 100
 REFRESH_AFTER = timedelta(days=7)
@@ -60,4 +61,6 @@ def seed_demo_compliance(stores) -> int:
             optout_record(phone=str(customer.phone), email=customer.email if scope == "all" else "", scope=scope,
                           source=OptOut.Source.ADMIN, evidence="Demo: customer asked not to be contacted at all"
                           if scope == "all" else f"Demo: customer asked for no more {scope} contact")
-    return len(carts_scrub().suppressed)
+    suppressed = len(carts_scrub().suppressed)
+    carts_reprioritize()
+    return suppressed

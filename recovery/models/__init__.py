@@ -3,6 +3,7 @@
 from recovery.models.carts import Cart, CartEvent, CartLineItem, CartQuerySet
 from recovery.models.customers import Customer
 from recovery.models.inbox import WebhookDelivery
+from recovery.models.priority import PriorityPolicy
 from recovery.models.stores import Platform, Store
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "CartQuerySet",
     "Customer",
     "Platform",
+    "PriorityPolicy",
     "Store",
     "WebhookDelivery",
 ]

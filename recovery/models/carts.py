@@ -40,6 +40,10 @@ class Cart(models.Model):
         EXPIRED = "expired", "Expired"
         COMPLETED = "completed", "Completed without recovery"
 
+    class Route(models.TextChoices):
+        CALL_FIRST = "call_first", "Call first"
+        AUTOMATED_FIRST = "automated_first", "Automated first"
+
     store = models.ForeignKey("recovery.Store", on_delete=models.CASCADE, related_name="carts")
     external_id = models.CharField(max_length=100, blank=True, help_text="The store's id for this checkout")
     checkout_token = models.CharField(max_length=255, blank=True, help_text="Shopify checkout token / cart hash")
@@ -67,6 +71,11 @@ class Cart(models.Model):
     recovered_at = models.DateTimeField(null=True, blank=True)
     recovered_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     recovered_order_id = models.CharField(max_length=100, blank=True)
+
+    route = models.CharField(max_length=20, choices=Route.choices, blank=True, db_index=True)
+    priority_score = models.FloatField(default=0.0, db_index=True)
+    priority_reason = models.CharField(max_length=500, blank=True, help_text="Why this route and score, in a sentence")
+    scored_at = models.DateTimeField(null=True, blank=True)
 
     raw_payload = models.JSONField(default=dict, blank=True, help_text="The last payload received, for audit")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -32,6 +32,10 @@ class Customer(models.Model):
     sms_consent_source = models.CharField(max_length=100, blank=True)
     sms_consent_at = models.DateTimeField(null=True, blank=True)
 
+    orders_count = models.PositiveIntegerField(null=True, blank=True, help_text="Orders before this checkout")
+    lifetime_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True,
+                                         help_text="What the customer has spent with the store")
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

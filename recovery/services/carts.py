@@ -11,6 +11,7 @@ from django.utils import timezone
 from recovery.models import Cart, CartEvent, CartLineItem, Store
 from recovery.services.customers import customer_upsert
 from recovery.services.data import CartData, OrderData
+from recovery.services.priority import cart_prioritize
 
 # Statuses an order can still turn into a recovery (or a plain completion).
 _ORDER_ATTRIBUTABLE = {
@@ -144,6 +145,8 @@ def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResul
         _record_status_change(cart, previous_status, source)
     if cart.status == Cart.Status.PENDING:
         _schedule_abandonment_check(cart)
+    elif cart.status == Cart.Status.OPEN:
+        cart_prioritize(cart_id=cart.pk)
     return CartUpsertResult(cart=cart, created=created, changed=True)
 
 
@@ -197,6 +200,7 @@ def cart_open_if_abandoned(*, cart_id: int, now: datetime | None = None) -> bool
     cart.abandoned_at = last_activity
     cart.save(update_fields=["status", "abandoned_at", "updated_at"])
     _record_event(cart, CartEvent.Kind.ABANDONED, CartEvent.Source.SYSTEM, last_activity=last_activity.isoformat())
+    cart_prioritize(cart_id=cart.pk, now=now)
     return True
 
 

@@ -97,6 +97,10 @@ def customer_upsert(*, store: Store, data: CustomerData) -> Customer | None:
         value = getattr(data, field)
         if value:
             setattr(customer, field, value)
+    if data.orders_count is not None:
+        customer.orders_count = data.orders_count
+    if data.lifetime_value is not None:
+        customer.lifetime_value = data.lifetime_value
     if data.phone_raw:
         customer.phone_raw = data.phone_raw
         customer.phone = phone or ""

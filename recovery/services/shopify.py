@@ -51,7 +51,17 @@ def _customer(payload: dict) -> CustomerData:
         sms_marketing_phone_raw=text(payload.get("sms_marketing_phone"), 64),
         consent_source="shopify_checkout",
         consent_at=parse_datetime(payload.get("updated_at"), field="updated_at"),
+        orders_count=_optional_count(customer.get("orders_count")),
+        lifetime_value=parse_decimal(customer["total_spent"], field="customer.total_spent")
+        if customer.get("total_spent") not in (None, "") else None,
     )
+
+
+def _optional_count(value) -> int | None:
+    try:
+        return max(0, int(value)) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _line_items(payload: dict) -> tuple[LineItemData, ...]:

@@ -24,6 +24,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.process_pending_deliveries_task",
         "schedule": 120.0,
     },
+    "reprioritize-open-carts": {
+        "task": "recovery.tasks.reprioritize_open_carts_task",
+        "schedule": 60.0,
+    },
     "scrub-open-carts-nightly": {
         "task": "compliance.tasks.scrub_open_carts_task",
         "schedule": crontab(hour=3, minute=15),

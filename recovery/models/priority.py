@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import models
+
+
+class PriorityPolicy(models.Model):
+    """How a store's carts are routed and ranked. Defaults suit a mid-ticket store; a store
+    without a row gets them."""
+
+    store = models.OneToOneField("recovery.Store", on_delete=models.CASCADE, related_name="priority_policy")
+    call_first_min_value = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("150.00"), help_text="Carts worth this much are called first"
+    )
+    high_value_customer_min = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("1000.00"),
+        help_text="A customer who has spent this much is called first",
+    )
+    complex_product_keywords = models.CharField(
+        max_length=500, default="configur, compatib, financ, b2b, bulk, install, custom",
+        help_text="Comma-separated; a line item whose title or SKU contains one is a complex product",
+    )
+    impulse_keywords = models.CharField(
+        max_length=500, default="gift card, sticker, sample, socks",
+        help_text="Comma-separated; carts made only of such items are left to the automated sequence",
+    )
+    escalate_after = models.DurationField(
+        default=timedelta(hours=24), help_text="An automated-first cart still open this long may be called"
+    )
+    escalate_min_value = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("80.00"))
+    value_cap = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("2000.00"), help_text="Value at which value points max out"
+    )
+    value_weight = models.FloatField(default=1.0)
+    friction_weight = models.FloatField(default=1.0)
+    history_weight = models.FloatField(default=1.0)
+    freshness_half_life = models.DurationField(
+        default=timedelta(minutes=60), help_text="Intent halves this fast after abandonment (speed-to-lead)"
+    )
+    attempt_penalty = models.FloatField(default=0.25, help_text="Each prior attempt divides the score by 1 + this")
+    outside_hours_factor = models.FloatField(
+        default=0.2, help_text="Score multiplier while it is outside calling hours where the customer is"
+    )
+
+    class Meta:
+        verbose_name_plural = "priority policies"
+
+    def __str__(self) -> str:
+        return f"Priority policy for {self.store}"
+
+    @staticmethod
+    def keywords(text: str) -> list[str]:
+        return [word.strip().lower() for word in text.split(",") if word.strip()]
