@@ -99,6 +99,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Where DNC imports write their full rejected-lines reports (downloadable from the import page).
+DNC_REPORTS_DIR = Path(env_str("DNC_REPORTS_DIR", str(BASE_DIR / "var" / "dnc-reports")))
+
 # Webhook bodies from stores can be several MB (large carts, many line items).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 
