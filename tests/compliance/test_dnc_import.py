@@ -39,6 +39,8 @@ from compliance.services.dnc import (
     normalize_tps,
     rejected_report_path,
 )
+from compliance.services.dnc import formats as dnc_formats
+from compliance.services.dnc import imports as dnc_imports
 from compliance.tasks import import_dnc_file_task
 
 
@@ -237,7 +239,7 @@ def test_parser_reports_bad_lines_with_their_numbers_and_keeps_the_good_ones():
 @pytest.mark.parametrize("block_bytes", [1, 7, 16, 64])
 def test_parser_gives_the_same_answer_whatever_the_block_size(monkeypatch, block_bytes):
     expected = parse(MIXED_FTC)
-    monkeypatch.setattr(dnc_services, "READ_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(dnc_formats, "READ_BLOCK_BYTES", block_bytes)
 
     rows, rejected, counts = parse(MIXED_FTC)
 
@@ -264,7 +266,7 @@ def test_fast_path_and_line_by_line_path_agree(monkeypatch, file_format):
     for line in lines:
         with contextlib.suppress(RejectedLine):
             expected.append(f"7\t{normalize(line)}")
-    monkeypatch.setattr(dnc_services, "READ_BLOCK_BYTES", 40)  # about 3 lines a block: many clean ones, many not
+    monkeypatch.setattr(dnc_formats, "READ_BLOCK_BYTES", 40)  # about 3 lines a block: many clean ones, many not
 
     rows, rejected, _counts = parse("\n".join(lines).encode(), file_format)
 
@@ -292,7 +294,7 @@ def test_parser_skips_a_byte_order_mark():
 
 
 def test_an_overlong_line_is_cut_rejected_once_and_the_next_lines_still_count(monkeypatch):
-    monkeypatch.setattr(dnc_services, "READ_BLOCK_BYTES", 1000)
+    monkeypatch.setattr(dnc_formats, "READ_BLOCK_BYTES", 1000)
     data = b"2125550142\n" + b"9" * 50_000 + b"\n3125550143\n"
 
     rows, rejected, counts = parse(data)
@@ -453,7 +455,7 @@ def test_a_change_list_creates_the_partition_of_a_new_list(dnc_db, tmp_path):
 def test_a_crash_midway_leaves_the_previous_list(national, tmp_path, monkeypatch):
     run_import(national, write_file(tmp_path, "2125550101\n", "old.txt"))
     new_file = write_file(tmp_path, "".join(f"312555{n:04d}\n" for n in range(200)), "new.txt")
-    monkeypatch.setattr(dnc_services, "READ_BLOCK_BYTES", 110)  # 10 lines a block
+    monkeypatch.setattr(dnc_formats, "READ_BLOCK_BYTES", 110)  # 10 lines a block
     writes = []
 
     def crash_after_three_blocks(copy, block):
@@ -462,7 +464,7 @@ def test_a_crash_midway_leaves_the_previous_list(national, tmp_path, monkeypatch
         writes.append(block)
         copy.write(block)
 
-    monkeypatch.setattr(dnc_services, "_copy_write", crash_after_three_blocks)
+    monkeypatch.setattr(dnc_imports, "_copy_write", crash_after_three_blocks)
 
     record = run_import(national, new_file)
 
@@ -514,8 +516,8 @@ def test_a_missing_file_fails_the_import(national, tmp_path):
 
 
 def test_progress_is_visible_to_other_sessions_while_the_import_runs(national, tmp_path, monkeypatch):
-    monkeypatch.setattr(dnc_services, "READ_BLOCK_BYTES", 220)  # 20 lines a block
-    monkeypatch.setattr(dnc_services, "PROGRESS_SECONDS", 0)
+    monkeypatch.setattr(dnc_formats, "READ_BLOCK_BYTES", 220)  # 20 lines a block
+    monkeypatch.setattr(dnc_imports, "PROGRESS_SECONDS", 0)
     path = write_file(tmp_path, "".join(f"312555{n:04d}\n" for n in range(100)))
     seen = []
     with psycopg.connect(**connection.get_connection_params(), autocommit=True) as observer:
@@ -534,8 +536,8 @@ def test_progress_is_visible_to_other_sessions_while_the_import_runs(national, t
 
 
 def test_a_running_import_does_not_lock_out_other_lists(national, tmp_path, monkeypatch):
-    monkeypatch.setattr(dnc_services, "READ_BLOCK_BYTES", 220)
-    monkeypatch.setattr(dnc_services, "PROGRESS_SECONDS", 0)
+    monkeypatch.setattr(dnc_formats, "READ_BLOCK_BYTES", 220)
+    monkeypatch.setattr(dnc_imports, "PROGRESS_SECONDS", 0)
     internal = DncList.objects.create(name="internal", kind=DncList.Kind.INTERNAL)
     created_midway = []
     with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
@@ -569,7 +571,7 @@ def test_another_import_of_the_same_list_waits(national, tmp_path):
 
 
 def test_rejected_lines_go_to_the_report_file_and_the_first_ones_to_the_row(national, tmp_path, monkeypatch):
-    monkeypatch.setattr(dnc_services, "REPORT_KEPT_LINES", 2)
+    monkeypatch.setattr(dnc_imports, "REPORT_KEPT_LINES", 2)
     path = write_file(tmp_path, "2125550101\n1\n2\n2125550102\n\"3\",x\n")
 
     record = run_import(national, path)

@@ -1,0 +1,21 @@
+"""The DNC services' domain errors (ApplicationError subclasses with constant messages)."""
+
+from __future__ import annotations
+
+from config.exceptions import ApplicationError, ConflictError
+
+
+class DncListUnknown(ApplicationError):
+    message = "No such DNC list."
+
+
+class DncImportBusy(ConflictError):
+    message = "Another import of this list is running."
+
+
+class DncFileInvalid(ApplicationError):
+    message = "The file cannot be imported."
+
+
+class DncNumberInvalid(ApplicationError):
+    message = "Not an E.164 phone number."

@@ -1,0 +1,107 @@
+"""The transaction that turns a loaded file into the list: a full replace swaps in a new partition, a
+change file adds or deletes its numbers; either way with short lock waits, retried."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import psycopg
+
+from compliance.models import DncImport, DncList
+from compliance.services.dnc.errors import DncFileInvalid, DncImportBusy
+from compliance.services.dnc.lists import ENTRIES_TABLE, _partition, _stage, ensure_dnc_partition
+
+if TYPE_CHECKING:
+    from compliance.services.dnc.imports import _ImportRun
+
+# The entries table's columns (migration 0002), spelled out for the tables an import loads: `LIKE` would
+# hold a lock on the entries table for the whole load and stall other lists' swaps. ATTACH refuses a
+# table whose columns differ, so a change to the entries table cannot go unnoticed here.
+ENTRY_COLUMNS = "dnc_list_id bigint NOT NULL, phone varchar(16) NOT NULL"
+# The swap needs brief exclusive locks on the entries table; a long query on it must not queue every
+# lookup behind us, so we give up after a short wait, keep the loaded data and try again.
+SWAP_LOCK_TIMEOUT = "2s"
+SWAP_ATTEMPTS = 5
+SWAP_RETRY_PAUSE_SECONDS = 3.0
+
+
+def _with_lock_retries(pg: psycopg.Connection, step: Callable[[], None]) -> None:
+    """Run `step` in a savepoint; if its locks are not granted in SWAP_LOCK_TIMEOUT, roll back only the
+    step (the loaded data stays) and try again a little later."""
+    pg.execute(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'")
+    for attempt in range(1, SWAP_ATTEMPTS + 1):
+        try:
+            with pg.transaction():
+                step()
+            return
+        except psycopg.errors.LockNotAvailable:
+            if attempt == SWAP_ATTEMPTS:
+                raise DncImportBusy(
+                    f"The DNC entries stayed locked by other sessions through {SWAP_ATTEMPTS} attempts."
+                ) from None
+            time.sleep(SWAP_RETRY_PAUSE_SECONDS)
+
+
+def _replace_list(pg: psycopg.Connection, run: _ImportRun) -> None:
+    """Load the file into a new table beside the live partition, index it, and swap it in.
+
+    Everything happens in one transaction on the import's connection, so a crash anywhere rolls it all
+    back and leaves the old list; the exclusive locks come only in the last step and last milliseconds.
+    COPY FREEZE (allowed because the table is new in this transaction) spares PostgreSQL rewriting every
+    page later; the CHECK constraint lets ATTACH skip its validation scan.
+    """
+    stage = _stage(run.list_id)
+    pg.execute(f"DROP TABLE IF EXISTS {stage}")  # left by a run that died between statements in the past
+    with pg.transaction():
+        pg.execute(
+            f"CREATE TABLE {stage} ({ENTRY_COLUMNS}, "
+            f"CONSTRAINT {_partition(run.list_id)}_list CHECK (dnc_list_id = {run.list_id}))"
+        )
+        run.copy_into(pg, stage, freeze=True)
+        if not run.counts.numbers_loaded:
+            raise DncFileInvalid("No valid number in the file: refusing to replace the list with an empty one.")
+        pg.execute(f"CREATE INDEX {stage}_phone ON {stage} (phone)")
+        pg.execute(f"ANALYZE {stage}")
+        _with_lock_retries(pg, lambda: _swap_partition(pg, run, stage))
+
+
+def _swap_partition(pg: psycopg.Connection, run: _ImportRun, stage: str) -> None:
+    partition = _partition(run.list_id)
+    with pg.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {DncList._meta.db_table} WHERE id = %s FOR UPDATE", [run.list_id])
+        # Dropping a partition detaches it; doing it first frees its name and its index's name.
+        cursor.execute(f"DROP TABLE IF EXISTS {partition}")
+        cursor.execute(f"ALTER TABLE {stage} RENAME TO {partition}")
+        cursor.execute(f"ALTER INDEX {stage}_phone RENAME TO {partition}_phone")
+        cursor.execute(f"ALTER TABLE {ENTRIES_TABLE} ATTACH PARTITION {partition} FOR VALUES IN ({run.list_id})")
+        run.finish(cursor, entry_count=run.counts.numbers_loaded)
+
+
+def _apply_change_list(pg: psycopg.Connection, run: _ImportRun) -> None:
+    """Load a change file into a temporary table, then add or delete its numbers in the same transaction
+    as the list's version bump."""
+    with pg.transaction():
+        pg.execute(f"CREATE TEMP TABLE dnc_changes ({ENTRY_COLUMNS}) ON COMMIT DROP")
+        run.copy_into(pg, "dnc_changes", freeze=False)
+        pg.execute("ANALYZE dnc_changes")  # temporary tables get no autovacuum statistics
+        _with_lock_retries(pg, lambda: _apply_changes(pg, run))
+
+
+def _apply_changes(pg: psycopg.Connection, run: _ImportRun) -> None:
+    partition = _partition(run.list_id)
+    with pg.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {DncList._meta.db_table} WHERE id = %s FOR UPDATE", [run.list_id])
+        ensure_dnc_partition(run.list_id, cursor=cursor)
+        if run.record.mode == DncImport.Mode.ADD:
+            cursor.execute(
+                f"INSERT INTO {partition} (dnc_list_id, phone) SELECT DISTINCT dnc_list_id, phone FROM dnc_changes c "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {partition} e WHERE e.phone = c.phone)"
+            )
+            delta = cursor.rowcount
+        else:
+            cursor.execute(f"DELETE FROM {partition} e USING dnc_changes c WHERE e.phone = c.phone")
+            delta = -cursor.rowcount
+        run.finish(cursor, delta=delta)
+
