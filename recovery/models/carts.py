@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -76,6 +77,10 @@ class Cart(models.Model):
     priority_score = models.FloatField(default=0.0, db_index=True)
     priority_reason = models.CharField(max_length=500, blank=True, help_text="Why this route and score, in a sentence")
     scored_at = models.DateTimeField(null=True, blank=True)
+    reserved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reserved_carts"
+    )
+    reserved_until = models.DateTimeField(null=True, blank=True, help_text="The agent's lease on the cart")
 
     raw_payload = models.JSONField(default=dict, blank=True, help_text="The last payload received, for audit")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,127 @@
+"""The work queue hands out the best cart that may be called now, to one agent at a time."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from agents.models import AgentProfile
+from agents.services import LEASE, cart_release, next_cart
+from compliance.models import DncList
+from recovery.models import Cart
+from tests.compliance.test_gate import add_entry
+from tests.factories import CartFactory, CustomerFactory, StoreFactory, UserFactory
+
+NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # 10:00 in New York
+
+
+def open_cart(store, *, phone: str, score: float, route: str = "call_first") -> Cart:
+    customer = CustomerFactory(store=store, phone=phone, region="NY")
+    return CartFactory(store=store, customer=customer, route=route, priority_score=score,
+                       total_value=Decimal("500.00"), platform_created_at=NOW - timedelta(hours=1))
+
+
+@pytest.fixture
+def national(db):
+    return DncList.objects.create(name="national", kind="national", last_full_import_at=NOW - timedelta(days=1))
+
+
+@pytest.mark.django_db
+def test_best_compliant_call_first_cart_is_reserved(shopify_store, national):
+    agent = UserFactory(username="maya")
+    listed = open_cart(shopify_store, phone="+12125550111", score=90)
+    add_entry(national, "+12125550111")
+    open_cart(shopify_store, phone="+12125550112", score=95, route="automated_first")
+    best = open_cart(shopify_store, phone="+12125550113", score=80)
+    open_cart(shopify_store, phone="+12125550114", score=70)
+
+    cart = next_cart(agent, now=NOW)
+
+    assert cart == best
+    best.refresh_from_db()
+    assert (best.reserved_by, best.reserved_until) == (agent, NOW + LEASE)
+    assert Cart.objects.get(pk=listed.pk).reserved_by is None
+
+
+@pytest.mark.django_db
+def test_an_agent_keeps_its_cart_until_released_and_others_get_the_next(shopify_store, national):
+    maya, sam = UserFactory(username="maya"), UserFactory(username="sam")
+    first = open_cart(shopify_store, phone="+12125550121", score=80)
+    second = open_cart(shopify_store, phone="+12125550122", score=70)
+
+    assert next_cart(maya, now=NOW) == first
+    assert next_cart(maya, now=NOW + timedelta(minutes=1)) == first
+    assert next_cart(sam, now=NOW) == second
+    assert next_cart(UserFactory(username="kim"), now=NOW) is None
+
+    assert cart_release(agent=maya, cart_id=first.pk)
+    assert next_cart(UserFactory(username="lee"), now=NOW) == first
+
+
+@pytest.mark.django_db
+def test_a_lapsed_lease_returns_the_cart_to_the_queue(shopify_store, national):
+    maya, sam = UserFactory(username="maya"), UserFactory(username="sam")
+    cart = open_cart(shopify_store, phone="+12125550131", score=80)
+    next_cart(maya, now=NOW)
+
+    assert next_cart(sam, now=NOW + LEASE - timedelta(seconds=1)) is None
+    assert next_cart(sam, now=NOW + LEASE) == cart
+
+
+@pytest.mark.django_db
+def test_agents_only_get_their_stores(shopify_store, national):
+    other_store = StoreFactory()
+    open_cart(other_store, phone="+12125550141", score=99)
+    mine = open_cart(shopify_store, phone="+12125550142", score=10)
+    maya = UserFactory(username="maya")
+    AgentProfile.objects.create(user=maya).stores.add(shopify_store)
+
+    assert next_cart(maya, now=NOW) == mine
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_agents_never_hold_the_same_cart_at_once():
+    # given 30 callable carts and 20 agents asking 200 times each, releasing after each "call"
+    store = StoreFactory()
+    DncList.objects.create(name="national", kind="national", last_full_import_at=NOW - timedelta(days=1))
+    for n in range(30):
+        open_cart(store, phone=f"+1212555{n + 200:04d}", score=float(n))
+    agents = [UserFactory(username=f"agent{n}") for n in range(20)]
+    holds: dict[int, list[tuple[float, float, int]]] = defaultdict(list)
+    lock = threading.Lock()
+
+    def work(agent) -> None:
+        try:
+            for _ in range(200):
+                cart = next_cart(agent, now=NOW)
+                if cart is None:
+                    continue
+                start = time.monotonic()
+                time.sleep(0.001)  # the "call": long enough for a double hand-out to show as an overlap
+                end = time.monotonic()
+                with lock:
+                    holds[cart.pk].append((start, end, agent.pk))
+                cart_release(agent=agent, cart_id=cart.pk)
+        finally:
+            connection.close()
+
+    # when
+    threads = [threading.Thread(target=work, args=(agent,)) for agent in agents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then no two agents' holds of one cart overlap in time
+    handed_out = sum(len(spans) for spans in holds.values())
+    assert handed_out > 1000
+    for spans in holds.values():
+        spans.sort()
+        for (_, end, _), (start, _, _) in zip(spans, spans[1:], strict=False):
+            assert start >= end
