@@ -238,6 +238,11 @@ CASES = [
     Case("no Sunday calls in Alabama", phone=AL, customer={"region": "AL"},
          at=datetime(2026, 11, 22, 17, 0, tzinfo=UTC), allowed=False, reasons=("no_calls_sunday",),
          next_allowed_at=datetime(2026, 11, 23, 14, 0, tzinfo=UTC)),
+    Case("no calls on Christmas Day in Alabama", phone=AL, customer={"region": "AL"},
+         at=datetime(2026, 12, 25, 16, 0, tzinfo=UTC), setup=national_imported(-30), allowed=False,
+         reasons=("no_calls_holiday",)),
+    Case("Christmas Day in New York is a normal day", at=datetime(2026, 12, 25, 16, 0, tzinfo=UTC),
+         setup=national_imported(-30)),
     Case("Texas Sunday before noon", phone=TX, customer={"region": "TX"},
          at=datetime(2026, 11, 22, 17, 30, tzinfo=UTC), allowed=False, reasons=("outside_calling_hours",),
          next_allowed_at=datetime(2026, 11, 22, 18, 0, tzinfo=UTC)),
@@ -299,7 +304,8 @@ def test_every_reason_code_is_covered_by_the_table():
     expected = {
         "dnc_national", "dnc_state", "dnc_internal", "dnc_uk_tps", "invalid_number", "invalid_email",
         "opted_out_voice", "opted_out_sms", "opted_out_email", "opted_out_all", "no_consent", "list_stale",
-        "outside_calling_hours", "no_calls_sunday", "frequency_cap_24h", "minimum_gap", "internal_error",
+        "outside_calling_hours", "no_calls_sunday", "no_calls_holiday", "frequency_cap_24h", "minimum_gap",
+        "internal_error",
     }
     assert expected <= covered
     assert len(CASES) >= 40
