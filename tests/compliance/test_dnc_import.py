@@ -44,33 +44,6 @@ from compliance.services.dnc import imports as dnc_imports
 from compliance.tasks import import_dnc_file_task
 
 
-def drop_dnc_tables() -> None:
-    """Partitions are DDL, which no flush or rollback of the test's rows removes."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind = 'r' "
-            "AND (c.relname LIKE 'compliance\\_dncentry\\_p%' OR c.relname LIKE 'compliance\\_dncentry\\_stage\\_%')"
-        )
-        for (table,) in cursor.fetchall():
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
-
-
-@pytest.fixture
-def dnc_db(django_db_setup, django_db_blocker, settings, tmp_path):
-    """Real commits, as an import's own connection cannot see a test's uncommitted rows; afterwards only
-    the DNC rows and partitions go. (`transactional_db` would flush every table, the rows that migrations
-    seed, such as the calling rules, included, and --reuse-db would keep the database that way.)"""
-    settings.DNC_REPORTS_DIR = tmp_path / "dnc-reports"
-    with django_db_blocker.unblock():
-        try:
-            yield
-        finally:
-            DncImport.objects.all().delete()
-            DncList.objects.all().delete()
-            drop_dnc_tables()
-
-
 def write_file(tmp_path: Path, text: str | bytes, name: str = "list.txt") -> Path:
     path = tmp_path / name
     path.write_bytes(text.encode() if isinstance(text, str) else text)
