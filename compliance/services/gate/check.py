@@ -51,7 +51,9 @@ def check_contact(
         )
     if not audit:
         return decision
-    return _recorded(decision, channel=channel, store=store, phone=phone, email=email, at=at,
+    # A naive time was refused above; the audit row records when the refusal happened instead.
+    recorded_at = at if timezone.is_aware(at) else timezone.now()
+    return _recorded(decision, channel=channel, store=store, phone=phone, email=email, at=recorded_at,
                      requested_by=requested_by, requester=requester)
 
 
