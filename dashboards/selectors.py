@@ -31,3 +31,22 @@ def recovery_summary(*, days: int = 30) -> dict:
         "open_now": Cart.objects.open().count(),
         "in_checkout_now": Cart.objects.pending_abandonment().count(),
     }
+
+
+FIVE_MINUTE_RULE = timedelta(minutes=5)
+
+
+def speed_to_lead(*, days: int = 30, now=None) -> dict:
+    """The 5-minute rule: call-first carts still waiting past it, and how fast first attempts came."""
+    from django.db.models import DurationField, ExpressionWrapper, F
+
+    now = now or timezone.now()
+    waiting = Cart.objects.open().filter(
+        route=Cart.Route.CALL_FIRST, first_attempt_at__isnull=True, workable_since__lte=now - FIVE_MINUTE_RULE
+    )
+    attempted = Cart.objects.filter(
+        route=Cart.Route.CALL_FIRST, workable_since__gte=now - timedelta(days=days), first_attempt_at__isnull=False
+    ).annotate(wait=ExpressionWrapper(F("first_attempt_at") - F("workable_since"), output_field=DurationField()))
+    totals = attempted.aggregate(count=Count("pk"), late=Count("pk", filter=Q(wait__gt=FIVE_MINUTE_RULE)))
+    return {"waiting_past_rule": waiting.count(), "oldest_waiting": waiting.order_by("workable_since").first(),
+            "attempted": totals["count"], "attempted_late": totals["late"]}

@@ -10,6 +10,7 @@ from recovery.selectors import recent_carts
 def home(request: HttpRequest) -> HttpResponse:
     context = {
         "summary": selectors.recovery_summary(days=30),
+        "speed": selectors.speed_to_lead(days=30),
         "recent_carts": recent_carts(limit=15),
     }
     return render(request, "dashboards/home.html", context)

@@ -77,6 +77,8 @@ class Cart(models.Model):
     priority_score = models.FloatField(default=0.0, db_index=True)
     priority_reason = models.CharField(max_length=500, blank=True, help_text="Why this route and score, in a sentence")
     scored_at = models.DateTimeField(null=True, blank=True)
+    workable_since = models.DateTimeField(null=True, blank=True, help_text="When the cart entered the work queue")
+    first_attempt_at = models.DateTimeField(null=True, blank=True, help_text="First contact attempt (speed to lead)")
     reserved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reserved_carts"
     )

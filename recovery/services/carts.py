@@ -137,6 +137,7 @@ def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResul
         # The store itself declares the cart abandoned (REST API): workable now.
         cart.abandoned_at = data.abandoned_at
         cart.status = Cart.Status.OPEN
+        cart.workable_since = timezone.now()
     cart.full_clean(exclude=["customer", "store", "checkout_url"], validate_unique=False)
     cart.save()
     _replace_line_items(cart, data)
@@ -198,7 +199,8 @@ def cart_open_if_abandoned(*, cart_id: int, now: datetime | None = None) -> bool
         return False
     cart.status = Cart.Status.OPEN
     cart.abandoned_at = last_activity
-    cart.save(update_fields=["status", "abandoned_at", "updated_at"])
+    cart.workable_since = now
+    cart.save(update_fields=["status", "abandoned_at", "workable_since", "updated_at"])
     _record_event(cart, CartEvent.Kind.ABANDONED, CartEvent.Source.SYSTEM, last_activity=last_activity.isoformat())
     cart_prioritize(cart_id=cart.pk, now=now)
     return True
@@ -213,6 +215,11 @@ def _cart_for_order(store: Store, order: OrderData) -> Cart | None:
     if order.legacy_checkout_id:
         return carts.filter(external_id=order.legacy_checkout_id).first()
     return None
+
+
+def cart_first_attempt_record(*, cart_id: int, at: datetime) -> bool:
+    """Remember when a cart was first attempted (speed to lead); later attempts change nothing."""
+    return bool(Cart.objects.filter(pk=cart_id, first_attempt_at__isnull=True).update(first_attempt_at=at))
 
 
 @transaction.atomic

@@ -45,6 +45,10 @@ def contact_attempt_start(
         decision_id=decision.decision_id, store=store, cart=cart, channel=channel, phone=phone or "",
         email=(email or "").lower(), agent=agent, at=at,
     )
+    if cart is not None:
+        from recovery.services.carts import cart_first_attempt_record
+
+        cart_first_attempt_record(cart_id=cart.pk, at=at)
     return decision, attempt
 
 

@@ -160,6 +160,7 @@ class Command(BaseCommand):
             items = self._items(store, rng)
             cart.total_value = sum((item.unit_price * item.quantity for item in items), Decimal("0"))
             self._outcome(cart, now, rng)
+            cart.workable_since = cart.abandoned_at
             cart.save()
             for item in items:
                 item.cart = cart
