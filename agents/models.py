@@ -14,3 +14,28 @@ class AgentProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Agent profile of {self.user}"
+
+
+class Callback(models.Model):
+    """A call the customer asked for, at a time in their own time zone, owed by an agent."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        HANDED_OUT = "handed_out", "Handed to an agent"
+        CANCELLED = "cancelled", "Cancelled"
+
+    cart = models.ForeignKey("recovery.Cart", on_delete=models.CASCADE, related_name="callbacks")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="callbacks")
+    due_at = models.DateTimeField(db_index=True)
+    customer_timezone = models.CharField(max_length=64)
+    local_time = models.CharField(max_length=40, help_text="As agreed with the customer, e.g. 2026-11-19 14:00")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED, db_index=True)
+    handed_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at"]
+
+    def __str__(self) -> str:
+        return f"Callback for cart {self.cart_id} at {self.local_time} ({self.customer_timezone})"

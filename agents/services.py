@@ -10,18 +10,22 @@ goes quiet, returning the cart to the queue.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agents.models import AgentProfile
+from agents.models import AgentProfile, Callback
 from compliance.services import check_contact
 from recovery.models import Cart
 
 LEASE = timedelta(minutes=10)
 CANDIDATE_BATCH = 20
+# A callback its agent has not picked up this long after it fell due goes to anyone on the team.
+CALLBACK_GRACE = timedelta(minutes=5)
 
 
 def _held_cart(agent, now: datetime) -> Cart | None:
@@ -53,19 +57,71 @@ def _reserve(cart: Cart, agent, now: datetime) -> Cart:
     return cart
 
 
+def _allowed_now(cart: Cart, now: datetime) -> bool:
+    decision = check_contact(channel="voice", store=cart.store, phone=str(cart.customer.phone),
+                             customer=cart.customer, cart=cart, at=now, audit=False)
+    return decision.allowed
+
+
+def _due_callback(agent, now: datetime) -> Callback | None:
+    """The agent's own due callback first; else one whose agent is off or late past the grace period."""
+    due = (
+        Callback.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("cart__store", "cart__customer")
+        .filter(status=Callback.Status.SCHEDULED, due_at__lte=now, cart__status=Cart.Status.OPEN)
+        .filter(Q(cart__reserved_until__isnull=True) | Q(cart__reserved_until__lte=now) | Q(cart__reserved_by=agent))
+    )
+    unavailable = AgentProfile.objects.filter(is_available=False).values("user")
+    for callback in [*due.filter(agent=agent).order_by("due_at")[:5],
+                     *due.filter(Q(agent__in=unavailable) | Q(due_at__lte=now - CALLBACK_GRACE))
+                     .exclude(agent=agent).order_by("due_at")[:5]]:
+        if _allowed_now(callback.cart, now):
+            return callback
+    return None
+
+
 @transaction.atomic
 def next_cart(agent, *, now: datetime | None = None) -> Cart | None:
-    """The cart this agent should call now (its lease renewed), or None when nothing may be called."""
+    """The cart this agent should call now (its lease renewed), or None when nothing may be called.
+
+    Order: the cart the agent already holds; a callback that is due (its own first); the best new cart.
+    """
     now = now or timezone.now()
     held = _held_cart(agent, now)
     if held is not None:
         return _reserve(held, agent, now)
+    callback = _due_callback(agent, now)
+    if callback is not None:
+        callback.status, callback.handed_to = Callback.Status.HANDED_OUT, agent
+        callback.save(update_fields=["status", "handed_to"])
+        return _reserve(callback.cart, agent, now)
     for cart in _candidates(agent, now):
-        decision = check_contact(channel="voice", store=cart.store, phone=str(cart.customer.phone),
-                                 customer=cart.customer, cart=cart, at=now, audit=False)
-        if decision.allowed:
+        if _allowed_now(cart, now):
             return _reserve(cart, agent, now)
     return None
+
+
+def callback_schedule(*, cart: Cart, agent, local_time: datetime, customer_timezone: str) -> Callback:
+    """Book a callback at a wall-clock time in the customer's zone (as the customer said it).
+
+    A time the clocks skip (spring forward) or repeat (fall back) is refused rather than guessed.
+    """
+    zone = ZoneInfo(customer_timezone)
+    if local_time.tzinfo is not None:
+        raise ValidationError("Give the callback time as the customer said it, without a time zone.")
+    due_at = local_time.replace(tzinfo=zone)
+    round_trip = due_at.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    other_fold = local_time.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    if round_trip != local_time or other_fold != due_at.astimezone(UTC):
+        raise ValidationError(f"{local_time:%Y-%m-%d %H:%M} does not exist or happens twice in {customer_timezone}; "
+                              "agree another time with the customer.")
+    if due_at <= timezone.now():
+        raise ValidationError("A callback must be in the future.")
+    callback = Callback(cart=cart, agent=agent, due_at=due_at.astimezone(UTC), customer_timezone=customer_timezone,
+                        local_time=f"{local_time:%Y-%m-%d %H:%M}")
+    callback.full_clean()
+    callback.save()
+    return callback
 
 
 @transaction.atomic
