@@ -11,6 +11,9 @@ class AgentProfile(models.Model):
     stores = models.ManyToManyField("recovery.Store", blank=True, help_text="Blank: every store")
     languages = models.CharField(max_length=100, blank=True, default="en", help_text="Comma-separated, e.g. en, es")
     is_available = models.BooleanField(default=True)
+    max_attempts_per_hour = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Workload guardrail; blank: no limit"
+    )
 
     def __str__(self) -> str:
         return f"Agent profile of {self.user}"

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from agents.models import AgentProfile, Callback
 from compliance.services import check_contact
+from config.exceptions import ApplicationError
 from recovery.models import Cart
 
 LEASE = timedelta(minutes=10)
@@ -80,16 +81,39 @@ def _due_callback(agent, now: datetime) -> Callback | None:
     return None
 
 
+class WrapUpRequired(ApplicationError):
+    message = "Log the outcome of your last call before taking the next cart."
+
+
+class HourlyLimitReached(ApplicationError):
+    message = "You have reached your limit of calls for this hour; take a break, the queue will wait."
+
+
+def _check_guardrails(agent, now: datetime) -> None:
+    """Wrap-up before the next cart, and the agent's hourly limit if one is set."""
+    from compliance.models import ContactAttempt
+
+    attempts = ContactAttempt.objects.filter(agent=agent)
+    if attempts.filter(outcome="").exists():
+        raise WrapUpRequired()
+    profile = AgentProfile.objects.filter(user=agent).first()
+    limit = profile.max_attempts_per_hour if profile else None
+    if limit is not None and attempts.filter(at__gt=now - timedelta(hours=1)).count() >= limit:
+        raise HourlyLimitReached()
+
+
 @transaction.atomic
 def next_cart(agent, *, now: datetime | None = None) -> Cart | None:
     """The cart this agent should call now (its lease renewed), or None when nothing may be called.
 
     Order: the cart the agent already holds; a callback that is due (its own first); the best new cart.
+    Raises WrapUpRequired or HourlyLimitReached when the agent must not take a new cart yet.
     """
     now = now or timezone.now()
     held = _held_cart(agent, now)
     if held is not None:
         return _reserve(held, agent, now)
+    _check_guardrails(agent, now)
     callback = _due_callback(agent, now)
     if callback is not None:
         callback.status, callback.handed_to = Callback.Status.HANDED_OUT, agent

@@ -125,3 +125,41 @@ def test_twenty_agents_never_hold_the_same_cart_at_once():
         spans.sort()
         for (_, end, _), (start, _, _) in zip(spans, spans[1:], strict=False):
             assert start >= end
+
+
+@pytest.mark.django_db
+def test_wrap_up_is_required_before_the_next_cart(shopify_store, national):
+    from agents.services import WrapUpRequired
+    from compliance.services import contact_attempt_finish, contact_attempt_start
+
+    maya = UserFactory(username="maya")
+    first = open_cart(shopify_store, phone="+12125550151", score=80)
+    open_cart(shopify_store, phone="+12125550152", score=70)
+    assert next_cart(maya, now=NOW) == first
+    _, attempt = contact_attempt_start(channel="voice", store=shopify_store, phone="+12125550151", cart=first,
+                                       agent=maya, at=NOW)
+    cart_release(agent=maya, cart_id=first.pk)
+
+    with pytest.raises(WrapUpRequired):
+        next_cart(maya, now=NOW + timedelta(minutes=5))
+
+    contact_attempt_finish(attempt=attempt, outcome="no_answer", duration_seconds=30)
+    assert next_cart(maya, now=NOW + timedelta(minutes=5)) is not None
+
+
+@pytest.mark.django_db
+def test_hourly_limit_is_a_guardrail(shopify_store, national):
+    from agents.services import HourlyLimitReached
+    from compliance.services import contact_attempt_finish, contact_attempt_start
+
+    maya = UserFactory(username="maya")
+    AgentProfile.objects.create(user=maya, max_attempts_per_hour=1)
+    cart = open_cart(shopify_store, phone="+12125550161", score=80)
+    open_cart(shopify_store, phone="+12125550162", score=70)
+    _, attempt = contact_attempt_start(channel="voice", store=shopify_store, phone="+12125550161", cart=cart,
+                                       agent=maya, at=NOW)
+    contact_attempt_finish(attempt=attempt, outcome="no_answer")
+
+    with pytest.raises(HourlyLimitReached):
+        next_cart(maya, now=NOW + timedelta(minutes=10))
+    assert next_cart(maya, now=NOW + timedelta(minutes=61)) is not None
