@@ -62,7 +62,8 @@ def embedded_database_url() -> str:
         import pgserver
 
     pgdata = VAR_DIR / "postgres"
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # pgserver creates the folder with exist_ok=False, which two first starts at once would race on.
+    pgdata.mkdir(parents=True, exist_ok=True)
     _prune_dead_holders(pgdata)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
     info = server.get_postmaster_info()
