@@ -88,13 +88,17 @@ def test_run_product_serves_processes_with_a_real_worker_and_stops_cleanly(tmp_p
     product = subprocess.Popen([sys.executable, "manage.py", "run_product", f"--port={port}"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        wait_for(lambda: healthy(port), timeout=120, what="/healthz")
+        ready = wait_for(lambda: healthy(port) or product.poll() is not None, timeout=240, what="/healthz")
+        assert ready and product.poll() is None, "run_product exited before it was ready"
         assert post_webhook(port) == 200
         status = wait_for(lambda: delivery_status(data_dir), timeout=60, what="the worker to process the delivery")
         assert status == "processed"
-    finally:
+    except AssertionError as failure:
         product.send_signal(signal.SIGINT)
         output, _ = product.communicate(timeout=60)
+        raise AssertionError(f"{failure}\n--- run_product output ---\n{output[-5000:]}") from None
+    product.send_signal(signal.SIGINT)
+    output, _ = product.communicate(timeout=60)
 
     assert product.returncode == 0, output
     assert "Demo logins" in output
