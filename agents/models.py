@@ -18,6 +18,10 @@ class AgentProfile(models.Model):
     def __str__(self) -> str:
         return f"Agent profile of {self.user}"
 
+    @property
+    def spoken_languages(self) -> list[str]:
+        return [code.strip().lower() for code in self.languages.split(",") if code.strip()]
+
 
 class Callback(models.Model):
     """A call the customer asked for, at a time in their own time zone, owed by an agent."""

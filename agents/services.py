@@ -45,6 +45,8 @@ def _candidates(agent, now: datetime):
     profile = AgentProfile.objects.filter(user=agent).prefetch_related("stores").first()
     if profile is not None and profile.stores.exists():
         carts = carts.filter(store__in=profile.stores.all())
+    if profile is not None and profile.spoken_languages:
+        carts = carts.filter(Q(customer__language="") | Q(customer__language__in=profile.spoken_languages))
     return (
         carts.select_related("store", "customer")
         .order_by("-priority_score", "pk")

@@ -22,6 +22,7 @@ class Customer(models.Model):
     phone_raw = models.CharField(max_length=64, blank=True)
     phone_invalid = models.BooleanField(default=False)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    language = models.CharField(max_length=8, blank=True, help_text="ISO 639-1, from the checkout's locale")
     region = models.CharField(max_length=10, blank=True, help_text="State or province code")
 
     accepts_email_marketing = models.BooleanField(null=True, blank=True)

@@ -93,7 +93,7 @@ def customer_upsert(*, store: Store, data: CustomerData) -> Customer | None:
     if not (data.external_id or data.email or data.phone_raw):
         return None
     customer = _find_customer(store, data, phone) or Customer(store=store)
-    for field in ("external_id", "first_name", "last_name", "email", "country", "region"):
+    for field in ("external_id", "first_name", "last_name", "email", "country", "region", "language"):
         value = getattr(data, field)
         if value:
             setattr(customer, field, value)

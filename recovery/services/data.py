@@ -25,6 +25,7 @@ class CustomerData:
     sms_marketing_phone_raw: str = ""
     consent_source: str = ""
     consent_at: datetime | None = None
+    language: str = ""
     orders_count: int | None = None
     lifetime_value: Decimal | None = None
 

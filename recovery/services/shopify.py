@@ -51,6 +51,7 @@ def _customer(payload: dict) -> CustomerData:
         sms_marketing_phone_raw=text(payload.get("sms_marketing_phone"), 64),
         consent_source="shopify_checkout",
         consent_at=parse_datetime(payload.get("updated_at"), field="updated_at"),
+        language=text(payload.get("customer_locale"), 35).split("-")[0].lower()[:8],
         orders_count=_optional_count(customer.get("orders_count")),
         lifetime_value=parse_decimal(customer["total_spent"], field="customer.total_spent")
         if customer.get("total_spent") not in (None, "") else None,

@@ -163,3 +163,19 @@ def test_hourly_limit_is_a_guardrail(shopify_store, national):
     with pytest.raises(HourlyLimitReached):
         next_cart(maya, now=NOW + timedelta(minutes=10))
     assert next_cart(maya, now=NOW + timedelta(minutes=61)) is not None
+
+
+@pytest.mark.django_db
+def test_agents_get_customers_in_their_languages_or_of_unknown_language(shopify_store, national):
+    spanish = open_cart(shopify_store, phone="+12125550171", score=99)
+    spanish.customer.language = "es"
+    spanish.customer.save()
+    unknown = open_cart(shopify_store, phone="+12125550172", score=50)
+    unknown.customer.language = ""
+    unknown.customer.save()
+    maya, sofia = UserFactory(username="maya"), UserFactory(username="sofia")
+    AgentProfile.objects.create(user=maya, languages="en")
+    AgentProfile.objects.create(user=sofia, languages="en, es")
+
+    assert next_cart(maya, now=NOW) == unknown
+    assert next_cart(sofia, now=NOW) == spanish

@@ -351,3 +351,9 @@ def test_unused_topic_is_kept_and_ignored(deliver):
     deliver({"id": 1, "title": "x"}, topic="products/update")
 
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.IGNORED
+
+
+def test_checkout_locale_gives_the_customer_language(deliver):
+    deliver(shopify_checkout(customer_locale="es-MX"))
+
+    assert Customer.objects.get().language == "es"
