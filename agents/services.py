@@ -39,12 +39,12 @@ def _held_cart(agent, now: datetime) -> Cart | None:
     )
 
 
-def _candidates(agent, now: datetime):
+def _candidates(profile: AgentProfile | None, now: datetime):
     carts = Cart.objects.open().filter(route=Cart.Route.CALL_FIRST).exclude(customer__phone="")
     carts = carts.filter(Q(reserved_until__isnull=True) | Q(reserved_until__lte=now))
-    profile = AgentProfile.objects.filter(user=agent).prefetch_related("stores").first()
-    if profile is not None and profile.stores.exists():
-        carts = carts.filter(store__in=profile.stores.all())
+    stores = list(profile.stores.all()) if profile is not None else []
+    if stores:
+        carts = carts.filter(store__in=stores)
     if profile is not None and profile.spoken_languages:
         carts = carts.filter(Q(customer__language="") | Q(customer__language__in=profile.spoken_languages))
     return (
@@ -91,14 +91,13 @@ class HourlyLimitReached(ApplicationError):
     message = "You have reached your limit of calls for this hour; take a break, the queue will wait."
 
 
-def _check_guardrails(agent, now: datetime) -> None:
+def _check_guardrails(agent, profile: AgentProfile | None, now: datetime) -> None:
     """Wrap-up before the next cart, and the agent's hourly limit if one is set."""
     from compliance.models import ContactAttempt
 
     attempts = ContactAttempt.objects.filter(agent=agent)
     if attempts.filter(outcome="").exists():
         raise WrapUpRequired()
-    profile = AgentProfile.objects.filter(user=agent).first()
     limit = profile.max_attempts_per_hour if profile else None
     if limit is not None and attempts.filter(at__gt=now - timedelta(hours=1)).count() >= limit:
         raise HourlyLimitReached()
@@ -115,13 +114,14 @@ def next_cart(agent, *, now: datetime | None = None) -> Cart | None:
     held = _held_cart(agent, now)
     if held is not None:
         return _reserve(held, agent, now)
-    _check_guardrails(agent, now)
+    profile = AgentProfile.objects.filter(user=agent).prefetch_related("stores").first()
+    _check_guardrails(agent, profile, now)
     callback = _due_callback(agent, now)
     if callback is not None:
         callback.status, callback.handed_to = Callback.Status.HANDED_OUT, agent
         callback.save(update_fields=["status", "handed_to"])
         return _reserve(callback.cart, agent, now)
-    for cart in _candidates(agent, now):
+    for cart in _candidates(profile, now):
         if _allowed_now(cart, now):
             return _reserve(cart, agent, now)
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
 from recovery.models import Cart
@@ -38,8 +38,6 @@ FIVE_MINUTE_RULE = timedelta(minutes=5)
 
 def speed_to_lead(*, days: int = 30, now=None) -> dict:
     """The 5-minute rule: call-first carts still waiting past it, and how fast first attempts came."""
-    from django.db.models import DurationField, ExpressionWrapper, F
-
     now = now or timezone.now()
     waiting = Cart.objects.open().filter(
         route=Cart.Route.CALL_FIRST, first_attempt_at__isnull=True, workable_since__lte=now - FIVE_MINUTE_RULE

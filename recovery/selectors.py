@@ -37,12 +37,6 @@ def webhook_store(shop_domain: str) -> WebhookStore | None:
     return WebhookStore(*row) if row else None
 
 
-def store_for_shop_domain(shop_domain: str) -> Store | None:
-    if not shop_domain:
-        return None
-    return Store.objects.filter(shop_domain=shop_domain.strip().lower(), is_active=True).first()
-
-
 def store_for_api_token_hash(token_hash: str) -> Store | None:
     return Store.objects.filter(api_token_hash=token_hash, is_active=True).first()
 

@@ -56,7 +56,9 @@ def seed_demo_compliance(stores) -> int:
     if created:
         dnc_add_numbers(dnc_list=internal, phones=[str(phone) for phone in phones[7:60:13]], source="demo")
     if not OptOut.objects.filter(source=OptOut.Source.ADMIN, evidence__startswith="Demo").exists():
-        with_open_carts = [customer for customer in customers if customer.carts.filter(status="open").exists()]
+        open_ids = set(Customer.objects.filter(pk__in=[c.pk for c in customers], carts__status="open")
+                       .values_list("pk", flat=True))
+        with_open_carts = [customer for customer in customers if customer.pk in open_ids]
         for customer, scope in zip(with_open_carts[3:40:12], ["sms", "all", "voice"], strict=False):
             optout_record(phone=str(customer.phone), email=customer.email if scope == "all" else "", scope=scope,
                           source=OptOut.Source.ADMIN, evidence="Demo: customer asked not to be contacted at all"

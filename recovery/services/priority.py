@@ -72,9 +72,8 @@ def _friction_phrase(cart: Cart) -> str:
     return ""
 
 
-def cart_route(cart: Cart, *, policy: PriorityPolicy, now: datetime) -> tuple[str, list[str]]:
+def cart_route(cart: Cart, *, items: list, policy: PriorityPolicy, now: datetime) -> tuple[str, list[str]]:
     """The branch of the decision tree the cart falls in, with the reasons in words."""
-    items = list(cart.line_items.all())
     customer = cart.customer
     friction = _friction_phrase(cart)
     if cart.payment_failed:
@@ -111,7 +110,7 @@ def _automated_route(cart: Cart, *, items, policy: PriorityPolicy, now: datetime
     return Cart.Route.AUTOMATED_FIRST, ["low value"]
 
 
-def _points(cart: Cart, *, policy: PriorityPolicy) -> float:
+def _points(cart: Cart, *, items: list, policy: PriorityPolicy) -> float:
     # Square root: a $1,000 cart is worth far more than a $50 one, but not twenty times the call.
     cap = float(policy.value_cap) or 1.0
     value = 40 * math.sqrt(min(1.0, float(cart.total_value) / cap)) * policy.value_weight
@@ -123,7 +122,7 @@ def _points(cart: Cart, *, policy: PriorityPolicy) -> float:
     repeat = bool(customer and (customer.orders_count or 0) >= 1)
     history = (15 * high_value + 5 * repeat) * policy.history_weight
     complex_keywords = PriorityPolicy.keywords(policy.complex_product_keywords)
-    complex_bonus = 10 if _matching(cart.line_items.all(), complex_keywords) else 0
+    complex_bonus = 10 if _matching(items, complex_keywords) else 0
     return value + friction + history + complex_bonus
 
 
@@ -143,14 +142,15 @@ def cart_priority(cart: Cart, *, now: datetime | None = None, attempts: int | No
 
     now = now or timezone.now()
     policy = policy_for(cart.store)
-    route, reasons = cart_route(cart, policy=policy, now=now)
+    items = list(cart.line_items.all())  # read once: the route and the points both look at them
+    route, reasons = cart_route(cart, items=items, policy=policy, now=now)
     age = now - (cart.abandoned_at or cart.platform_updated_at or now)
     half_life = policy.freshness_half_life.total_seconds() or 1.0
     # Intent falls fast in the first hours; an old cart keeps a floor so its value still counts.
     decay = max(DECAY_FLOOR, 0.5 ** (max(0.0, age.total_seconds()) / half_life))
     attempts = ContactAttempt.objects.filter(cart=cart).count() if attempts is None else attempts
     in_hours = _calling_time_now(cart, now=now)
-    score = _points(cart, policy=policy) * decay / (1 + policy.attempt_penalty * attempts)
+    score = _points(cart, items=items, policy=policy) * decay / (1 + policy.attempt_penalty * attempts)
     score *= 1.0 if in_hours else policy.outside_hours_factor
     label = Cart.Route(route).label
     value = money(cart.total_value, cart.currency)
@@ -165,7 +165,7 @@ def cart_priority(cart: Cart, *, now: datetime | None = None, attempts: int | No
 def cart_prioritize(*, cart_id: int, now: datetime | None = None) -> CartPriority | None:
     """Recompute and store an open cart's route, score and explanation."""
     cart = (
-        Cart.objects.select_for_update(of=("self",)).select_related("store", "customer")
+        Cart.objects.select_for_update(of=("self",)).select_related("store__priority_policy", "customer")
         .filter(pk=cart_id, status=Cart.Status.OPEN).first()
     )
     if cart is None:
