@@ -42,6 +42,8 @@ def _held_cart(agent, now: datetime) -> Cart | None:
 def _candidates(profile: AgentProfile | None, now: datetime):
     carts = Cart.objects.open().filter(route=Cart.Route.CALL_FIRST).exclude(customer__phone="")
     carts = carts.filter(Q(reserved_until__isnull=True) | Q(reserved_until__lte=now))
+    # The cadence: not before the next planned call, and not once the planned calls are made.
+    carts = carts.filter(Q(next_call_at__isnull=True) | Q(next_call_at__lte=now), calls_ended_at__isnull=True)
     stores = list(profile.stores.all()) if profile is not None else []
     if stores:
         carts = carts.filter(store__in=stores)

@@ -1,4 +1,5 @@
-"""`POST /webhooks/twilio/sms/`: inbound texts, signed by Twilio.
+"""`POST /webhooks/twilio/sms/` (inbound texts) and `POST /webhooks/twilio/sms/status/` (delivery
+reports for the texts we sent), both signed by Twilio.
 
 The signature is checked with the `twilio` package's RequestValidator against
 the public URL Twilio called (`PUBLIC_BASE_URL` behind a proxy, else the URL the
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from compliance.services.delivery import attempt_delivery_status_record
 from compliance.services.inbound import inbound_sms_handle
 
 logger = logging.getLogger(__name__)
@@ -48,3 +50,17 @@ def twilio_sms_webhook(request: HttpRequest) -> HttpResponse:
     if result.reply:
         twiml.message(result.reply)
     return HttpResponse(str(twiml), content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def twilio_sms_status_webhook(request: HttpRequest) -> HttpResponse:
+    """Twilio's status callback for a text we sent: update the attempt; unknown messages are ignored."""
+    if not signed_by_twilio(request):
+        logger.warning("Twilio status callback refused: missing or invalid signature for %s", public_url(request))
+        return HttpResponse("Invalid Twilio signature.", status=403, content_type="text/plain")
+    attempt_delivery_status_record(
+        provider_id=request.POST.get("MessageSid", ""), status=request.POST.get("MessageStatus", ""),
+        error_code=request.POST.get("ErrorCode", ""), error_message=request.POST.get("ErrorMessage", ""),
+    )
+    return HttpResponse(status=204)

@@ -17,6 +17,8 @@ urlpatterns = [
     path("webhooks/shopify/", webhooks.shopify_webhook, name="webhook-shopify"),
     path("webhooks/woocommerce/", webhooks.woocommerce_webhook, name="webhook-woocommerce"),
     path("webhooks/twilio/sms/", compliance_webhooks.twilio_sms_webhook, name="webhook-twilio-sms"),
+    path("webhooks/twilio/sms/status/", compliance_webhooks.twilio_sms_status_webhook,
+         name="webhook-twilio-sms-status"),
     path("api/v1/", include("recovery.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -94,3 +94,11 @@ def filtered_carts(*, status: str = "", store: Store | None = None, q: str = "")
 
 def cart_with_history() -> QuerySet[Cart]:
     return Cart.objects.select_related("store", "customer").prefetch_related("line_items", "events")
+
+
+def due_message_steps(*, now: datetime) -> QuerySet:
+    """(cart id, step) of open carts whose next sequence message is due, oldest first."""
+    return (
+        Cart.objects.open().filter(next_message_at__lte=now, next_message_step__gt=0)
+        .order_by("next_message_at").values_list("pk", "next_message_step")
+    )

@@ -11,13 +11,16 @@ from django.utils import timezone
 from recovery import selectors
 from recovery.models import WebhookDelivery
 from recovery.services import cart_open_if_abandoned, delivery_process
+from recovery.services.call_cadence import carts_after_calls_close, carts_expire
 from recovery.services.priority import carts_reprioritize
+from recovery.services.sequence import TransientSendError, message_step_send
 
 logger = logging.getLogger(__name__)
 
 # Sweeps work in batches of primary keys so one run never holds many locks or much memory.
 SWEEP_BATCH_SIZE = 500
 DELIVERY_MAX_RETRIES = 8
+MESSAGE_MAX_RETRIES = 6
 
 
 @shared_task(bind=True, max_retries=DELIVERY_MAX_RETRIES)
@@ -61,3 +64,35 @@ def open_abandoned_carts_task() -> int:
     for cart_id in selectors.abandonment_candidate_ids(now=now)[:SWEEP_BATCH_SIZE]:
         opened += cart_open_if_abandoned(cart_id=cart_id, now=now)
     return opened
+
+
+@shared_task
+def send_due_messages_task() -> int:
+    """Queue every sequence step that has fallen due (each task is idempotent: queuing twice is harmless)."""
+    due = list(selectors.due_message_steps(now=timezone.now())[:SWEEP_BATCH_SIZE])
+    for cart_id, step in due:
+        send_message_step_task.delay(cart_id, step)
+    return len(due)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MESSAGE_MAX_RETRIES)
+def send_message_step_task(self, cart_id: int, step: int) -> str | None:
+    """Send one step of a cart's sequence, at most once; a provider outage is retried with backoff.
+
+    `acks_late`: a worker killed mid-task leaves the task queued for another; the step's claim row
+    makes that redelivery send nothing if the message already went.
+    """
+    try:
+        message = message_step_send(cart_id=cart_id, step=step)
+    except TransientSendError as exc:
+        if self.request.retries >= self.max_retries:
+            logger.error("Giving up on step %s of cart %s: %s", step, cart_id, exc)
+            return "failed"
+        raise self.retry(countdown=min(3600, 60 * 2**self.request.retries)) from exc
+    return message.status if message else None
+
+
+@shared_task
+def advance_cadences_task() -> dict:
+    """Move carts on when their calls are done, and close those past their store's time limit."""
+    return {"after_calls": carts_after_calls_close(), "expired": carts_expire()}

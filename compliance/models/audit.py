@@ -56,7 +56,9 @@ class ContactAttempt(models.Model):
     at = models.DateTimeField(db_index=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     outcome = models.CharField(max_length=50, blank=True)
-    provider_id = models.CharField(max_length=64, blank=True, help_text="Twilio Call or Message SID")
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True, help_text="Twilio Call or Message SID")
+    provider_status = models.CharField(max_length=20, blank=True, help_text="The provider's last delivery status")
+    provider_error = models.CharField(max_length=200, blank=True, help_text="The provider's error code and message")
 
     class Meta:
         ordering = ["-at"]

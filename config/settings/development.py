@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.embedded import embedded_database_url, embedded_redis_url
+from config.embedded import VAR_DIR, embedded_database_url, embedded_redis_url
 from config.env import env_bool, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import database_settings
@@ -24,3 +24,8 @@ STORAGES = {
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Recovery emails and texts land in files under var/outbox unless real providers are configured.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = str(VAR_DIR / "outbox" / "email")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "outbox" / "sms.jsonl"))

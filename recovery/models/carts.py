@@ -84,6 +84,15 @@ class Cart(models.Model):
     )
     reserved_until = models.DateTimeField(null=True, blank=True, help_text="The agent's lease on the cart")
 
+    # The call cadence: attempts made, when the next may be made, when the calls ran out.
+    call_attempts = models.PositiveSmallIntegerField(default=0)
+    next_call_at = models.DateTimeField(null=True, blank=True, help_text="Not called again before this (blank: now)")
+    calls_ended_at = models.DateTimeField(null=True, blank=True, help_text="The last call of the cadence was made")
+    # The automated sequence: step N is due at sequence_anchor_at + its offset (1 h, 24 h, 3 days).
+    sequence_anchor_at = models.DateTimeField(null=True, blank=True)
+    next_message_step = models.PositiveSmallIntegerField(default=0, help_text="0: no message pending")
+    next_message_at = models.DateTimeField(null=True, blank=True)
+
     raw_payload = models.JSONField(default=dict, blank=True, help_text="The last payload received, for audit")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -104,7 +113,14 @@ class Cart(models.Model):
                 name="cart_unique_external_id_per_store",
             ),
         ]
-        indexes = [models.Index(fields=["store", "status"])]
+        indexes = [
+            models.Index(fields=["store", "status"]),
+            # The work queue reads call-first open carts best first; the sequence sweep reads due messages.
+            models.Index(fields=["-priority_score", "id"], name="cart_call_queue",
+                         condition=Q(status="open", route="call_first")),
+            models.Index(fields=["next_message_at"], name="cart_message_due",
+                         condition=Q(status="open", next_message_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"Cart {self.checkout_token or self.external_id} ({self.get_status_display()})"

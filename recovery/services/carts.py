@@ -217,11 +217,6 @@ def _cart_for_order(store: Store, order: OrderData) -> Cart | None:
     return None
 
 
-def cart_first_attempt_record(*, cart_id: int, at: datetime) -> bool:
-    """Remember when a cart was first attempted (speed to lead); later attempts change nothing."""
-    return bool(Cart.objects.filter(pk=cart_id, first_attempt_at__isnull=True).update(first_attempt_at=at))
-
-
 @transaction.atomic
 def cart_record_order(*, store: Store, order: OrderData, source: str) -> Cart | None:
     """Mark the cart an order came from as recovered (or completed if never abandoned).

@@ -76,6 +76,10 @@ def cart_route(cart: Cart, *, items: list, policy: PriorityPolicy, now: datetime
     """The branch of the decision tree the cart falls in, with the reasons in words."""
     customer = cart.customer
     friction = _friction_phrase(cart)
+    if cart.calls_ended_at and cart.route == Cart.Route.AUTOMATED_FIRST:
+        return Cart.Route.AUTOMATED_FIRST, [f"no recovery after {cart.call_attempts} calls"]
+    if not customer or not customer.phone:
+        return Cart.Route.AUTOMATED_FIRST, ["no phone number to call"]
     if cart.payment_failed:
         return Cart.Route.CALL_FIRST, [friction]
     if _matching(items, ["subscription", "renewal"]):
@@ -170,10 +174,17 @@ def cart_prioritize(*, cart_id: int, now: datetime | None = None) -> CartPriorit
     )
     if cart is None:
         return None
+    now = now or timezone.now()
     priority = cart_priority(cart, now=now)
     cart.route, cart.priority_score = priority.route, priority.score
-    cart.priority_reason, cart.scored_at = priority.explanation[:500], now or timezone.now()
-    cart.save(update_fields=["route", "priority_score", "priority_reason", "scored_at", "updated_at"])
+    cart.priority_reason, cart.scored_at = priority.explanation[:500], now
+    fields = ["route", "priority_score", "priority_reason", "scored_at", "updated_at"]
+    if cart.route == Cart.Route.AUTOMATED_FIRST:
+        from recovery.services.sequence import sequence_start
+
+        if sequence_start(cart, now=now):
+            fields += ["sequence_anchor_at", "next_message_step", "next_message_at"]
+    cart.save(update_fields=fields)
     return priority
 
 

@@ -46,9 +46,9 @@ def contact_attempt_start(
         email=(email or "").lower(), agent=agent, at=at,
     )
     if cart is not None:
-        from recovery.services.carts import cart_first_attempt_record
+        from recovery.services.call_cadence import cart_attempt_record
 
-        cart_first_attempt_record(cart_id=cart.pk, at=at)
+        cart_attempt_record(cart_id=cart.pk, channel=channel, at=at, by_agent=agent is not None)
     return decision, attempt
 
 

@@ -28,6 +28,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.reprioritize_open_carts_task",
         "schedule": 60.0,
     },
+    "send-due-recovery-messages": {
+        "task": "recovery.tasks.send_due_messages_task",
+        "schedule": 60.0,
+    },
+    "advance-cadences": {
+        "task": "recovery.tasks.advance_cadences_task",
+        "schedule": 300.0,
+    },
     "scrub-open-carts-nightly": {
         "task": "compliance.tasks.scrub_open_carts_task",
         "schedule": crontab(hour=3, minute=15),

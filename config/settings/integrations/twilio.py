@@ -5,6 +5,15 @@ from config.env import env_str
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", "")
+
+# Like EMAIL_BACKEND: the real client with credentials, else a backend that records texts.
+SMS_BACKEND = env_str(
+    "SMS_BACKEND",
+    "recovery.messaging.backends.TwilioSmsBackend" if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN
+    else "recovery.messaging.backends.LocalSmsBackend",
+)
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", "")
 
 # The public URL Twilio calls (deployments behind a proxy); webhook signatures are
 # computed over it. Unset: the URL the request arrived at.
