@@ -145,7 +145,9 @@ def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResul
     if previous_status is not None and previous_status != cart.status:
         _record_status_change(cart, previous_status, source)
     if cart.status == Cart.Status.PENDING:
-        _schedule_abandonment_check(cart)
+        # A checkout already quiet for the delay (a late delivery, a backlog) is workable at once.
+        if not cart_open_if_abandoned(cart_id=cart.pk):
+            _schedule_abandonment_check(cart)
     elif cart.status == Cart.Status.OPEN:
         cart_prioritize(cart_id=cart.pk)
     return CartUpsertResult(cart=cart, created=created, changed=True)
@@ -160,10 +162,12 @@ def _record_status_change(cart: Cart, previous: str, source: str) -> None:
 
 
 def _schedule_abandonment_check(cart: Cart) -> None:
+    """Check again when the checkout will have been quiet for the delay (a second after, for clock skew)."""
     from recovery.tasks import open_cart_if_abandoned_task
 
-    delay = abandonment_delay_for(cart)
-    countdown = max(1, int(delay.total_seconds()) + 1)
+    last_activity = cart.platform_updated_at or cart.platform_created_at or cart.created_at
+    remaining = last_activity + abandonment_delay_for(cart) - timezone.now()
+    countdown = min(max(1, int(remaining.total_seconds()) + 1), int(abandonment_delay_for(cart).total_seconds()) + 1)
     transaction.on_commit(lambda: open_cart_if_abandoned_task.apply_async(args=[cart.pk], countdown=countdown))
 
 

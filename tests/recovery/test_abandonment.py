@@ -82,3 +82,33 @@ def test_sweep_opens_only_quiet_checkouts(pending_cart, shopify_store, time_mach
     assert opened == 1
     assert Cart.objects.get(pk=pending_cart.pk).status == Cart.Status.OPEN
     assert Cart.objects.get(pk=fresh.pk).status == Cart.Status.PENDING
+
+
+def test_a_checkout_already_quiet_for_the_delay_is_workable_on_arrival(shopify_store):
+    """A late delivery (or a backlog) of a checkout untouched for longer than the delay opens it at once."""
+    from django.utils import timezone
+
+    from recovery.services import cart_upsert
+    from recovery.services.shopify import checkout_data_from_shopify
+    from tests.payloads import shopify_checkout
+
+    payload = shopify_checkout(updated_at=(timezone.now() - timedelta(minutes=30)).isoformat())
+    data = checkout_data_from_shopify(payload, store_currency="USD")
+    cart = cart_upsert(store=shopify_store, data=data, source="shopify").cart
+    cart.refresh_from_db()
+    assert cart.status == Cart.Status.OPEN
+    assert cart.route and cart.scored_at is not None
+
+
+def test_a_fresh_checkout_waits_for_the_delay(shopify_store):
+    from django.utils import timezone
+
+    from recovery.services import cart_upsert
+    from recovery.services.shopify import checkout_data_from_shopify
+    from tests.payloads import shopify_checkout
+
+    payload = shopify_checkout(updated_at=timezone.now().isoformat())
+    data = checkout_data_from_shopify(payload, store_currency="USD")
+    cart = cart_upsert(store=shopify_store, data=data, source="shopify").cart
+    cart.refresh_from_db()
+    assert cart.status == Cart.Status.PENDING

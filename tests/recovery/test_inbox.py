@@ -83,7 +83,8 @@ def test_processed_delivery_is_not_applied_twice(shopify_store):
 
     delivery.refresh_from_db()
     assert delivery.attempts == 1
-    assert Cart.objects.get().events.count() == 1
+    # Created once; the sample checkout is long quiet, so it is also abandoned at once (once).
+    assert sorted(Cart.objects.get().events.values_list("kind", flat=True)) == ["abandoned", "created"]
 
 
 def test_admin_replays_failed_deliveries(client, admin_user, shopify_store):
