@@ -106,8 +106,10 @@ SELECT
      WHERE cart.store_id = %(store)s AND {customer_identity}),
     {address},
     ARRAY(SELECT at FROM compliance_contactattempt
-          WHERE {contact_column} = %(contact)s AND channel = %(channel)s AND at >= %(since)s ORDER BY at),
-    (SELECT count(*) FROM compliance_contactattempt WHERE cart_id = %(cart)s AND channel = %(channel)s),
+          WHERE {contact_column} = %(contact)s AND channel = %(channel)s AND at >= %(since)s
+            AND outcome <> 'not_sent' ORDER BY at),
+    (SELECT count(*) FROM compliance_contactattempt
+     WHERE cart_id = %(cart)s AND channel = %(channel)s AND outcome <> 'not_sent'),
     {dnc_lists}
 FROM (VALUES (1)) AS one (x)
 LEFT JOIN compliance_compliancepolicy AS policy ON policy.store_id = %(store)s

@@ -55,6 +55,7 @@ class ContactAttempt(models.Model):
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     at = models.DateTimeField(db_index=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # "not_sent": the provider never took the message (an outage); it does not count towards any cap.
     outcome = models.CharField(max_length=50, blank=True)
     provider_id = models.CharField(max_length=64, blank=True, db_index=True, help_text="Twilio Call or Message SID")
     provider_status = models.CharField(max_length=20, blank=True, help_text="The provider's last delivery status")

@@ -146,7 +146,8 @@ def _sms_number(cart: Cart, now: datetime) -> str:
         return ""
     if now - (cart.abandoned_at or now) > SMS_WINDOW:
         return ""
-    if RecoveryMessage.objects.filter(cart=cart, channel=Channel.SMS).exists():
+    texts = RecoveryMessage.objects.filter(cart=cart, channel=Channel.SMS)
+    if texts.exclude(status=RecoveryMessage.Status.FAILED).exists():  # a failed send never reached anyone
         return ""
     return str(customer.sms_marketing_phone or customer.phone or "")
 
@@ -230,7 +231,7 @@ def _finish(message: RecoveryMessage, *, status: str, detail: str = "", provider
     message.provider_id, message.sent_at = provider_id[:64], sent_at
     message.save(update_fields=["status", "detail", "provider_id", "sent_at"])
     if message.attempt_id:
-        outcome = "sent" if status == RecoveryMessage.Status.SENT else "failed"
+        outcome = {RecoveryMessage.Status.SENT: "sent", RecoveryMessage.Status.FAILED: "not_sent"}.get(status, "failed")
         ContactAttempt.objects.filter(pk=message.attempt_id).update(
             outcome=outcome, provider_id=provider_id[:64], provider_status=provider_status or outcome,
             provider_error=detail[:200] if status != RecoveryMessage.Status.SENT else "")

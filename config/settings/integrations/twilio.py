@@ -18,3 +18,5 @@ SMS_FILE_PATH = env_str("SMS_FILE_PATH", "")
 # The public URL Twilio calls (deployments behind a proxy); webhook signatures are
 # computed over it. Unset: the URL the request arrived at.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
+# Links in emails and texts (unsubscribe) need an absolute address even where Twilio can't call us.
+LINK_BASE_URL = PUBLIC_BASE_URL or env_str("LINK_BASE_URL", "http://127.0.0.1:8000")
