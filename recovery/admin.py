@@ -1,7 +1,17 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
-from recovery.models import Cart, CartEvent, CartLineItem, Customer, PriorityPolicy, Store, WebhookDelivery
+from recovery.models import (
+    Cart,
+    CartEvent,
+    CartLineItem,
+    Customer,
+    MessageTemplate,
+    PriorityPolicy,
+    RecoveryMessage,
+    Store,
+    WebhookDelivery,
+)
 from recovery.services import delivery_process
 
 
@@ -54,6 +64,22 @@ class CartEventInline(admin.TabularInline):
         return False
 
 
+class RecoveryMessageInline(admin.TabularInline):
+    """The automated sequence's steps, as sent (read-only: the sequence writes them)."""
+
+    model = RecoveryMessage
+    extra = 0
+    can_delete = False
+    readonly_fields = ("step", "channel", "status", "recipient", "sent_at", "provider_id", "detail", "tries")
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Cart)
 class CartAdmin(admin.ModelAdmin):
     list_display = ("pk", "store", "customer", "status", "total_value", "currency", "abandoned_at")
@@ -62,7 +88,8 @@ class CartAdmin(admin.ModelAdmin):
     list_select_related = ("store", "customer")
     raw_id_fields = ("customer",)
     readonly_fields = ("raw_payload", "created_at", "updated_at")
-    inlines = [CartLineItemInline, CartEventInline]
+    readonly_fields += ("call_attempts", "next_call_at", "calls_ended_at", "next_message_step", "next_message_at")
+    inlines = [CartLineItemInline, RecoveryMessageInline, CartEventInline]
     date_hierarchy = "abandoned_at"
 
 
@@ -108,3 +135,11 @@ class PriorityPolicyAdmin(admin.ModelAdmin):
 
     list_display = ("store", "call_first_min_value", "high_value_customer_min", "escalate_after", "freshness_half_life")
     list_select_related = ("store",)
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    """A store's own wording for a step of the automated sequence (else the shipped templates are used)."""
+
+    list_display = ("store", "step", "channel", "subject")
+    list_filter = ("store", "channel", "step")

@@ -125,7 +125,8 @@ def test_the_sequence_resumes_at_the_first_step_not_taken(cart):
 def test_open_carts_past_the_stores_limit_close_as_lost_but_not_from_under_an_agent(shopify_store):
     now = FIRST_CALL
     old = CartFactory(store=shopify_store, abandoned_at=now - timedelta(days=8))
-    held = CartFactory(store=shopify_store, abandoned_at=now - timedelta(days=8), reserved_until=now + timedelta(minutes=5))
+    held = CartFactory(store=shopify_store, abandoned_at=now - timedelta(days=8),
+                       reserved_until=now + timedelta(minutes=5))
     recent = CartFactory(store=shopify_store, abandoned_at=now - timedelta(days=6))
 
     assert carts_expire(now=now) == 1

@@ -144,7 +144,9 @@ class Command(BaseCommand):
         for index in range(CART_COUNT):
             store = rng.choices(stores, weights=[6, 3, 1])[0]
             customer = self._customer(store, index, rng)
-            abandoned_at = now - timedelta(minutes=rng.randint(20, 90 * 24 * 60))
+            # A third in the last week (the live queue), the rest over 90 days (the dashboards' history).
+            recent = rng.random() < 0.33
+            abandoned_at = now - timedelta(minutes=rng.randint(20, (7 if recent else 90) * 24 * 60))
             token = f"demo{index:04d}{rng.getrandbits(64):016x}"
             cart = Cart(store=store, external_id=f"demo-{index:04d}", checkout_token=token, customer=customer,
                         currency=store.currency, abandoned_at=abandoned_at,
@@ -205,8 +207,9 @@ class Command(BaseCommand):
             cart.recovered_order_id = f"#{1000 + rng.randint(0, 8999)}"
         elif age > timedelta(days=14) and roll < 0.6:
             cart.status = Cart.Status.EXPIRED
-        elif age > timedelta(days=3) and roll < 0.85:
+        elif age > timedelta(days=3) and roll < 0.85 or age > timedelta(days=7):  # the stores' `lost_after`
             cart.status = Cart.Status.LOST
+            cart.status_reason = "Not recovered within 7 days of abandonment."
         else:
             cart.status = Cart.Status.OPEN
 
