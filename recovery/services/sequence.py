@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -54,6 +55,7 @@ class Outgoing:
     subject: str
     body: str
     unsubscribe_url: str = ""
+    sender_name: str = ""
 
 
 def sequence_start(cart: Cart, *, now: datetime) -> bool:
@@ -170,7 +172,7 @@ def _reach(cart: Cart, *, step: int, now: datetime) -> tuple[Outgoing | None, Co
         if attempt is not None:
             content = email_content(cart, step=step, email=customer.email)
             return (Outgoing(Channel.EMAIL, customer.email.lower(), content.subject, content.body,
-                             content.unsubscribe_url), attempt, decisions)
+                             content.unsubscribe_url, sender_name=cart.store.name), attempt, decisions)
         decisions.append(decision)
     return None, None, decisions
 
@@ -216,7 +218,8 @@ def _deliver(outgoing: Outgoing) -> str:
     if outgoing.channel == Channel.SMS:
         return sms_send(to=outgoing.recipient, body=outgoing.body).sid
     message_id = make_msgid(domain=settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None)
-    email = EmailMessage(subject=outgoing.subject, body=outgoing.body, to=[outgoing.recipient],
+    sender = formataddr((outgoing.sender_name, settings.DEFAULT_FROM_EMAIL)) if outgoing.sender_name else None
+    email = EmailMessage(subject=outgoing.subject, body=outgoing.body, to=[outgoing.recipient], from_email=sender,
                          headers={"Message-ID": message_id, "List-Unsubscribe": f"<{outgoing.unsubscribe_url}>"})
     try:
         email.send()

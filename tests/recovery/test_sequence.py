@@ -85,7 +85,7 @@ def test_emails_go_at_one_hour_a_day_and_three_days_and_then_stop(shopify_store)
     assert subjects == ["Jane, your cart at Demo Store is saved", "Still thinking it over?",
                         "Last reminder about your cart at Demo Store"]
     first = mail.outbox[0]
-    assert first.to == ["jane@example.com"]
+    assert first.to == ["jane@example.com"] and first.from_email == "Demo Store <recovery@localhost>"
     assert cart.checkout_url in first.body and "Canvas tote" in first.body and "$42" in first.body
     assert "/unsubscribe/" in first.body and first.extra_headers["List-Unsubscribe"].startswith("<http")
     messages = RecoveryMessage.objects.filter(cart=cart).order_by("step")

@@ -54,6 +54,7 @@ class Command(BaseCommand):
 
     def _start_children(self, *, host: str, port: int) -> dict[str, subprocess.Popen]:
         env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "REDIS_URL": settings.REDIS_URL}
+        env.setdefault("LINK_BASE_URL", f"http://{host}:{port}")  # links in the demo's emails point here
         python = sys.executable
         base_dir = Path(settings.BASE_DIR)
         schedule = base_dir / "var" / "celerybeat-schedule"
