@@ -93,7 +93,7 @@ def filtered_carts(*, status: str = "", store: Store | None = None, q: str = "")
 
 
 def cart_with_history() -> QuerySet[Cart]:
-    return Cart.objects.select_related("store", "customer").prefetch_related("line_items", "events")
+    return Cart.objects.select_related("store", "customer").prefetch_related("line_items", "events", "messages")
 
 
 def due_message_steps(*, now: datetime) -> QuerySet:

@@ -65,3 +65,24 @@ def test_admin_lists_webhook_deliveries(client, admin_user, shopify_store):
 
     assert client.get("/admin/recovery/webhookdelivery/").status_code == 200
     assert client.get("/admin/recovery/cart/").status_code == 200
+
+
+def test_a_cart_shows_its_follow_up(client, supervisor_user, shopify_store):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from recovery.models import RecoveryMessage
+    from tests.factories import CartFactory
+
+    cart = CartFactory(store=shopify_store, route="call_first", call_attempts=2,
+                       next_call_at=timezone.now() + timedelta(hours=3), next_message_step=2,
+                       next_message_at=timezone.now() + timedelta(hours=20))
+    RecoveryMessage.objects.create(cart=cart, step=1, channel="sms", status="sent", sent_at=timezone.now())
+    client.force_login(supervisor_user)
+
+    page = client.get(f"/carts/{cart.pk}/").content.decode()
+
+    assert "2 made · next not before" in page
+    assert "step 2 due" in page
+    assert "First message (1 hour)" in page and "Sent" in page
