@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from agents.views import telephony as voice_webhooks
 from compliance import views as compliance_views
 from compliance import webhooks as compliance_webhooks
 from config.health import healthz
@@ -19,12 +20,16 @@ urlpatterns = [
     path("webhooks/twilio/sms/", compliance_webhooks.twilio_sms_webhook, name="webhook-twilio-sms"),
     path("webhooks/twilio/sms/status/", compliance_webhooks.twilio_sms_status_webhook,
          name="webhook-twilio-sms-status"),
+    path("webhooks/twilio/voice/", voice_webhooks.twilio_voice_webhook, name="webhook-twilio-voice"),
+    path("webhooks/twilio/voice/status/", voice_webhooks.twilio_voice_status_webhook,
+         name="webhook-twilio-voice-status"),
     path("api/v1/", include("recovery.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("carts/", include("recovery.urls")),
     path("agents/", include("agents.urls")),
+    path("agent/", include("agents.console_urls")),
     path("compliance/", include("compliance.urls")),
     path("unsubscribe/<str:token>/", compliance_views.unsubscribe, name="unsubscribe"),
 ]

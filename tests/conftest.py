@@ -22,6 +22,7 @@ def seed_shipped_data() -> None:
     calling_rules.seed_calling_rules(apps, SimpleNamespace(connection=connection))
     roles = importlib.import_module("agents.migrations.0001_roles")
     roles.create_roles(apps, None)
+    importlib.import_module("agents.migrations.0006_friction_taxonomy").seed(apps, None)
 
 
 @pytest.fixture(scope="session")

@@ -72,3 +72,24 @@ def sms_content(cart: Cart, *, step: int, stop_text: str) -> MessageContent:
     own = MessageTemplate.objects.filter(store=cart.store_id, step=step, channel=MessageTemplate.Channel.SMS).first()
     body = _render(own.body if own else None, "recovery/messages/sms.txt", context)
     return MessageContent(subject="", body=f"{body} {stop_text}".strip())
+
+
+def link_sms_content(cart: Cart, *, stop_text: str) -> MessageContent:
+    """The checkout link an agent texts during a call, at the customer's request."""
+    body = f"{cart.store.name}: here is the link to finish your order: {recovery_link(cart)}"
+    return MessageContent(subject="", body=f"{body} {stop_text}".strip())
+
+
+def link_email_content(cart: Cart, *, email: str, agent_name: str) -> MessageContent:
+    """The checkout link an agent emails during a call."""
+    from compliance.services.unsubscribe import unsubscribe_token
+
+    token = unsubscribe_token(email=email, store_id=cart.store_id)
+    unsubscribe_url = settings.LINK_BASE_URL.rstrip("/") + reverse("unsubscribe", args=[token])
+    context = _context(cart, unsubscribe_url=unsubscribe_url)
+    first = f" {context['first_name']}" if context["first_name"] else ""
+    body = (f"Hi{first},\n\nAs promised on the phone, here is the link to finish your order at {cart.store.name} "
+            f"({context['items_text']}, {context['total']}):\n\n{context['checkout_url']}\n\n"
+            f"{agent_name}\n{cart.store.name}\n\nUnsubscribe: {unsubscribe_url}\n")
+    return MessageContent(subject=f"Your checkout link from {cart.store.name}", body=body,
+                          unsubscribe_url=unsubscribe_url)

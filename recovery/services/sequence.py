@@ -95,7 +95,7 @@ def message_step_send(*, cart_id: int, step: int, now: datetime | None = None) -
     if outgoing is None:
         return message
     try:
-        provider_id = _deliver(outgoing)
+        provider_id = deliver(outgoing)
     except PermanentSendError as exc:
         _finish(message, status=RecoveryMessage.Status.UNDELIVERABLE, detail=str(exc), provider_status="failed")
         if exc.recipient_stopped:
@@ -214,7 +214,8 @@ def _advance(cart: Cart, *, step: int, now: datetime) -> None:
     cart.save(update_fields=["next_message_step", "next_message_at", "updated_at"])
 
 
-def _deliver(outgoing: Outgoing) -> str:
+def deliver(outgoing: Outgoing) -> str:
+    """Hand a message the gate allowed to the SMS backend or the email backend; returns the provider id."""
     if outgoing.channel == Channel.SMS:
         return sms_send(to=outgoing.recipient, body=outgoing.body).sid
     message_id = make_msgid(domain=settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None)

@@ -20,3 +20,10 @@ SMS_FILE_PATH = env_str("SMS_FILE_PATH", "")
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
 # Links in emails and texts (unsubscribe) need an absolute address even where Twilio can't call us.
 LINK_BASE_URL = PUBLIC_BASE_URL or env_str("LINK_BASE_URL", "http://127.0.0.1:8000")
+
+# Browser calling (Voice JS SDK): an API key to sign access tokens and the TwiML App whose Voice URL is
+# POST /webhooks/twilio/voice/. Without all of them, the console simulates the call's progress offline.
+TWILIO_API_KEY = env_str("TWILIO_API_KEY", "")
+TWILIO_API_SECRET = env_str("TWILIO_API_SECRET", "")
+TWILIO_TWIML_APP_SID = env_str("TWILIO_TWIML_APP_SID", "")
+VOICE_TOKEN_TTL_SECONDS = 600

@@ -5,12 +5,20 @@ from django.db import models
 
 
 class AgentProfile(models.Model):
-    """What a recovery specialist works: which stores (blank: all) and languages."""
+    """What a recovery specialist works (which stores, blank: all; which languages) and their status now."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        ON_CALL = "on_call", "On a call"
+        WRAP_UP = "wrap_up", "Wrap-up"
+        AWAY = "away", "Away"
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile")
     stores = models.ManyToManyField("recovery.Store", blank=True, help_text="Blank: every store")
     languages = models.CharField(max_length=100, blank=True, default="en", help_text="Comma-separated, e.g. en, es")
-    is_available = models.BooleanField(default=True)
+    is_available = models.BooleanField(default=True, help_text="Off (away): their callbacks go to the team")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AVAILABLE)
+    status_since = models.DateTimeField(null=True, blank=True)
     max_attempts_per_hour = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Workload guardrail; blank: no limit"
     )

@@ -1,0 +1,238 @@
+"""The call console's writes: take the next cart, walk the five steps, wrap up.
+
+A `Call` is opened when the queue hands an agent a cart and closed by the wrap-up, which
+requires a disposition: until then the queue gives the agent nothing new (the one open
+call per agent is also a database constraint). Each step records its answers and the time
+it was reached. Dialing asks the compliance gate server-side (`call_dial`); the opening's
+answer "asked not to be called" records an opt-out at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from agents.models import AgentProfile, Call, FrictionReason
+from agents.services.queue import cart_release, next_cart
+from compliance.models import OptOut
+from compliance.models.choices import OptOutScope
+from compliance.services import Decision, contact_attempt_finish, contact_attempt_start
+from compliance.services.optouts import optout_record
+from recovery.models import Cart, CartEvent
+
+# Where each answer of the opening leads, and the disposition it suggests for the wrap-up.
+ANSWER_NEXT_STEP = {
+    Call.Answer.REACHED: Call.Step.FRICTION,
+    Call.Answer.CALLBACK: Call.Step.COMPLETION,  # step 5 holds the callback form
+}
+ANSWER_DISPOSITION = {
+    Call.Answer.NO_ANSWER: Call.Disposition.NO_ANSWER,
+    Call.Answer.VOICEMAIL: Call.Disposition.VOICEMAIL,
+    Call.Answer.BUSY: Call.Disposition.BUSY,
+    Call.Answer.WRONG_NUMBER: Call.Disposition.WRONG_NUMBER,
+    Call.Answer.OPT_OUT: Call.Disposition.DO_NOT_CALL,
+}
+
+
+class NotYourCall(ValidationError):
+    pass
+
+
+def open_call_for(agent) -> Call | None:
+    return (Call.objects.select_related("cart__store", "cart__customer", "attempt")
+            .filter(agent=agent, wrapped_up_at__isnull=True).first())
+
+
+def agent_status_set(agent, status: str, *, now: datetime | None = None) -> AgentProfile:
+    """Available, on a call, wrap-up or away; away also sends the agent's due callbacks to the team."""
+    profile, _ = AgentProfile.objects.get_or_create(user=agent)
+    if profile.status != status:
+        profile.status, profile.status_since = status, now or timezone.now()
+        profile.is_available = status != AgentProfile.Status.AWAY
+        profile.save(update_fields=["status", "status_since", "is_available"])
+    return profile
+
+
+@transaction.atomic
+def call_take_next(agent, *, now: datetime | None = None) -> Call | None:
+    """The agent's open call, else a new one on the cart the queue hands out (None: nothing to call now).
+
+    Raises the queue's WrapUpRequired / HourlyLimitReached.
+    """
+    now = now or timezone.now()
+    current = open_call_for(agent)
+    if current is not None:
+        return current
+    cart = next_cart(agent, now=now)
+    if cart is None:
+        return None
+    call = Call.objects.create(cart=cart, agent=agent, opened_at=now, step=Call.Step.OPENING,
+                               step_times={str(Call.Step.OPENING): now.isoformat()})
+    agent_status_set(agent, AgentProfile.Status.ON_CALL, now=now)
+    return call
+
+
+def _move_to(call: Call, step: int, *, now: datetime) -> None:
+    call.step = step
+    call.step_times = {**call.step_times, str(step): now.isoformat()}
+
+
+def _own(call: Call, agent) -> None:
+    if call.agent_id != agent.pk:
+        raise NotYourCall("This call belongs to another agent.")
+    if not call.is_open:
+        raise ValidationError("This call is already wrapped up.")
+
+
+@transaction.atomic
+def call_dial(call: Call, *, agent, now: datetime | None = None) -> Decision:
+    """Ask the gate, server-side, to call the cart's customer; on yes, record the attempt on the call.
+
+    The number is always the customer's on file, whatever a browser asked to dial.
+    """
+    _own(call, agent)
+    cart = call.cart
+    phone = str(cart.customer.phone) if cart.customer and cart.customer.phone else ""
+    decision, attempt = contact_attempt_start(channel="voice", store=cart.store, phone=phone, cart=cart,
+                                              customer=cart.customer, agent=agent, requester=f"agent:{agent.username}",
+                                              at=now or timezone.now())
+    if attempt is not None:
+        call.attempt, call.line_status = attempt, "initiated"
+        call.save(update_fields=["attempt", "line_status"])
+    return decision
+
+
+@transaction.atomic
+def call_answer_record(call: Call, *, agent, answer: str, now: datetime | None = None) -> Call:
+    """Step 1's outcome. An opt-out is recorded at once (all contact, every store's gate sees it)."""
+    _own(call, agent)
+    if not call.attempt_id:
+        raise ValidationError("Dial the customer first (or pass the cart if it should not be called).")
+    if answer not in Call.Answer.values:
+        raise ValidationError("Choose how the call went.")
+    now = now or timezone.now()
+    call.answer = answer
+    cart, customer = call.cart, call.cart.customer
+    if answer == Call.Answer.OPT_OUT and customer is not None:
+        evidence = f"Asked not to be contacted, on a call with {agent.get_full_name() or agent.username}."
+        if customer.phone:
+            optout_record(phone=str(customer.phone), scope=OptOutScope.ALL, source=OptOut.Source.AGENT,
+                          store=cart.store, recorded_by=agent, evidence=evidence, at=now)
+        if customer.email:
+            optout_record(email=customer.email, scope=OptOutScope.ALL, source=OptOut.Source.AGENT,
+                          store=cart.store, recorded_by=agent, evidence=evidence, at=now)
+        _suppress(cart, "The customer asked not to be contacted (recorded on a call).", now=now)
+    if answer == Call.Answer.WRONG_NUMBER and customer is not None and customer.phone:
+        customer.phone_raw, customer.phone, customer.phone_invalid = str(customer.phone), "", True
+        customer.save(update_fields=["phone_raw", "phone", "phone_invalid", "updated_at"])
+    if answer in ANSWER_DISPOSITION:
+        call.disposition = ANSWER_DISPOSITION[answer]
+        agent_status_set(agent, AgentProfile.Status.WRAP_UP, now=now)
+    _move_to(call, ANSWER_NEXT_STEP.get(answer, Call.Step.WRAP_UP), now=now)
+    call.save(update_fields=["answer", "disposition", "step", "step_times"])
+    return call
+
+
+def _suppress(cart: Cart, reason: str, *, now: datetime) -> None:
+    previous = cart.status
+    cart.status, cart.status_reason = Cart.Status.SUPPRESSED, reason
+    cart.next_call_at = cart.next_message_at = None
+    cart.save(update_fields=["status", "status_reason", "next_call_at", "next_message_at", "updated_at"])
+    CartEvent.objects.create(cart=cart, kind=CartEvent.Kind.STATUS_CHANGED, source=CartEvent.Source.SYSTEM, at=now,
+                             detail={"previous": previous, "status": cart.status, "reason": reason})
+
+
+@transaction.atomic
+def call_frictions_record(call: Call, *, agent, codes: list[str], notes: str = "",
+                          now: datetime | None = None) -> Call:
+    """Step 2: why the customer stopped (several may apply)."""
+    _own(call, agent)
+    frictions = list(FrictionReason.objects.filter(code__in=codes, is_active=True))
+    if not frictions:
+        raise ValidationError("Pick at least one reason (use “Other” and a note if none fits).")
+    call.frictions.set(frictions)
+    call.friction_notes = notes.strip()
+    _move_to(call, Call.Step.RESOLUTION, now=now or timezone.now())
+    call.save(update_fields=["friction_notes", "step", "step_times"])
+    return call
+
+
+@transaction.atomic
+def call_resolution_record(call: Call, *, agent, offered: list[str], notes: str = "", resolved: str,
+                           now: datetime | None = None) -> Call:
+    """Step 3: what was offered for the frictions, and whether it resolved them."""
+    _own(call, agent)
+    if resolved not in Call.Resolved.values:
+        raise ValidationError("Say whether the objection was resolved.")
+    offered = [item.strip()[:300] for item in offered if item.strip()]
+    if not offered and not notes.strip():
+        raise ValidationError("Note what you offered.")
+    call.offered, call.offer_notes, call.resolved = offered, notes.strip(), resolved
+    _move_to(call, Call.Step.VALUE, now=now or timezone.now())
+    call.save(update_fields=["offered", "offer_notes", "resolved", "step", "step_times"])
+    return call
+
+
+@transaction.atomic
+def call_value_record(call: Call, *, agent, used: list[str], now: datetime | None = None) -> Call:
+    """Step 4: the value points the agent used (may be none)."""
+    _own(call, agent)
+    call.value_points_used = [item.strip()[:300] for item in used if item.strip()]
+    _move_to(call, Call.Step.COMPLETION, now=now or timezone.now())
+    call.save(update_fields=["value_points_used", "step", "step_times"])
+    return call
+
+
+@transaction.atomic
+def call_back_to(call: Call, *, agent, step: int, now: datetime | None = None) -> Call:
+    """Go back to an earlier step to change an answer (the times of both visits are kept)."""
+    _own(call, agent)
+    if not Call.Step.OPENING <= step < call.step:
+        raise ValidationError("You can only go back to a step you have done.")
+    _move_to(call, step, now=now or timezone.now())
+    call.save(update_fields=["step", "step_times"])
+    return call
+
+
+@transaction.atomic
+def call_to_wrap_up(call: Call, *, agent, now: datetime | None = None) -> Call:
+    _own(call, agent)
+    now = now or timezone.now()
+    _move_to(call, Call.Step.WRAP_UP, now=now)
+    call.save(update_fields=["step", "step_times"])
+    agent_status_set(agent, AgentProfile.Status.WRAP_UP, now=now)
+    return call
+
+
+@transaction.atomic
+def call_wrap_up(call: Call, *, agent, disposition: str, notes: str = "", upsell_value: Decimal | None = None,
+                 now: datetime | None = None) -> Call:
+    """Close the call with its disposition: finishes the attempt's record, gives the cart back to the queue
+    (its cadence decides when it is called again) and makes the agent available."""
+    _own(call, agent)
+    if disposition not in Call.Disposition.values:
+        raise ValidationError("Choose a disposition before taking the next cart.")
+    if disposition == Call.Disposition.NOT_CALLED and call.attempt_id:
+        raise ValidationError("This call was dialed: choose what happened on it.")
+    if disposition != Call.Disposition.NOT_CALLED and not call.attempt_id:
+        raise ValidationError("You have not dialed this customer: dial first, or pass the cart (not called).")
+    if disposition == Call.Disposition.NOT_CALLED and not notes.strip():
+        raise ValidationError("Say why you are passing this cart.")
+    if upsell_value is not None and upsell_value < 0:
+        raise ValidationError("The upsell value cannot be negative.")
+    now = now or timezone.now()
+    call.disposition, call.notes, call.wrapped_up_at = disposition, notes.strip(), now
+    if upsell_value is not None:
+        call.upsell_value = upsell_value
+    _move_to(call, Call.Step.DONE, now=now)
+    call.save(update_fields=["disposition", "notes", "wrapped_up_at", "upsell_value", "step", "step_times"])
+    if call.attempt is not None:
+        contact_attempt_finish(attempt=call.attempt, outcome=disposition,
+                               duration_seconds=call.duration_seconds or call.attempt.duration_seconds)
+    cart_release(agent=agent, cart_id=call.cart_id)
+    agent_status_set(agent, AgentProfile.Status.AVAILABLE, now=now)
+    return call

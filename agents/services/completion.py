@@ -1,0 +1,141 @@
+"""Step 5, the direct path to completion: the checkout link by text or email (through the gate), a manual
+invoice with a payment link, a payment taken by phone (a reference, never card data), or a callback."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from agents.models import Call, Callback, DraftOrder
+from agents.services.calls import _own, call_to_wrap_up
+from agents.services.queue import callback_schedule
+from compliance.models import Channel
+from compliance.selectors import policy_for_store
+from compliance.services import Decision, contact_attempt_start
+from recovery.messaging import PermanentSendError, TransientSendError
+from recovery.models import Cart, CartEvent
+from recovery.services.message_content import link_email_content, link_sms_content, recovery_link
+from recovery.services.sequence import Outgoing, deliver
+
+CARD_LIKE = re.compile(r"(?:\d[ -]?){13,19}")
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    sent: bool
+    decision: Decision | None
+    error: str = ""
+
+
+def call_link_send(call: Call, *, agent, channel: str, now: datetime | None = None) -> LinkResult:
+    """Send the cart's checkout link by text or email; the gate decides and the attempt is logged."""
+    _own(call, agent)
+    cart, customer = call.cart, call.cart.customer
+    now = now or timezone.now()
+    agent_name = agent.get_full_name() or agent.username
+    with transaction.atomic():
+        if channel == Channel.SMS:
+            number = str(customer.phone) if customer and customer.phone else ""
+            decision, attempt = contact_attempt_start(channel=Channel.SMS, store=cart.store, phone=number, cart=cart,
+                                                      customer=customer, agent=agent, at=now,
+                                                      requester=f"agent:{agent.username}")
+            if attempt is not None:
+                content = link_sms_content(cart, stop_text=policy_for_store(cart.store).sms_help_text)
+                outgoing = Outgoing(Channel.SMS, number, "", content.body)
+        elif channel == Channel.EMAIL:
+            email = customer.email if customer else ""
+            decision, attempt = contact_attempt_start(channel=Channel.EMAIL, store=cart.store, email=email, cart=cart,
+                                                      customer=customer, agent=agent, at=now,
+                                                      requester=f"agent:{agent.username}")
+            if attempt is not None:
+                content = link_email_content(cart, email=email, agent_name=agent_name)
+                outgoing = Outgoing(Channel.EMAIL, email.lower(), content.subject, content.body,
+                                    content.unsubscribe_url, sender_name=cart.store.name)
+        else:
+            raise ValidationError("Send the link by text or by email.")
+    if attempt is None:
+        return LinkResult(sent=False, decision=decision)
+    try:
+        provider_id = deliver(outgoing)
+    except (PermanentSendError, TransientSendError) as exc:
+        attempt.outcome, attempt.provider_status, attempt.provider_error = "not_sent", "failed", str(exc)[:200]
+        attempt.save(update_fields=["outcome", "provider_status", "provider_error"])
+        return LinkResult(sent=False, decision=decision, error=str(exc))
+    attempt.outcome, attempt.provider_id, attempt.provider_status = "link_sent", provider_id[:64], "sent"
+    attempt.save(update_fields=["outcome", "provider_id", "provider_status"])
+    Call.objects.filter(pk=call.pk).update(link_sent_by=channel)
+    call.link_sent_by = channel
+    return LinkResult(sent=True, decision=decision)
+
+
+@transaction.atomic
+def call_invoice_create(call: Call, *, agent, amount: Decimal, note: str = "") -> DraftOrder:
+    """A manual invoice for what was agreed, paid through the store's checkout link."""
+    _own(call, agent)
+    if amount is None or amount <= 0:
+        raise ValidationError("The invoice needs an amount above zero.")
+    cart = call.cart
+    return DraftOrder.objects.create(cart=cart, call=call, amount=amount, currency=cart.currency,
+                                     payment_url=recovery_link(cart), note=note.strip()[:300], created_by=agent)
+
+
+def _looks_like_card_number(text: str) -> bool:
+    digits = re.sub(r"\D", "", text)
+    if not CARD_LIKE.search(text) or not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for position, digit in enumerate(int(char) for char in reversed(digits)):
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+@transaction.atomic
+def call_paid_by_phone(call: Call, *, agent, amount: Decimal, reference: str,
+                       now: datetime | None = None) -> Call:
+    """The customer paid through the store's phone payment terminal: record the reference and the cart as
+    recovered. Card data never enters the product: a reference that looks like a card number is refused."""
+    _own(call, agent)
+    reference = reference.strip()
+    if amount is None or amount <= 0:
+        raise ValidationError("Enter the amount taken.")
+    if not reference:
+        raise ValidationError("Enter the payment terminal's reference.")
+    if _looks_like_card_number(reference):
+        raise ValidationError("That looks like a card number. Never record card details: enter the terminal's "
+                              "transaction reference instead.")
+    now = now or timezone.now()
+    call.paid_by_phone_amount, call.payment_reference = amount, reference[:100]
+    call.save(update_fields=["paid_by_phone_amount", "payment_reference"])
+    cart = Cart.objects.select_for_update(of=("self",)).get(pk=call.cart_id)
+    if cart.status in (Cart.Status.OPEN, Cart.Status.LOST):
+        previous = cart.status
+        cart.status, cart.recovered_at, cart.recovered_value = Cart.Status.RECOVERED, now, amount
+        cart.recovered_order_id = f"phone:{reference[:90]}"
+        cart.next_call_at = cart.next_message_at = None
+        cart.save(update_fields=["status", "recovered_at", "recovered_value", "recovered_order_id", "next_call_at",
+                                 "next_message_at", "updated_at"])
+        CartEvent.objects.create(cart=cart, kind=CartEvent.Kind.STATUS_CHANGED, source=CartEvent.Source.SYSTEM,
+                                 at=now, detail={"previous": previous, "status": cart.status,
+                                                 "reason": f"Paid by phone with {agent.username}"})
+    call_to_wrap_up(call, agent=agent, now=now)
+    return call
+
+
+def call_callback_book(call: Call, *, agent, local_time: datetime, customer_timezone: str) -> Callback:
+    """Book the callback the customer asked for, in their local time; then wrap up."""
+    _own(call, agent)
+    with transaction.atomic():
+        callback = callback_schedule(cart=call.cart, agent=agent, local_time=local_time,
+                                     customer_timezone=customer_timezone)
+        call.disposition = Call.Disposition.CALLBACK
+        call.save(update_fields=["disposition"])
+        call_to_wrap_up(call, agent=agent)
+    return callback

@@ -1,0 +1,3 @@
+from agents.views.team import team
+
+__all__ = ["team"]

@@ -1,0 +1,78 @@
+// The call console: keyboard shortcuts, and browser calling through Twilio's Voice SDK when configured.
+(function () {
+  "use strict";
+  const root = document.getElementById("console");
+
+  function typing(event) {
+    const tag = (event.target.tagName || "").toLowerCase();
+    return tag === "textarea" || tag === "select" || (tag === "input" && !["radio", "checkbox"].includes(event.target.type));
+  }
+
+  function click(selector) {
+    const element = document.querySelector(selector);
+    if (element && !element.disabled) { element.click(); return true; }
+    return false;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey && event.key === "Enter") {
+      const form = document.querySelector("#step form.options") || document.querySelector("#step form:last-of-type");
+      if (form) { event.preventDefault(); form.requestSubmit(form.querySelector("button[type=submit]")); }
+      return;
+    }
+    if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
+    const key = event.key.toLowerCase();
+    if (key === "n" && (click("#next-cart") || click("#resume-call"))) { event.preventDefault(); return; }
+    if (!root) return;
+    if (key === "d" && click("#dial")) { event.preventDefault(); return; }
+    if (key === "h" && click("#hang-up")) { event.preventDefault(); return; }
+    if (key === "w" && click("#step-submit[class~=secondary]")) { event.preventDefault(); return; }
+    if (/^[1-9]$/.test(key)) {
+      const options = document.querySelectorAll("#step form.options input[type=radio], #step form.options input[type=checkbox]");
+      const option = options[Number(key) - 1];
+      if (option) {
+        event.preventDefault();
+        option.checked = option.type === "radio" ? true : !option.checked;
+        option.focus();
+      }
+    }
+  });
+
+  if (!root || root.dataset.voiceMode !== "twilio") return;
+
+  // Browser calling: the server's voice webhook dials the customer's number on file after the compliance gate.
+  let device = null;
+  let activeCall = null;
+
+  async function ready() {
+    if (device) return device;
+    const response = await fetch(root.dataset.tokenUrl, { credentials: "same-origin" });
+    const grant = await response.json();
+    device = new window.Twilio.Device(grant.token, { codecPreferences: ["opus", "pcmu"], closeProtection: true });
+    device.on("tokenWillExpire", async function () {
+      const renewed = await (await fetch(root.dataset.tokenUrl, { credentials: "same-origin" })).json();
+      device.updateToken(renewed.token);
+    });
+    return device;
+  }
+
+  function refreshLine() { if (window.htmx) window.htmx.ajax("GET", root.dataset.lineUrl, { target: "#line", swap: "outerHTML" }); }
+
+  document.addEventListener("click", async function (event) {
+    if (event.target.closest("[data-dial]")) {
+      event.preventDefault();
+      try {
+        activeCall = await (await ready()).connect({ params: { call_id: root.dataset.callId } });
+        activeCall.on("accept", refreshLine);
+        activeCall.on("disconnect", refreshLine);
+        setTimeout(refreshLine, 500);
+      } catch (error) {
+        alert("The call could not start: " + error.message);
+      }
+    } else if (event.target.closest("[data-hangup]")) {
+      event.preventDefault();
+      if (activeCall) activeCall.disconnect();
+      setTimeout(refreshLine, 500);
+    }
+  });
+})();
