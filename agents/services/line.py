@@ -26,7 +26,7 @@ def call_line_record(call: Call, *, status: str, at: datetime | None = None, dur
     status = status.strip().lower()
     if status not in LINE_RANK:
         return call
-    call = Call.objects.select_for_update().select_related("attempt").get(pk=call.pk)
+    call = Call.objects.select_for_update(of=("self",)).select_related("attempt").get(pk=call.pk)
     if LINE_RANK[status] < LINE_RANK.get(call.line_status, -1) or call.line_status in FINAL:
         return call
     at = at or timezone.now()
