@@ -9,7 +9,7 @@ HTMX_VERSION := 2.0.11
 TWILIO_VOICE_SDK_VERSION := 2.18.5
 CHARTJS_VERSION := 4.6.1
 
-.PHONY: run test install install-dev vendor bench lint e2e-browser clean
+.PHONY: run test install install-dev vendor bench bench-queue lint e2e-browser clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -42,6 +42,10 @@ test: install-dev e2e-browser
 bench: install-dev
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
+
+## Work-queue benchmark: next_cart for 50 agents on 1M carts against a bare SKIP LOCKED pop, webhook to agent.
+bench-queue: install-dev
+	$(BIN)/python bench/queue.py $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

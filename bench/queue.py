@@ -1,0 +1,71 @@
+"""Work-queue benchmark: `next_cart` for 50 agents on 1,000,000 carts, against a bare SKIP LOCKED pop.
+
+Run with `make bench-queue` (BENCH_ARGS="--carts 20000 --duration 5" for a smoke run of under a minute) or
+`.venv/bin/python bench/queue.py --help`. One run:
+
+1. holds the embedded PostgreSQL and Redis and works in the ingestion benchmark's scratch database
+   (`cart_recovery_bench`, or BENCH_DATABASE_URL; never the development database): migrates and empties it;
+2. loads --carts carts (default 1,000,000) of a realistic mix with COPY: 5 stores, 750,000 customers with
+   valid US numbers over 34 area codes, 12% of carts open, about half of those call first, some held, some
+   called and waiting for their next call, some due again (see bench/queue_data.py); a national DNC list
+   (fresh, 1% of the customers on it) and --agents agents (default 50; one in ten works one store only,
+   one in five speaks Spanish), then VACUUM ANALYZE;
+3. three phases of --duration seconds (default 20), each from the same queue (it is put back and vacuumed
+   between them), all at one fixed instant, a weekday 19:00 UTC when every area code is inside its calling
+   hours (`next_cart(now=...)`; the floor compares with the same instant):
+   the floor: one thread per agent, each on its own psycopg connection, popping with a bare
+   `UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)` in a tight loop;
+   `next_cart` saturated: one thread per agent, each its own Django connection, in a tight loop;
+   `next_cart` paced: each agent asks about once every 2 seconds;
+   after each pop, outside the timing, the agent makes the call: the cart gets one more attempt, its next
+   call 5 hours on, and its lease back (what `cart_attempt_record` and `cart_release` do), so every pop
+   takes a fresh cart for the floor and `next_cart` alike (bench/queue_load.py);
+4. webhook to agent: starts gunicorn (2 sync workers, `bench.settings`), the inbox dispatcher and a Celery
+   worker, and sends --probes signed Shopify `checkouts/create` deliveries (default 300) one at a time, each
+   already quiet for the abandonment delay and with a declined payment, for customers in a state where it
+   is calling time now; a waiting agent who works only that store polls `next_cart` every 50 ms; each is
+   timed from sending the request to `next_cart` returning that cart (bench/queue_webhook.py);
+5. checks that no cart was handed to two agents, prints a table, writes bench/results/queue-<time>.json with
+   the plans (EXPLAIN ANALYZE) of next_cart's candidate query, and exits non-zero when a target is missed.
+
+Everything it started is stopped when it ends, Ctrl-C included, and the scratch data is emptied (unless
+--keep-data). The client threads share the machine's two cores with PostgreSQL, for the floor and for
+`next_cart` alike, so compare the ratio, not the raw latencies.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+
+
+def _stand_in_for_the_standard_library() -> None:
+    """Be the standard library's `queue` when imported under that name.
+
+    `python bench/<script>.py` puts bench/ first on sys.path, so there `import queue` (Celery, kombu,
+    concurrent.futures do) finds this file. It then runs the real module's code in its place.
+    """
+    import importlib.util
+    import sysconfig
+
+    spec = importlib.util.spec_from_file_location("queue", Path(sysconfig.get_path("stdlib")) / "queue.py")
+    spec.loader.exec_module(sys.modules[__name__])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Exit code: 0 every check passed, 1 a target or check failed, 2 the run broke, 130 interrupted."""
+    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != BENCH_DIR]
+    if str(REPO_ROOT) not in sys.path:  # run as a script: make `bench` and `config` importable
+        sys.path.insert(0, str(REPO_ROOT))
+    from bench import queue_run
+
+    return queue_run.main(argv, description=__doc__)
+
+
+if __name__ == "queue":
+    _stand_in_for_the_standard_library()
+elif __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,231 @@
+"""The work-queue benchmark's run, step by step (bench/queue.py describes it and is the script to run)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import UTC, datetime
+
+from bench import database, queue_data, queue_load, queue_report, queue_setup, queue_webhook, services
+from bench.cpu import CpuMeter, postgres_pid, redis_pid
+from bench.queue_load import PhaseRecord
+from config.embedded import VAR_DIR
+
+REPO_ROOT = services.REPO_ROOT
+RESULTS_DIR = REPO_ROOT / "bench" / "results"
+PROBES_FULL = 300
+CARTS_PER_PROBE = 3_000  # a smaller --carts sends fewer probes by default, so a smoke run stays short
+PROBES_MIN = 30
+
+
+def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
+    parser.add_argument("--carts", type=int, default=1_000_000, help="carts to load (default 1,000,000)")
+    parser.add_argument("--agents", type=int, default=50, help="concurrent agents (default 50)")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per load phase (default 20)")
+    parser.add_argument("--probes", type=int, default=None,
+                        help=f"webhooks sent one at a time to a waiting agent (default {PROBES_FULL}; "
+                             f"one per {CARTS_PER_PROBE:,} carts, at least {PROBES_MIN}, when --carts is smaller)")
+    parser.add_argument("--no-webhook", action="store_true", help="skip the webhook-to-agent phase")
+    parser.add_argument("--keep-data", action="store_true", help="leave the bench database filled, to inspect it")
+    args = parser.parse_args(argv)
+    if args.probes is None:
+        args.probes = max(PROBES_MIN, min(PROBES_FULL, args.carts // CARTS_PER_PROBE))
+    return args
+
+
+def metered(roots: list[int], phase: Callable[[], PhaseRecord]) -> dict:
+    meter = CpuMeter(roots)
+    meter.start()
+    record = phase()
+    record.cpu = meter.stop()
+    return record.summary()
+
+
+def load_data(args: argparse.Namespace, at: datetime) -> tuple[dict, list[queue_setup.Agent]]:
+    """Stores, agents, carts, the DNC list; returns what was loaded (with timings) and the agents."""
+    started = time.monotonic()
+    store_ids = queue_setup.create_stores()
+    away = queue_setup.create_agent("away")
+    agents = queue_setup.create_agents(args.agents, store_ids)
+    plan = queue_data.LoadPlan(carts=args.carts, at=at, store_ids=store_ids, away_agent_id=away.user_id)
+    timings = queue_setup.load(plan)
+    timings["dnc_numbers"] = queue_setup.create_dnc_list(plan)
+    timings["total_s"] = time.monotonic() - started
+    queue_setup.snapshot_queue()
+    return {"at": at.isoformat(), **timings, **queue_setup.queue_counts(at)}, agents
+
+
+def warm_up_process() -> None:
+    """The gate places US numbers with phonenumbers' geocoder (about 100 MB, imported on first use):
+    load it once here rather than inside the first timed call."""
+    from compliance.services import hours
+
+    hours.recipient_locations(phone="+12125550199", country="US", region="NY")
+
+
+def run_phases(args: argparse.Namespace, agents: list[queue_setup.Agent], at: datetime,
+               roots: list[int]) -> list[dict]:
+    """Floor, saturated, paced; the queue put back after each, so each starts from the same one."""
+    phases = []
+    for phase in (
+        lambda: queue_load.run_floor(agents, at=at, duration=args.duration),
+        lambda: queue_load.run_next_cart(agents, at=at, duration=args.duration, paced=False),
+        lambda: queue_load.run_next_cart(agents, at=at, duration=args.duration, paced=True),
+    ):
+        phases.append(metered(roots, phase))
+        phases[-1]["plans_after"] = query_plans(agents, at)  # the head of the queue now holds called carts
+        phases[-1]["restored"] = queue_setup.restore_queue()
+        sys.stdout.write(f"  {phases[-1]['name']}: p95 {phases[-1]['p95_ms']:.1f} ms "
+                         f"({phases[-1]['calls']} calls)\n")
+    return phases
+
+
+def start_product(stamp: str, urls: services.ServiceUrls, stack: ExitStack) -> int:
+    """gunicorn, the inbox dispatcher and a Celery worker on the bench database; returns gunicorn's port."""
+    env = services.child_environment(urls)
+    port = services.free_port()
+    logs = {name: RESULTS_DIR / f"queue-{stamp}-{name}.log" for name in ("gunicorn", "celery")}
+    for log in logs.values():
+        stack.callback(services.remove_if_empty, log)
+    gunicorn = services.start_gunicorn(env, port, logs["gunicorn"])
+    stack.callback(services.stop, gunicorn)
+    for process in (services.start_celery_worker(env, logs["celery"]),
+                    services.start_inbox_dispatcher(env, logs["celery"])):
+        stack.callback(services.stop, process)
+    services.wait_healthy(f"http://127.0.0.1:{port}", gunicorn)
+    return port
+
+
+def webhook_phase(args: argparse.Namespace, stamp: str, urls: services.ServiceUrls, stack: ExitStack,
+                  at: datetime, roots: list[int], customers: int) -> dict:
+    from bench import BENCH_SHOP_DOMAIN
+    from recovery.models import Store
+
+    probe_store = Store.objects.get(shop_domain=BENCH_SHOP_DOMAIN)
+    agent = queue_setup.create_agent("probe", stores=(probe_store.pk,))
+    port = start_product(stamp, urls, stack)
+    region = queue_webhook.probe_region(datetime.now(UTC), fallback_at=at)
+    meter = CpuMeter(roots)
+    meter.start()
+    result = queue_webhook.run(port, agent, region, probes=args.probes, customers=customers)
+    result["cpu"] = meter.stop()
+    return result
+
+
+def query_plans(agents: list[queue_setup.Agent], at: datetime) -> dict[str, str]:
+    """EXPLAIN ANALYZE of the floor's pop and of next_cart's candidate query (for an agent of every store and
+    for one store's agent), in a transaction rolled back so the plan's row locks are not kept."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    from agents.models import AgentProfile
+    from agents.services import _candidates  # the query itself, so the plan is next_cart's own
+
+    floor_select = queue_load.FLOOR_SQL.split("WHERE id = (", 1)[1].rsplit(")", 1)[0]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {floor_select}", {"at": at})
+        plans = {"floor pop": "\n".join(row[0] for row in cursor.fetchall())}
+        transaction.set_rollback(True)
+    for label, agent in (("next_cart, agent of every store", agents[1]), ("next_cart, agent of one store", agents[0])):
+        profile = AgentProfile.objects.filter(user=get_user_model().objects.get(pk=agent.user_id)).first()
+        with transaction.atomic():
+            plans[label] = _candidates(profile, at).explain(analyze=True, buffers=True)
+            transaction.set_rollback(True)
+    return plans
+
+
+def bench_roots(urls: services.ServiceUrls) -> list[int]:
+    roots = [os.getpid(), postgres_pid(VAR_DIR / "postgres"), redis_pid(urls.redis)]
+    return [pid for pid in roots if pid]
+
+
+def execute(args: argparse.Namespace, stamp: str, stack: ExitStack) -> int:
+    """The whole run; everything started is registered on `stack`, which main() always closes."""
+    urls = services.service_urls()
+    os.environ.update({"DATABASE_URL": urls.database, "REDIS_URL": urls.redis})
+    database.django_setup()
+    stack.callback(database.close_connections)
+    database.prepare()
+    queue_setup.remove_everything_else()  # what an interrupted earlier run may have left
+    if not args.keep_data:
+        stack.callback(cleanup_data, urls)
+    at = queue_data.fixed_instant(datetime.now(UTC))
+    sys.stdout.write(f"Loading {args.carts:,} carts (instant {at:%Y-%m-%d %H:%M} UTC)...\n")
+    loaded, agents = load_data(args, at)
+    sys.stdout.write(f"  loaded in {loaded['total_s']:.1f} s: {loaded['open_call_first']:,} open call-first carts, "
+                     f"{loaded['workable_call_first']:,} workable now\n")
+    warm_up_process()
+    plans = query_plans(agents, at)
+    roots = bench_roots(urls)
+    phases = run_phases(args, agents, at, roots)
+    webhook = None if args.no_webhook else webhook_phase(args, stamp, urls, stack, at, roots, loaded["customers"])
+    return publish(args, stamp, loaded, phases, webhook, plans)
+
+
+def _notes(args: argparse.Namespace, loaded: dict, phases: list[dict], webhook: dict | None) -> list[str]:
+    notes = [f"data: {loaded['carts']:,} carts ({loaded['open']:,} open, {loaded['open_call_first']:,} call first, "
+             f"{loaded['workable_call_first']:,} workable), {loaded['customers']:,} customers, "
+             f"{loaded['dnc_numbers']:,} DNC numbers; loaded in {loaded['total_s']:.1f} s "
+             f"(COPY {loaded['copy_s']:.1f} s, VACUUM ANALYZE {loaded['vacuum_analyze_s']:.1f} s)",
+             f"phases: {args.agents} agents, {args.duration:g} s each, at {loaded['at']}; "
+             f"next_cart/floor p95 ratio {queue_report.saturated_ratio(phases[0], phases[1]):.2f}"]
+    if webhook is not None:
+        region = webhook["region"]
+        clock = f"fixed instant {region['fixed_at']}" if region["fixed_at"] else "the real clock"
+        notes.append(f"webhook probes: area code {region['area_code']} ({region['state']}, local time "
+                     f"{region['local_time']}), {clock}")
+    noisy = queue_report.disturbed_note(phases + ([{**webhook, "name": "webhook"}] if webhook else []))
+    return notes + ([noisy] if noisy else [])
+
+
+def publish(args: argparse.Namespace, stamp: str, loaded: dict, phases: list[dict], webhook: dict | None,
+            plans: dict[str, str]) -> int:
+    found = queue_report.checks(*phases, webhook)
+    json_path = RESULTS_DIR / f"queue-{stamp}.json"
+    queue_report.write_json(json_path, {"started_at": stamp, "arguments": vars(args), "data": loaded,
+                                        "phases": phases, "webhook": webhook, "plans_as_loaded": plans}, found)
+    notes = [*_notes(args, loaded, phases, webhook), f"JSON: {json_path.relative_to(REPO_ROOT)}"]
+    sys.stdout.write("\n" + queue_report.render(phases, webhook, found, notes) + "\n")
+    if not all(check.passed for check in found):
+        sys.stdout.write("\nThe pops as planned once the saturated phase had called carts at the queue's head:\n")
+        for label, plan in phases[1]["plans_after"].items():
+            sys.stdout.write(f"-- {label}\n{plan}\n")
+    return 0 if all(check.passed for check in found) else 1
+
+
+def cleanup_data(urls: services.ServiceUrls) -> None:
+    """Empty the bench queue in Redis, the carts (with the bench's stores) and the agents and DNC lists."""
+    if urls.redis_is_bench_only:
+        services.empty_queue(urls.redis)
+    database.reset()
+    queue_setup.remove_everything_else()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None, *, description: str) -> int:
+    args = parse_args(argv, description)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, _interrupt)
+    stack = ExitStack()
+    try:
+        return execute(args, stamp, stack)
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted: stopping gunicorn, the worker, the dispatcher and the embedded services.\n")
+        return 130
+    except RuntimeError as exc:
+        sys.stderr.write(f"Benchmark failed: {exc}\n(logs: bench/results/queue-{stamp}-*.log)\n")
+        return 2
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the clean-up short
+            signal.signal(signum, signal.SIG_IGN)
+        stack.close()
