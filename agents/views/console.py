@@ -35,6 +35,7 @@ from agents.services.calls import (
 )
 from agents.services.completion import call_callback_book, call_invoice_create, call_link_send, call_paid_by_phone
 from agents.services.line import offline_line_advance, offline_line_hang_up
+from compliance.models.choices import ConsentBasis
 from recovery.services.priority import money
 
 agent_only = roles.role_required(roles.AGENT, roles.SUPERVISOR, roles.ADMIN)
@@ -112,8 +113,9 @@ def _call_or_404(request: HttpRequest, call_id: int) -> Call:
 def _step_context(call: Call, *, error: str = "", notice: str = "") -> dict:
     cart = call.cart
     context = {"call": call, "cart": cart, "customer": cart.customer, "error": error, "notice": notice,
-               "Step": Call.Step, "money": money(cart.total_value, cart.currency),
-               "first_item": next(iter(cart.line_items.all()), None)}
+               "money": money(cart.total_value, cart.currency), "first_item": next(iter(cart.line_items.all()), None),
+               "step_template": STEP_TEMPLATES.get(call.step),
+               "steps": [choice for choice in Call.Step.choices if choice[0] <= Call.Step.WRAP_UP]}
     if call.step == Call.Step.OPENING:
         context["answers"] = Call.Answer.choices
     elif call.step == Call.Step.FRICTION:
@@ -141,20 +143,20 @@ def _render_step(request: HttpRequest, call: Call, *, error: str = "", notice: s
         return _redirect(request, reverse("console:home"))
     context = _step_context(call, error=error, notice=notice)
     if request.htmx:
-        return render(request, STEP_TEMPLATES[call.step], context, status=status)
+        return render(request, "agents/console/_script.html", context, status=status)
     return _render_call_page(request, call, context, status=status)
 
 
 def _render_call_page(request: HttpRequest, call: Call, step_context: dict, *, status: int = 200) -> HttpResponse:
     cart = call.cart
+    compliance = _compliance_now(cart)
     context = {
         **step_context,
-        "step_template": STEP_TEMPLATES.get(call.step),
         "history": selectors.cart_history(cart),
         "clock": selectors.customer_clock(cart),
-        "compliance": _compliance_now(cart),
+        "compliance": compliance,
+        "basis_label": ConsentBasis(compliance.basis).label if compliance and compliance.basis else "",
         "voice_mode": telephony.voice_mode(),
-        "steps": [choice for choice in Call.Step.choices if choice[0] <= Call.Step.WRAP_UP],
     }
     return render(request, "agents/console/call.html", context, status=status)
 

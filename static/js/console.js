@@ -17,7 +17,8 @@
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey && event.key === "Enter") {
       const form = document.querySelector("#step form.options") || document.querySelector("#step form:last-of-type");
-      if (form) { event.preventDefault(); form.requestSubmit(form.querySelector("button[type=submit]")); }
+      const button = form && form.querySelector("button[type=submit]");
+      if (button) { event.preventDefault(); button.click(); }  // a click, so the button's name and value are sent
       return;
     }
     if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
