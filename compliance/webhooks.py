@@ -28,6 +28,12 @@ def public_url(request: HttpRequest) -> str:
     return f"{base}{request.get_full_path()}" if base else request.build_absolute_uri()
 
 
+def public_url_for(request: HttpRequest, path: str) -> str:
+    """The public address of another of our paths (for the callbacks we give Twilio)."""
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
 def signed_by_twilio(request: HttpRequest) -> bool:
     token = settings.TWILIO_AUTH_TOKEN
     signature = request.headers.get("X-Twilio-Signature", "")
