@@ -115,9 +115,15 @@ class Cart(models.Model):
         ]
         indexes = [
             models.Index(fields=["store", "status"]),
-            # The work queue reads call-first open carts best first; the sequence sweep reads due messages.
-            models.Index(fields=["-priority_score", "id"], name="cart_call_queue",
-                         condition=Q(status="open", route="call_first")),
+            # The work queue reads never-called carts best first, and retries by when they fall due: a called
+            # cart leaves the first index, so the queue's head never fills with carts waiting for a retry.
+            models.Index(fields=["-priority_score", "id"], name="cart_call_queue_new",
+                         condition=Q(status="open", route="call_first", next_call_at__isnull=True,
+                                     calls_ended_at__isnull=True)),
+            models.Index(fields=["next_call_at"], name="cart_call_queue_due",
+                         condition=Q(status="open", route="call_first", next_call_at__isnull=False,
+                                     calls_ended_at__isnull=True)),
+            # The sequence sweep reads due messages.
             models.Index(fields=["next_message_at"], name="cart_message_due",
                          condition=Q(status="open", next_message_at__isnull=False)),
         ]

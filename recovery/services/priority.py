@@ -77,7 +77,9 @@ def cart_route(cart: Cart, *, items: list, policy: PriorityPolicy, now: datetime
     customer = cart.customer
     friction = _friction_phrase(cart)
     if cart.calls_ended_at and cart.route == Cart.Route.AUTOMATED_FIRST:
-        return Cart.Route.AUTOMATED_FIRST, [f"no recovery after {cart.call_attempts} calls"]
+        if cart.call_attempts:
+            return Cart.Route.AUTOMATED_FIRST, [f"no recovery after {cart.call_attempts} calls"]
+        return Cart.Route.AUTOMATED_FIRST, ["the number may not be called"]
     if not customer or not customer.phone:
         return Cart.Route.AUTOMATED_FIRST, ["no phone number to call"]
     if cart.payment_failed:

@@ -179,3 +179,31 @@ def test_agents_get_customers_in_their_languages_or_of_unknown_language(shopify_
 
     assert next_cart(maya, now=NOW) == unknown
     assert next_cart(sofia, now=NOW) == spanish
+
+
+@pytest.mark.django_db
+def test_a_cart_that_may_never_be_called_leaves_the_queue_for_the_automated_sequence(shopify_store, national):
+    listed = open_cart(shopify_store, phone="+12125550191", score=90)
+    add_entry(national, "+12125550191")
+    workable = open_cart(shopify_store, phone="+12125550192", score=80)
+
+    assert next_cart(UserFactory(username="maya"), now=NOW) == workable
+
+    listed.refresh_from_db()
+    assert listed.route == "automated_first" and listed.calls_ended_at == NOW and listed.status == "open"
+    assert "National registry" in listed.priority_reason
+    assert listed.next_message_step == 1  # the emails take over
+
+
+@pytest.mark.django_db
+def test_a_cart_outside_calling_hours_waits_until_they_open(shopify_store, national):
+    honolulu = open_cart(shopify_store, phone="+18085550193", score=95)
+    honolulu.customer.region = "HI"
+    honolulu.customer.save()
+    workable = open_cart(shopify_store, phone="+12125550194", score=80)
+
+    assert next_cart(UserFactory(username="maya"), now=NOW) == workable  # 05:00 in Honolulu
+
+    honolulu.refresh_from_db()
+    assert honolulu.next_call_at == datetime(2026, 11, 18, 18, 0, tzinfo=UTC)  # 08:00 in Honolulu
+    assert next_cart(UserFactory(username="sam"), now=datetime(2026, 11, 18, 18, 0, tzinfo=UTC)) == honolulu

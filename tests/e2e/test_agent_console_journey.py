@@ -1,0 +1,331 @@
+"""An agent works the call console in headless Chromium at 1280x720, by keyboard and mouse.
+
+Path one: sign in, take the next cart, dial, walk the five steps, email the checkout link, hang up, wrap up and
+land on the next cart. Path two: the customer asks for a callback, booked in their time zone, listed at home.
+Each screen is saved under var/screenshots/console/ for review.
+
+The live server runs on the real clock, so the customers are placed, at test time, in a zone where calling is
+allowed now (the compliance gate would otherwise keep every cart out of the queue).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from agents.models import AgentProfile, Call, Callback
+from agents.roles import AGENT
+from compliance.models import ContactAttempt, DncList
+from compliance.services import check_contact
+from compliance.services.hours import calling_hours_check, recipient_locations
+from recovery.models import Cart, CartLineItem
+from tests.factories import CartFactory, CustomerFactory, UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "console"
+VIEWPORT = {"width": 1280, "height": 720}
+PASSWORD = "console-e2e-pw"
+CALL_PAGE = re.compile(r"/agent/calls/(\d+)/$")
+# The test must stay inside calling hours from start to end (it takes well under a minute).
+HOURS_MARGIN = timedelta(minutes=10)
+
+# Places the customers may live, west of UTC to cover every hour of the day: (country, region, two numbers).
+PLACES = (
+    ("US", "NY", "+12125550181", "+12125550182"),
+    ("US", "IL", "+13125550181", "+13125550182"),
+    ("US", "CO", "+13035550181", "+13035550182"),
+    ("US", "CA", "+14155550181", "+14155550182"),
+    ("US", "HI", "+18085550181", "+18085550182"),
+    ("GB", "", "+447911123456", "+447911123457"),
+)
+
+
+@dataclass(frozen=True)
+class Place:
+    country: str
+    region: str
+    phones: tuple[str, str]
+    timezone: str  # the customer's zone as the console shows it
+
+
+def place_in_calling_hours(now: datetime) -> Place | None:
+    """The first place where both numbers may be called from now until the margin has passed, or None."""
+    for country, region, *phones in PLACES:
+        zones = set()
+        for phone in phones:
+            locations = recipient_locations(phone=phone, country=country, region=region)
+            if not locations or not all(calling_hours_check(locations=locations, at=at).allowed
+                                        for at in (now, now + HOURS_MARGIN)):
+                break
+            zones.add(locations[0].timezone)
+        else:
+            return Place(country=country, region=region, phones=tuple(phones), timezone=zones.pop())
+    return None
+
+
+@dataclass
+class Screens:
+    """Viewport screenshots named `<test>-<nn>-<step>.png`, and which main buttons fall below 1280x720."""
+
+    test: str
+    count: int = 0
+    below_the_fold: list[str] = field(default_factory=list)
+
+    def take(self, page, step: str, *, main: str | None = None) -> None:
+        page.evaluate("window.scrollTo(0, 0)")
+        self.count += 1
+        page.screenshot(path=SCREENSHOTS / f"{self.test}-{self.count:02d}-{step}.png")
+        if main is not None:
+            box = page.locator(main).bounding_box()
+            fits = box is not None and box["y"] >= 0 and box["y"] + box["height"] <= VIEWPORT["height"] \
+                and box["x"] + box["width"] <= VIEWPORT["width"]
+            if not fits:
+                self.below_the_fold.append(f"{step} ({main} at {box})")
+
+    def report(self) -> None:
+        if self.below_the_fold:
+            warnings.warn(f"{self.test}: main button not visible at 1280x720 without scrolling: "
+                          + "; ".join(self.below_the_fold), stacklevel=2)
+
+
+@pytest.fixture
+def place(db):
+    now = timezone.now()
+    found = place_in_calling_hours(now)
+    if found is None:
+        pytest.skip(f"No place in {[p[:2] for p in PLACES]} is inside calling hours at {now:%Y-%m-%d %H:%M} UTC.")
+    DncList.objects.create(name="national", kind="national", last_full_import_at=now - timedelta(days=1))
+    return found
+
+
+@pytest.fixture
+def agent(db):
+    user = UserFactory(username="maya", first_name="Maya", last_name="Ortiz", role=AGENT)
+    user.set_password(PASSWORD)
+    user.save()
+    AgentProfile.objects.create(user=user)
+    return user
+
+
+@pytest.fixture
+def console(browser, live_server, settings):
+    """A 1280x720 page on the live server; voice stays offline (simulated) whatever the environment says."""
+    settings.TWILIO_ACCOUNT_SID = ""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def callable_cart(store, place: Place, *, phone: str, first_name: str, email: str, score: int,
+                  item: str, price: str) -> Cart:
+    now = timezone.now()
+    customer = CustomerFactory(store=store, first_name=first_name, phone=phone, country=place.country,
+                               region=place.region, email=email, accepts_sms_marketing=False)
+    cart = CartFactory(store=store, customer=customer, route="call_first", priority_score=score,
+                       priority_reason=f"Call first: ${price} cart, payment declined at checkout",
+                       total_value=Decimal(price), payment_failed=True, abandoned_at=now - timedelta(minutes=5),
+                       platform_created_at=now - timedelta(minutes=20),
+                       checkout_url=f"https://demo-store.myshopify.com/checkouts/{first_name.lower()}/recover")
+    CartLineItem.objects.create(cart=cart, title=item, quantity=1, unit_price=Decimal(price))
+    decision = check_contact(channel="voice", store=store, phone=phone, customer=customer, cart=cart, audit=False)
+    assert decision.allowed, decision.explanations
+    return cart
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/agent/")
+    page.wait_for_selector("h1:has-text('Log in')")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/agent/")
+    page.wait_for_selector("#next-cart")
+
+
+def wait_for_step(page, heading: str) -> None:
+    page.wait_for_selector(f"#step h2:has-text('{heading}')")
+
+
+def call_id(page) -> int:
+    return int(CALL_PAGE.search(page.url).group(1))
+
+
+def test_an_agent_walks_five_steps_emails_the_link_wraps_up_and_takes_the_next_cart(
+        console, agent, place, shopify_store, mailoutbox):
+    page, screens = console, Screens("link")
+    first = callable_cart(shopify_store, place, phone=place.phones[0], first_name="Jane",
+                          email="jane.e2e@example.com", score=90, item="Trail Runner GTX", price="640.00")
+    second = callable_cart(shopify_store, place, phone=place.phones[1], first_name="Ravi",
+                           email="ravi.e2e@example.com", score=60, item="Summit Jacket", price="310.00")
+
+    # given an agent signed in through the login form
+    sign_in(page, "maya")
+    assert page.locator("#agent-status").inner_text() == "Available"
+    screens.take(page, "home", main="#next-cart")
+
+    # when N takes the next cart
+    page.keyboard.press("n")
+    page.wait_for_url(CALL_PAGE)
+    call = Call.objects.get(pk=call_id(page))
+    assert call.cart_id == first.pk and call.agent_id == agent.pk
+    greeting = page.locator("#step blockquote.say").inner_text()
+    assert "Hi Jane, this is Maya from Demo Store" in greeting and "the Trail Runner GTX" in greeting
+    assert place.timezone in page.locator("#customer-local-time").inner_text()
+    assert "may be called now" in page.locator("#compliance-status").inner_text()
+    screens.take(page, "cart", main="#dial")
+
+    # D dials; the simulated line rings, then the customer answers
+    page.keyboard.press("d")
+    page.wait_for_selector("#line-state:has-text('Connected')")
+    screens.take(page, "1-opening-connected", main="#step-submit")
+
+    # step 1: 1 picks "Reached", Ctrl+Enter continues
+    page.keyboard.press("1")
+    assert page.locator("#step input[name=answer][value=reached]").is_checked()
+    page.keyboard.press("Control+Enter")
+    wait_for_step(page, "2 · Friction")
+    assert page.locator(".stepper li.current").inner_text() == "2. Friction"
+
+    # step 2: one reason by key, one by mouse, a note, then Ctrl+Enter from the note
+    page.keyboard.press("2")
+    page.click("#step label.option:has-text('Unexpected shipping or taxes')")
+    assert page.locator("#step input[value=payment_failed]").is_checked()
+    assert page.locator("#step input[value=shipping_costs]").is_checked()
+    page.fill("#step textarea[name=notes]", "Card declined twice")
+    screens.take(page, "2-friction", main="#step-submit")
+    page.focus("#step textarea[name=notes]")
+    page.keyboard.press("Control+Enter")
+    wait_for_step(page, "3 · Objections")
+
+    # step 3: an offered resolution and "Resolved", by mouse
+    assert page.locator("#step label.option:has-text('Suggest another card or a wallet')").is_visible()
+    page.click("#step label.option:has-text('Offer a payment link by email or text')")
+    page.check("#step input[name=resolved][value=yes]")
+    screens.take(page, "3-objections", main="#step-submit")
+    page.click("#step-submit")
+    wait_for_step(page, "4 · Value")
+
+    # step 4: a value point by key
+    page.keyboard.press("1")
+    assert page.locator("#step input[name=used]").first.is_checked()
+    screens.take(page, "4-value", main="#step-submit")
+    page.keyboard.press("Control+Enter")
+    wait_for_step(page, "5 · Completion")
+    screens.take(page, "5-completion", main="#send-link-email")
+
+    # step 5: email the checkout link
+    page.click("#send-link-email")
+    page.wait_for_selector("#step-notice:has-text('Checkout link sent by email')")
+    assert page.locator("#step .tag.ok").inner_text() == "sent by email"
+    (email,) = mailoutbox
+    assert email.to == ["jane.e2e@example.com"] and first.checkout_url in email.body
+    screens.take(page, "5-link-sent", main="#step-submit")
+
+    # H hangs up, W goes to the wrap-up
+    page.keyboard.press("h")
+    page.wait_for_selector("#line-state:has-text('Call ended (completed)')")
+    page.keyboard.press("w")
+    wait_for_step(page, "Wrap-up")
+    page.click("#step label.option:has-text('Link sent: customer will complete')")
+    page.fill("#step input[name=upsell_value]", "25")
+    page.fill("#step textarea[name=notes]", "Will pay tonight")
+    screens.take(page, "6-wrap-up", main="#wrap-up-next")
+
+    # then "Save and take the next cart" opens the next cart's call page
+    page.click("#wrap-up-next")
+    page.wait_for_url(lambda url: (found := CALL_PAGE.search(url)) is not None and int(found.group(1)) != call.pk)
+    page.wait_for_selector("#step h2:has-text('1 · Opening')")
+    assert "Hi Ravi, this is Maya from Demo Store" in page.locator("#step blockquote.say").inner_text()
+    screens.take(page, "next-cart", main="#dial")
+
+    call.refresh_from_db()
+    assert call.wrapped_up_at is not None and call.disposition == "link_sent" and call.answer == "reached"
+    assert set(call.step_times) == {"1", "2", "3", "4", "5", "6", "7"}
+    assert sorted(call.frictions.values_list("code", flat=True)) == ["payment_failed", "shipping_costs"]
+    assert call.friction_notes == "Card declined twice" and call.resolved == "yes"
+    assert call.offered == ["Offer a payment link by email or text"]
+    assert call.value_points_used == ["Free returns within 30 days"]
+    assert call.link_sent_by == "email" and call.upsell_value == Decimal("25") and call.notes == "Will pay tonight"
+    assert call.line_status == "completed" and call.answered_by == "human" and call.duration_seconds is not None
+    attempts = {attempt.channel: attempt for attempt in ContactAttempt.objects.filter(cart=first)}
+    assert set(attempts) == {"voice", "email"} and attempts["voice"] == call.attempt
+    assert attempts["voice"].outcome == "link_sent" and attempts["voice"].provider_status == "completed"
+    assert attempts["email"].outcome == "link_sent" and attempts["email"].agent_id == agent.pk
+    first.refresh_from_db()
+    assert first.reserved_by is None and first.call_attempts == 1 and first.next_call_at is not None
+    following = Call.objects.get(agent=agent, wrapped_up_at__isnull=True)
+    assert following.cart_id == second.pk and following.step == Call.Step.OPENING and following.attempt is None
+    assert AgentProfile.objects.get(user=agent).status == "on_call"
+    screens.report()
+
+
+def test_a_customer_asks_for_a_callback_booked_in_their_time_zone(console, agent, place, shopify_store):
+    page, screens = console, Screens("callback")
+    cart = callable_cart(shopify_store, place, phone=place.phones[0], first_name="Lena",
+                         email="lena.e2e@example.com", score=80, item="Espresso Grinder", price="420.00")
+
+    # given an agent on a connected call (mouse only this time)
+    sign_in(page, "maya")
+    page.click("#next-cart")
+    page.wait_for_url(CALL_PAGE)
+    call = Call.objects.get(pk=call_id(page))
+    assert call.cart_id == cart.pk
+    page.click("#dial")
+    page.wait_for_selector("#line-state:has-text('Connected')")
+
+    # when the customer asks for a callback
+    page.click("#step label.option:has-text('Asked for a callback')")
+    screens.take(page, "1-opening-callback", main="#step-submit")
+    page.click("#step-submit")
+    wait_for_step(page, "5 · Completion")
+
+    # then step 5 opens the callback form in the customer's time zone
+    assert page.locator("#step details[open] #book-callback").is_visible()
+    assert page.locator("#step input[name=timezone]").input_value() == place.timezone
+    assert page.locator("#send-link-email").count() == 0
+    screens.take(page, "5-callback-form", main="#book-callback")
+
+    tomorrow = (timezone.now().astimezone(ZoneInfo(place.timezone)) + timedelta(days=1)).date()
+    local_time = f"{tomorrow:%Y-%m-%d} 17:30"
+    page.fill("#step input[name=local_time]", f"{tomorrow:%Y-%m-%d}T17:30")
+    page.click("#book-callback")
+    page.wait_for_selector(f"#step-notice:has-text('Callback booked for {local_time} ({place.timezone})')")
+    wait_for_step(page, "Wrap-up")
+    assert page.locator("#step input[name=disposition][value=callback]").is_checked()
+    assert "Callback scheduled" in page.locator("#step label.option:has(input:checked)").inner_text()
+    screens.take(page, "6-wrap-up", main="#wrap-up-home")
+
+    page.keyboard.press("h")
+    page.wait_for_selector("#line-state:has-text('Call ended (completed)')")
+    page.click("#wrap-up-home")
+    page.wait_for_url("**/agent/")
+
+    # and "My callbacks" lists it
+    row = page.locator("#my-callbacks tbody tr")
+    assert row.count() == 1
+    assert local_time in row.inner_text() and "Lena" in row.inner_text() and "Demo Store" in row.inner_text()
+    screens.take(page, "home-my-callbacks", main="#next-cart")
+
+    callback = Callback.objects.get()
+    due = datetime(tomorrow.year, tomorrow.month, tomorrow.day, 17, 30, tzinfo=ZoneInfo(place.timezone))
+    assert callback.due_at == due and callback.agent_id == agent.pk and callback.cart_id == cart.pk
+    assert (callback.status, callback.customer_timezone, callback.local_time) == ("scheduled", place.timezone,
+                                                                                 local_time)
+    call.refresh_from_db()
+    assert call.disposition == "callback" and call.answer == "callback" and call.wrapped_up_at is not None
+    assert set(call.step_times) == {"1", "5", "6", "7"}
+    assert call.attempt.outcome == "callback" and call.line_status == "completed"
+    assert AgentProfile.objects.get(user=agent).status == "available"
+    screens.report()
