@@ -1,9 +1,11 @@
 from django.urls import path
 
-from agents import views
+from agents.views import script, team
 
 app_name = "agents"
 
 urlpatterns = [
-    path("", views.team, name="team"),
+    path("", team.team, name="team"),
+    path("script/", script.script_settings, name="script"),
+    path("script/<str:kind>/<int:pk>/", script.script_item_edit, name="script-edit"),
 ]

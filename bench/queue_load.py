@@ -24,14 +24,13 @@ import psycopg
 from bench.loadgen import percentile
 from bench.queue_setup import Agent, connection_kwargs
 
-# The bare pop: the brief's `UPDATE ... SKIP LOCKED`, on the same partial index next_cart uses, with the
-# one condition the consume step needs to take a called cart out of its queue too (next_call_at).
+# The bare pop: the brief's `UPDATE ... SKIP LOCKED` of the best never-called cart, on the partial index
+# next_cart reads them from (`cart_call_queue_new`); the consume step's next_call_at takes a called cart out.
 FLOOR_SQL = """
 UPDATE recovery_cart SET reserved_by_id = %(agent)s, reserved_until = %(at)s + interval '10 minutes'
 WHERE id = (SELECT id FROM recovery_cart
-            WHERE status = 'open' AND route = 'call_first'
+            WHERE status = 'open' AND route = 'call_first' AND next_call_at IS NULL AND calls_ended_at IS NULL
               AND (reserved_until IS NULL OR reserved_until <= %(at)s)
-              AND (next_call_at IS NULL OR next_call_at <= %(at)s)
             ORDER BY priority_score DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED)
 RETURNING id
 """

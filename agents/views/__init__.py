@@ -1,3 +1,2 @@
-from agents.views.team import team
-
-__all__ = ["team"]
+"""Views of the agents app: the team (`team`), the call console (`console`), the script's settings
+(`script`) and Twilio's voice webhooks (`telephony`)."""

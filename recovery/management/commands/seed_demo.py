@@ -88,6 +88,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             stores = self._stores()
             self._team()
+            self._value_points(stores)
             created = 0
             if not Cart.objects.filter(store__in=stores).exists():
                 created = self._carts(stores, random.Random(20261123))
@@ -96,6 +97,21 @@ class Command(BaseCommand):
         if verbosity:
             self._print_summary(created)
             self.stdout.write(f"Compliance: demo DNC lists current; {suppressed} open carts suppressed by the scrub.")
+
+    def _value_points(self, stores: list[Store]) -> None:
+        """Each demo store's own reasons to buy, for step 4 of the call script."""
+        from agents.models import ValuePoint
+
+        points = {
+            DEMO_SHOP_DOMAIN: [("2-year warranty on the frame, motor and battery", "e-bike"),
+                               ("Free assembly and a first service at any partner shop", "")],
+            DEMO_WOO_DOMAIN: [("Free descaling kit and a barista video course with every machine", "espresso"),
+                              ("Beans roasted to order, shipped within 48 hours", "")],
+        }
+        for store in stores:
+            for position, (text, keyword) in enumerate(points.get(store.shop_domain, [])):
+                ValuePoint.objects.get_or_create(store=store, text=text,
+                                                 defaults={"product_keyword": keyword, "position": position})
 
     def _consent(self, stores: list[Store]) -> None:
         """The SMS consent the demo customers gave at checkout, as consent records."""
