@@ -121,11 +121,9 @@ def webhook_phase(args: argparse.Namespace, stamp: str, urls: services.ServiceUr
 def query_plans(agents: list[queue_setup.Agent], at: datetime) -> dict[str, str]:
     """EXPLAIN ANALYZE of the floor's pop and of next_cart's candidate query (for an agent of every store and
     for one store's agent), in a transaction rolled back so the plan's row locks are not kept."""
-    from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
-    from agents.models import AgentProfile
-    from agents.services import _candidates  # the query itself, so the plan is next_cart's own
+    from agents.services import queue_sql  # the statements themselves, so the plans are next_cart's own
 
     floor_select = queue_load.FLOOR_SQL.split("WHERE id = (", 1)[1].rsplit(")", 1)[0]
     with transaction.atomic(), connection.cursor() as cursor:
@@ -133,10 +131,12 @@ def query_plans(agents: list[queue_setup.Agent], at: datetime) -> dict[str, str]
         plans = {"floor pop": "\n".join(row[0] for row in cursor.fetchall())}
         transaction.set_rollback(True)
     for label, agent in (("next_cart, agent of every store", agents[1]), ("next_cart, agent of one store", agents[0])):
-        profile = AgentProfile.objects.filter(user=get_user_model().objects.get(pk=agent.user_id)).first()
-        with transaction.atomic():
-            plans[label] = _candidates(profile, at).explain(analyze=True, buffers=True)
-            transaction.set_rollback(True)
+        facts = queue_sql.agent_facts(agent.user_id, at)
+        for kind, sql in (("new", queue_sql.NEW_CANDIDATES_SQL), ("due retries", queue_sql.DUE_CANDIDATES_SQL)):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", queue_sql.candidate_params(facts, at, 5))
+                plans[f"{label}, {kind}"] = "\n".join(row[0] for row in cursor.fetchall())
+                transaction.set_rollback(True)
     return plans
 
 

@@ -5,7 +5,8 @@ still holds one, else reserves the highest-scored call-first cart that the compl
 gate allows calling now, in the agent's stores, that nobody else holds. Candidates are
 read with `SELECT ... FOR UPDATE SKIP LOCKED`, so two agents asking at the same moment
 never receive the same cart; the reservation is a lease that lapses when the agent
-goes quiet, returning the cart to the queue.
+goes quiet, returning the cart to the queue. The statements on this path are in
+`queue_sql`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from agents.models import AgentProfile, Callback
+from agents.services import queue_sql
 from compliance.services import check_contact
 from config.exceptions import ApplicationError
 from recovery.models import Cart
@@ -34,42 +36,13 @@ RECHECK_AFTER = timedelta(minutes=15)
 NOT_CALLABLE = ("dnc_", "opted_out_all", "opted_out_voice", "invalid_")
 
 
-def _held_cart(agent, now: datetime) -> Cart | None:
-    return (
-        Cart.objects.select_for_update(of=("self",))
-        .select_related("store", "customer")
-        .filter(reserved_by=agent, reserved_until__gt=now, status=Cart.Status.OPEN)
-        .order_by("reserved_until")
-        .first()
-    )
-
-
-def _workable(profile: AgentProfile | None, stores: list, now: datetime):
-    carts = Cart.objects.filter(status=Cart.Status.OPEN, route=Cart.Route.CALL_FIRST, calls_ended_at__isnull=True)
-    carts = carts.exclude(customer__phone="").filter(Q(reserved_until__isnull=True) | Q(reserved_until__lte=now))
-    if stores:
-        carts = carts.filter(store__in=stores)
-    if profile is not None and profile.spoken_languages:
-        carts = carts.filter(Q(customer__language="") | Q(customer__language__in=profile.spoken_languages))
-    return carts.select_related("store", "customer").order_by("-priority_score", "pk")
-
-
-def _candidates(profile: AgentProfile | None, now: datetime, stores: list | None = None):
-    """Carts never called yet, best first (index `cart_call_queue_new`: a called cart leaves it)."""
-    stores = list(profile.stores.all()) if stores is None and profile is not None else stores or []
-    return (_workable(profile, stores, now).filter(next_call_at__isnull=True)
-            .select_for_update(of=("self",), skip_locked=True)[:CANDIDATE_BATCH])
-
-
-def _due_retries(profile: AgentProfile | None, now: datetime, stores: list):
-    """Carts whose next planned call has come (index `cart_call_queue_due`), best first."""
-    return (_workable(profile, stores, now).filter(next_call_at__lte=now)
-            .select_for_update(of=("self",), skip_locked=True)[:CANDIDATE_BATCH])
+def _cart(cart_id: int) -> Cart:
+    return Cart.objects.select_related("store", "customer").get(pk=cart_id)
 
 
 def _reserve(cart: Cart, agent, now: datetime) -> Cart:
     cart.reserved_by, cart.reserved_until = agent, now + LEASE
-    cart.save(update_fields=["reserved_by", "reserved_until", "updated_at"])
+    queue_sql.reserve(cart.pk, agent.pk, cart.reserved_until, now)
     return cart
 
 
@@ -99,14 +72,16 @@ def _park(cart: Cart, decision, now: datetime) -> None:
     cart.save(update_fields=["next_call_at", "updated_at"])
 
 
-def _best_callable(profile: AgentProfile | None, now: datetime) -> Cart | None:
-    stores = list(profile.stores.all()) if profile is not None else []
+def _best_callable(facts: queue_sql.AgentFacts, now: datetime) -> Cart | None:
     for _ in range(SCREEN_ROUNDS):
-        batch = sorted([*_candidates(profile, now, stores), *_due_retries(profile, now, stores)],
-                       key=lambda cart: (-cart.priority_score, cart.pk))
-        if not batch:
+        ids = queue_sql.candidate_ids(facts, now, CANDIDATE_BATCH)
+        if not ids:
             return None
-        for cart in batch:
+        carts = queue_sql.carts_with_customer_and_store(ids[:1])  # the first is usually allowed
+        for cart_id in ids:
+            if cart_id not in carts:
+                carts.update(queue_sql.carts_with_customer_and_store(ids[1:]))
+            cart = carts[cart_id]
             decision = _screen(cart, now)
             if decision.allowed:
                 return cart
@@ -140,15 +115,12 @@ class HourlyLimitReached(ApplicationError):
     message = "You have reached your limit of calls for this hour; take a break, the queue will wait."
 
 
-def _check_guardrails(agent, profile: AgentProfile | None, now: datetime) -> None:
+def _check_guardrails(agent, facts: queue_sql.AgentFacts, now: datetime) -> None:
     """Wrap-up before the next cart, and the agent's hourly limit if one is set."""
-    from compliance.models import ContactAttempt
-
-    attempts = ContactAttempt.objects.filter(agent=agent)
-    if attempts.filter(outcome="").exists():
+    if facts.unfinished_attempt:
         raise WrapUpRequired()
-    limit = profile.max_attempts_per_hour if profile else None
-    if limit is not None and attempts.filter(at__gt=now - timedelta(hours=1)).count() >= limit:
+    limit = facts.max_attempts_per_hour
+    if limit is not None and queue_sql.attempts_last_hour(agent.pk, now) >= limit:
         raise HourlyLimitReached()
 
 
@@ -160,17 +132,17 @@ def next_cart(agent, *, now: datetime | None = None) -> Cart | None:
     Raises WrapUpRequired or HourlyLimitReached when the agent must not take a new cart yet.
     """
     now = now or timezone.now()
-    held = _held_cart(agent, now)
-    if held is not None:
-        return _reserve(held, agent, now)
-    profile = AgentProfile.objects.filter(user=agent).prefetch_related("stores").first()
-    _check_guardrails(agent, profile, now)
-    callback = _due_callback(agent, now)
+    held_id = queue_sql.held_cart_id(agent.pk, now)
+    if held_id is not None:
+        return _reserve(_cart(held_id), agent, now)
+    facts = queue_sql.agent_facts(agent.pk, now)
+    _check_guardrails(agent, facts, now)
+    callback = _due_callback(agent, now) if facts.callbacks_due else None
     if callback is not None:
         callback.status, callback.handed_to = Callback.Status.HANDED_OUT, agent
         callback.save(update_fields=["status", "handed_to"])
         return _reserve(callback.cart, agent, now)
-    cart = _best_callable(profile, now)
+    cart = _best_callable(facts, now)
     return _reserve(cart, agent, now) if cart is not None else None
 
 

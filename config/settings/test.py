@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from config.env import env_str
 from config.settings.development import *  # noqa: F403
 
 DEBUG = False
@@ -12,3 +13,5 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SMS_BACKEND = "recovery.messaging.backends.LocalSmsBackend"
 SMS_FILE_PATH = ""
+# Two suites at once (two checkouts, or a long e2e run beside unit tests) each need their own database.
+DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", f"test_{DATABASES['default']['NAME']}")}  # noqa: F405
