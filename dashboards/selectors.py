@@ -48,3 +48,23 @@ def speed_to_lead(*, days: int = 30, now=None) -> dict:
     totals = attempted.aggregate(count=Count("pk"), late=Count("pk", filter=Q(wait__gt=FIVE_MINUTE_RULE)))
     return {"waiting_past_rule": waiting.count(), "oldest_waiting": waiting.order_by("workable_since").first(),
             "attempted": totals["count"], "attempted_late": totals["late"]}
+
+
+def script_funnel(*, days: int = 30, now=None) -> list[dict]:
+    """Where calls are lost: of the calls dialed in the period, how many reached each step of the script."""
+    from agents.models import Call
+
+    now = now or timezone.now()
+    calls = Call.objects.filter(opened_at__gte=now - timedelta(days=days), attempt__isnull=False)
+    counts = calls.aggregate(
+        dialed=Count("pk"),
+        **{f"step_{step}": Count("pk", filter=Q(step_times__has_key=str(step)))
+           for step in range(Call.Step.FRICTION, Call.Step.COMPLETION + 1)},
+        recovered=Count("pk", filter=Q(disposition=Call.Disposition.RECOVERED)),
+    )
+    dialed = counts["dialed"]
+    rows = [("Dialed", dialed)] + [(Call.Step(step).label, counts[f"step_{step}"])
+                                   for step in range(Call.Step.FRICTION, Call.Step.COMPLETION + 1)]
+    rows.append(("Recovered on the call", counts["recovered"]))
+    return [{"label": label, "count": count, "share": round(count * 100 / dialed) if dialed else None}
+            for label, count in rows]

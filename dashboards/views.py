@@ -11,6 +11,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "summary": selectors.recovery_summary(days=30),
         "speed": selectors.speed_to_lead(days=30),
+        "funnel": selectors.script_funnel(days=30),
         "recent_carts": recent_carts(limit=15),
     }
     return render(request, "dashboards/home.html", context)

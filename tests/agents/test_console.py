@@ -203,11 +203,31 @@ def test_an_opening_without_a_conversation_goes_to_the_wrap_up(client, on_call, 
     assert customer.phone_invalid is (answer == "wrong_number")
 
 
-def test_an_opt_out_on_the_call_blocks_the_next_call_and_every_message(client, on_call):
+def test_an_opt_out_on_the_call_blocks_the_next_call_and_every_message(client, on_call, shopify_store, clock):
+    from compliance.services.consent import consent_record
+    from recovery.models import RecoveryMessage
+    from recovery.services.sequence import message_step_send
+
+    # The same customer has another cart in the automated sequence, with SMS consent and a text due soon.
+    customer = on_call.cart.customer
+    customer.accepts_sms_marketing = True
+    customer.save()
+    consent_record(store=shopify_store, channel="sms", granted=True, source="checkout", phone=str(customer.phone),
+                   customer=customer, at=NOW - timedelta(days=1))
+    other = CartFactory(store=shopify_store, customer=customer, route="automated_first",
+                        abandoned_at=NOW - timedelta(minutes=50), platform_created_at=NOW - timedelta(hours=1),
+                        sequence_anchor_at=NOW - timedelta(minutes=50), next_message_step=1,
+                        next_message_at=NOW + timedelta(minutes=10))
+
     step(client, on_call, answer="opt_out")
     cart = Cart.objects.get(pk=on_call.cart_id)
     assert cart.status == Cart.Status.SUPPRESSED and cart.next_message_at is None
+    step(client, on_call, disposition="do_not_call", then="home")
 
+    clock.shift(timedelta(minutes=15))
+    message = message_step_send(cart_id=other.pk, step=1)
+    assert message.status == RecoveryMessage.Status.DENIED and backends.outbox == [] and mail.outbox == []
+    assert client.post("/agent/next/", follow=True).request["PATH_INFO"] == "/agent/"  # nothing to call
     later = NOW + timedelta(days=1)
     for channel, contact in (("voice", {"phone": "+12125550181"}), ("sms", {"phone": "+12125550181"}),
                              ("email", {"email": "jane.call@example.com"})):

@@ -52,3 +52,35 @@ def test_supervisors_see_the_five_minute_rule_on_the_home_page(client, superviso
     assert b"waiting longer than 5 minutes" in page.content
     client.force_login(agent_user)
     assert b"5-minute rule" not in client.get("/").content
+
+
+@pytest.mark.django_db
+def test_the_script_funnel_shows_where_calls_are_lost(client, supervisor_user, shopify_store):
+    from django.utils import timezone
+
+    from agents.models import Call
+    from compliance.models import ContactAttempt, ContactDecision
+    from tests.factories import CartFactory
+
+    def dialed_call(steps: list[int], disposition: str = "") -> Call:
+        cart = CartFactory(store=shopify_store)
+        decision = ContactDecision.objects.create(at=timezone.now(), requester="agent", store=shopify_store,
+                                                  phone="+12125550100", channel="voice", allowed=True)
+        attempt = ContactAttempt.objects.create(decision=decision, store=shopify_store, cart=cart, channel="voice",
+                                                phone="+12125550100", at=decision.at, outcome="x")
+        return Call.objects.create(cart=cart, agent=supervisor_user, attempt=attempt, opened_at=timezone.now(),
+                                   wrapped_up_at=timezone.now(), disposition=disposition,
+                                   step_times={str(step): "2026-11-23T10:00:00+00:00" for step in steps})
+
+    dialed_call([1, 6, 7], "no_answer")
+    dialed_call([1, 2, 3, 6, 7], "not_interested")
+    dialed_call([1, 2, 3, 4, 5, 6, 7], "recovered")
+    dialed_call([1, 2, 3, 4, 5, 6, 7], "link_sent")
+    client.force_login(supervisor_user)
+
+    page = client.get("/").content.decode()
+
+    funnel = page[page.index('id="script-funnel"'):]
+    for label, count, share in (("Dialed", 4, 100), ("Friction", 3, 75), ("Objections", 3, 75), ("Value", 2, 50),
+                                ("Completion", 2, 50), ("Recovered on the call", 1, 25)):
+        assert f'<td>{label}</td><td class="num">{count}</td><td class="num">{share}%</td>' in funnel

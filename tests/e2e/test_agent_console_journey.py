@@ -38,7 +38,8 @@ CALL_PAGE = re.compile(r"/agent/calls/(\d+)/$")
 # The test must stay inside calling hours from start to end (it takes well under a minute).
 HOURS_MARGIN = timedelta(minutes=10)
 
-# Places the customers may live, west of UTC to cover every hour of the day: (country, region, two numbers).
+# Places the customers may live, together inside calling hours at every hour of the day (Guam covers the hour
+# between Honolulu's evening and London's morning): (country, region, two numbers).
 PLACES = (
     ("US", "NY", "+12125550181", "+12125550182"),
     ("US", "IL", "+13125550181", "+13125550182"),
@@ -46,6 +47,7 @@ PLACES = (
     ("US", "CA", "+14155550181", "+14155550182"),
     ("US", "HI", "+18085550181", "+18085550182"),
     ("GB", "", "+447911123456", "+447911123457"),
+    ("US", "GU", "+16715550181", "+16715550182"),
 )
 
 
@@ -175,8 +177,8 @@ def test_an_agent_walks_five_steps_emails_the_link_wraps_up_and_takes_the_next_c
     assert page.locator("#agent-status").inner_text() == "Available"
     screens.take(page, "home", main="#next-cart")
 
-    # when N takes the next cart
-    page.keyboard.press("n")
+    # when "Next cart" is clicked (the N key is tested on its own below)
+    page.click("#next-cart")
     page.wait_for_url(CALL_PAGE)
     call = Call.objects.get(pk=call_id(page))
     assert call.cart_id == first.pk and call.agent_id == agent.pk
@@ -269,6 +271,18 @@ def test_an_agent_walks_five_steps_emails_the_link_wraps_up_and_takes_the_next_c
     assert following.cart_id == second.pk and following.step == Call.Step.OPENING and following.attempt is None
     assert AgentProfile.objects.get(user=agent).status == "on_call"
     screens.report()
+
+
+@pytest.mark.xfail(strict=True, reason="App bug: templates/agents/console/home.html does not load "
+                   "static/js/console.js, so the N shortcut shown on the Next cart button does nothing; "
+                   "remove this marker once it does.")
+def test_n_on_the_agent_home_takes_the_next_cart(console, agent, place, shopify_store):
+    cart = callable_cart(shopify_store, place, phone=place.phones[0], first_name="Jane",
+                         email="jane.e2e@example.com", score=90, item="Trail Runner GTX", price="640.00")
+    sign_in(console, "maya")
+    console.keyboard.press("n")
+    console.wait_for_url(CALL_PAGE, timeout=3_000)
+    assert Call.objects.get(pk=call_id(console)).cart_id == cart.pk
 
 
 def test_a_customer_asks_for_a_callback_booked_in_their_time_zone(console, agent, place, shopify_store):
