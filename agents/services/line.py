@@ -3,6 +3,7 @@ the call and its attempt (the call detail record: ringing, answer, answered-by, 
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -57,6 +58,14 @@ def call_line_record(call: Call, *, status: str, at: datetime | None = None, dur
 
 def call_for_provider_sid(sid: str) -> Call | None:
     return Call.objects.filter(provider_sid=sid).first() if sid else None
+
+
+def offline_line_start(call: Call) -> Call:
+    """The offline backend's call id, like Twilio's (CA + 32 hex), once the gate allowed the dial."""
+    call = Call.objects.select_related("attempt", "cart__customer").get(pk=call.pk)
+    call.provider_sid = f"CA{secrets.token_hex(16)}"
+    call.save(update_fields=["provider_sid"])
+    return call
 
 
 def offline_line_advance(call: Call, *, now: datetime | None = None) -> Call:

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from agents import roles, selectors, telephony
@@ -34,7 +33,7 @@ from agents.services.calls import (
     open_call_for,
 )
 from agents.services.completion import call_callback_book, call_invoice_create, call_link_send, call_paid_by_phone
-from agents.services.line import offline_line_advance, offline_line_hang_up
+from agents.services.line import offline_line_advance, offline_line_hang_up, offline_line_start
 from compliance.models.choices import ConsentBasis
 from recovery.services.priority import money
 
@@ -305,46 +304,41 @@ def callback(request: HttpRequest, call_id: int) -> HttpResponse:
     return _render_step(request, call, notice=f"Callback booked for {booked.local_time} ({booked.customer_timezone}).")
 
 
+def _line(request: HttpRequest, call: Call, *, error: str = "") -> HttpResponse:
+    context = {"call": call, "line_error": error, "voice_mode": telephony.voice_mode()}
+    return render(request, "agents/console/_line.html", context, status=422 if error else 200)
+
+
 @agent_only
 @require_POST
 def dial(request: HttpRequest, call_id: int) -> HttpResponse:
     """Offline mode's dial (with Twilio, the browser connects and the voice webhook asks the gate)."""
     call = _call_or_404(request, call_id)
-    error = ""
+    if telephony.voice_mode() != "offline":
+        return _line(request, call, error="Calls go through the browser phone; reload the page.")
     if call.attempt_id:
-        error = "This call has been dialed already."
-    else:
-        try:
-            decision = call_dial(call, agent=request.user)
-        except ValidationError as exc:
-            decision, error = None, " ".join(exc.messages)
-        if decision is not None and not decision.allowed:
-            error = "Not allowed now: " + " ".join(decision.explanations)
-        elif decision is not None:
-            call.refresh_from_db()
-            call.provider_sid = f"CA{timezone.now().strftime('%Y%m%d%H%M%S%f')}{call.pk:012d}"[:34]
-            call.save(update_fields=["provider_sid"])
-    return render(request, "agents/console/_line.html", {"call": call, "line_error": error,
-                                                         "voice_mode": telephony.voice_mode()},
-                  status=422 if error else 200)
+        return _line(request, call, error="This call has been dialed already.")
+    try:
+        decision = call_dial(call, agent=request.user)
+    except ValidationError as exc:
+        return _line(request, call, error=" ".join(exc.messages))
+    if not decision.allowed:
+        return _line(request, call, error="Not allowed now: " + " ".join(decision.explanations))
+    return _line(request, offline_line_start(call))
 
 
 @agent_only
 @require_GET
 def line(request: HttpRequest, call_id: int) -> HttpResponse:
     call = _call_or_404(request, call_id)
-    if telephony.voice_mode() == "offline":
-        call = offline_line_advance(call)
-    return render(request, "agents/console/_line.html", {"call": call, "voice_mode": telephony.voice_mode()})
+    return _line(request, offline_line_advance(call) if telephony.voice_mode() == "offline" else call)
 
 
 @agent_only
 @require_POST
 def hang_up(request: HttpRequest, call_id: int) -> HttpResponse:
     call = _call_or_404(request, call_id)
-    if telephony.voice_mode() == "offline":
-        call = offline_line_hang_up(call)
-    return render(request, "agents/console/_line.html", {"call": call, "voice_mode": telephony.voice_mode()})
+    return _line(request, offline_line_hang_up(call) if telephony.voice_mode() == "offline" else call)
 
 
 @agent_only
