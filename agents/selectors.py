@@ -25,6 +25,10 @@ def team_members() -> QuerySet:
     )
 
 
+# Answers that mean the agent spoke with the customer.
+SPOKEN_TO = (Call.Answer.REACHED, Call.Answer.CALLBACK, Call.Answer.OPT_OUT)
+
+
 @dataclass(frozen=True)
 class AgentDay:
     calls: int
@@ -39,7 +43,7 @@ def agent_day(agent, *, now: datetime | None = None) -> AgentDay:
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     numbers = Call.objects.filter(agent=agent, opened_at__gte=start).aggregate(
         calls=Count("pk", filter=Q(attempt__isnull=False)),
-        reached=Count("pk", filter=Q(answer=Call.Answer.REACHED)),
+        reached=Count("pk", filter=Q(answer__in=SPOKEN_TO)),
         recoveries=Count("pk", filter=Q(disposition=Call.Disposition.RECOVERED)),
         value=Sum("cart__recovered_value", filter=Q(disposition=Call.Disposition.RECOVERED)),
     )

@@ -137,10 +137,12 @@ def _step_context(call: Call, *, error: str = "", notice: str = "") -> dict:
 
 
 def _render_step(request: HttpRequest, call: Call, *, error: str = "", notice: str = "",
-                 status: int = 200) -> HttpResponse:
+                 status: int = 200, history_changed: bool = False) -> HttpResponse:
     if call.step == Call.Step.DONE:
         return _redirect(request, reverse("console:home"))
     context = _step_context(call, error=error, notice=notice)
+    if request.htmx and history_changed:  # a message went out or a payment came in: the side panel follows
+        context.update(history=selectors.cart_history(call.cart), history_oob=True)
     if request.htmx:
         return render(request, "agents/console/_script.html", context, status=status)
     return _render_call_page(request, call, context, status=status)
@@ -255,7 +257,7 @@ def send_link(request: HttpRequest, call_id: int) -> HttpResponse:
         return _render_step(request, call, error=" ".join(exc.messages), status=422)
     how = "text" if channel == "sms" else "email"
     if result.sent:
-        return _render_step(request, call, notice=f"Checkout link sent by {how}.")
+        return _render_step(request, call, notice=f"Checkout link sent by {how}.", history_changed=True)
     reason = result.error or " ".join(result.decision.explanations if result.decision else ())
     return _render_step(request, call, error=f"The link was not sent by {how}: {reason}", status=422)
 
@@ -282,7 +284,7 @@ def paid(request: HttpRequest, call_id: int) -> HttpResponse:
                                   reference=request.POST.get("reference", ""))
     except ValidationError as exc:
         return _render_step(request, call, error=" ".join(exc.messages), status=422)
-    return _render_step(request, call, notice="Payment recorded; the cart is recovered.")
+    return _render_step(request, call, notice="Payment recorded; the cart is recovered.", history_changed=True)
 
 
 @agent_only

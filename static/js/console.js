@@ -39,6 +39,16 @@
     }
   });
 
+  // Offline line buttons: handled here, at the document, because the line block is replaced on every poll and
+  // a button htmx has not wired up yet would ignore a click.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-line-action]");
+    if (!button || !window.htmx) return;
+    event.preventDefault();
+    button.disabled = true;
+    window.htmx.ajax("POST", button.dataset.lineAction, { source: button, target: "#line", swap: "outerHTML" });
+  });
+
   if (!root || root.dataset.voiceMode !== "twilio") return;
 
   // Browser calling: the server's voice webhook dials the customer's number on file after the compliance gate.

@@ -157,6 +157,7 @@ def test_the_five_steps_a_link_by_email_and_the_wrap_up(client, on_call, clock):
 
     page = client.post(f"/agent/calls/{call.pk}/link/", {"channel": "email"}, **HTMX).content.decode()
     assert "Checkout link sent by email" in page
+    assert 'id="history-panel" hx-swap-oob="true"' in page and "link sent" in page  # the side panel follows
     (email,) = mail.outbox
     assert email.to == ["jane.call@example.com"] and "checkouts/abc/recover" in email.body
     assert ContactAttempt.objects.get(channel="email").agent == call.agent

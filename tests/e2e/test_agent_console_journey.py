@@ -273,9 +273,6 @@ def test_an_agent_walks_five_steps_emails_the_link_wraps_up_and_takes_the_next_c
     screens.report()
 
 
-@pytest.mark.xfail(strict=True, reason="App bug: templates/agents/console/home.html does not load "
-                   "static/js/console.js, so the N shortcut shown on the Next cart button does nothing; "
-                   "remove this marker once it does.")
 def test_n_on_the_agent_home_takes_the_next_cart(console, agent, place, shopify_store):
     cart = callable_cart(shopify_store, place, phone=place.phones[0], first_name="Jane",
                          email="jane.e2e@example.com", score=90, item="Trail Runner GTX", price="640.00")
