@@ -62,6 +62,7 @@ def prepare() -> None:
     Store.objects.create(
         name="Bench store", platform=Platform.SHOPIFY, shop_domain=BENCH_SHOP_DOMAIN,
         webhook_secret=BENCH_WEBHOOK_SECRET, currency="USD",
+        control_group_share=0,  # every probe must reach an agent: no cart is held back as a control
     )
 
 

@@ -20,6 +20,7 @@ from compliance.selectors import policy_for_store
 from compliance.services import Decision, contact_attempt_start
 from recovery.messaging import PermanentSendError, TransientSendError
 from recovery.models import Cart, CartEvent
+from recovery.services.attribution import credit
 from recovery.services.message_content import link_email_content, link_sms_content, recovery_link
 from recovery.services.sequence import Outgoing, deliver
 
@@ -120,8 +121,8 @@ def call_paid_by_phone(call: Call, *, agent, amount: Decimal, reference: str,
         cart.status, cart.recovered_at, cart.recovered_value = Cart.Status.RECOVERED, now, amount
         cart.recovered_order_id = f"phone:{reference[:90]}"
         cart.next_call_at = cart.next_message_at = None
-        cart.save(update_fields=["status", "recovered_at", "recovered_value", "recovered_order_id", "next_call_at",
-                                 "next_message_at", "updated_at"])
+        credit(cart, at=now, order_value=amount)
+        cart.save()
         CartEvent.objects.create(cart=cart, kind=CartEvent.Kind.STATUS_CHANGED, source=CartEvent.Source.SYSTEM,
                                  at=now, detail={"previous": previous, "status": cart.status,
                                                  "reason": f"Paid by phone with {agent.username}"})

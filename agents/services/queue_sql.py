@@ -19,6 +19,7 @@ _CANDIDATES_SQL = """
 SELECT cart.id, cart.priority_score FROM recovery_cart AS cart
 JOIN recovery_customer AS customer ON customer.id = cart.customer_id
 WHERE cart.status = 'open' AND cart.route = 'call_first' AND cart.calls_ended_at IS NULL AND {when}
+  AND NOT cart.in_control_group
   AND (cart.reserved_until IS NULL OR cart.reserved_until <= %(now)s)
   AND customer.phone <> ''
   AND (cardinality(%(stores)s::integer[]) = 0 OR cart.store_id = ANY(%(stores)s::integer[]))

@@ -41,6 +41,11 @@ class Cart(models.Model):
         EXPIRED = "expired", "Expired"
         COMPLETED = "completed", "Completed without recovery"
 
+    class Attribution(models.TextChoices):
+        CONTACTED = "contacted", "Recovered after contact"
+        SELF_RECOVERED = "self_recovered", "Self-recovered (no contact)"
+        CONTROL = "control", "Control group (never contacted)"
+
     class Route(models.TextChoices):
         CALL_FIRST = "call_first", "Call first"
         AUTOMATED_FIRST = "automated_first", "Automated first"
@@ -72,6 +77,18 @@ class Cart(models.Model):
     recovered_at = models.DateTimeField(null=True, blank=True)
     recovered_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     recovered_order_id = models.CharField(max_length=100, blank=True)
+    # Who gets the credit: the last contact attempt in the store's attribution window, or nobody.
+    attribution = models.CharField(max_length=20, choices=Attribution.choices, blank=True, db_index=True,
+                                   db_default="")
+    recovered_attempt = models.ForeignKey("compliance.ContactAttempt", null=True, blank=True,
+                                          on_delete=models.SET_NULL, related_name="+")
+    recovered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="recovered_carts")
+    recovered_channel = models.CharField(max_length=10, blank=True, db_default="")
+    upsell_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True,
+                                       help_text="What the order added above the cart's value")
+    in_control_group = models.BooleanField(default=False, db_default=False, db_index=True,
+                                           help_text="Chosen at random when it arrived: nobody contacts it")
 
     route = models.CharField(max_length=20, choices=Route.choices, blank=True, db_index=True)
     priority_score = models.FloatField(default=0.0, db_index=True)

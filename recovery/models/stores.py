@@ -4,8 +4,10 @@ import hashlib
 import secrets
 import zoneinfo
 from datetime import timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -53,6 +55,17 @@ class Store(models.Model):
     friction_abandonment_delay = models.DurationField(
         default=timedelta(minutes=3),
         help_text="Shorter delay for checkouts with a failed payment or an error.",
+    )
+    attribution_window = models.DurationField(
+        default=timedelta(days=7),
+        help_text="An order from the same customer this long after abandonment recovers the cart; the last "
+                  "contact attempt in that window is credited.",
+    )
+    control_group_share = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.050"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.5"))],
+        help_text="Share of carts, chosen at random when they arrive, that nobody contacts: the baseline the "
+                  "dashboards measure the team's lift against (0 to 0.5).",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

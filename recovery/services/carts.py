@@ -9,18 +9,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from recovery.models import Cart, CartEvent, CartLineItem, Store
+from recovery.services import attribution
 from recovery.services.customers import customer_upsert
 from recovery.services.data import CartData, OrderData
 from recovery.services.priority import cart_prioritize
-
-# Statuses an order can still turn into a recovery (or a plain completion).
-_ORDER_ATTRIBUTABLE = {
-    Cart.Status.PENDING,
-    Cart.Status.OPEN,
-    Cart.Status.LOST,
-    Cart.Status.EXPIRED,
-    Cart.Status.SUPPRESSED,
-}
 
 
 @dataclass(frozen=True)
@@ -107,10 +99,13 @@ def _settle_completion(cart: Cart, completed_at: datetime) -> None:
     cart.completed_at = completed_at
     if cart.status == Cart.Status.PENDING:
         cart.status = Cart.Status.COMPLETED
-    elif cart.status in _ORDER_ATTRIBUTABLE:
+    elif cart.status in attribution.ORDER_ATTRIBUTABLE:
         cart.status = Cart.Status.RECOVERED
         cart.recovered_at = cart.recovered_at or completed_at
         cart.recovered_value = cart.recovered_value or cart.total_value
+        cart.next_call_at = cart.next_message_at = None
+        if not cart.attribution:
+            attribution.credit(cart, at=cart.recovered_at, order_value=cart.recovered_value)
 
 
 @transaction.atomic
@@ -128,7 +123,8 @@ def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResul
     if cart is not None and _is_unchanged(cart, data) and not data.completed_at:
         return CartUpsertResult(cart=cart)
     previous_status = None if created else cart.status
-    cart = cart or Cart(store=store)
+    if cart is None:
+        cart = Cart(store=store, in_control_group=attribution.in_control_group(store, data.identity))
     _apply_fields(cart, data)
     cart.customer = customer_upsert(store=store, data=data.customer) or cart.customer
     if data.completed_at and not cart.completed_at:
@@ -210,28 +206,18 @@ def cart_open_if_abandoned(*, cart_id: int, now: datetime | None = None) -> bool
     return True
 
 
-def _cart_for_order(store: Store, order: OrderData) -> Cart | None:
-    carts = Cart.objects.select_for_update(of=("self",)).filter(store=store)
-    if order.checkout_token:
-        found = carts.filter(checkout_token=order.checkout_token).first()
-        if found:
-            return found
-    if order.legacy_checkout_id:
-        return carts.filter(external_id=order.legacy_checkout_id).first()
-    return None
-
-
 @transaction.atomic
 def cart_record_order(*, store: Store, order: OrderData, source: str) -> Cart | None:
-    """Mark the cart an order came from as recovered (or completed if never abandoned).
+    """Mark the cart an order came from as recovered (or completed if never abandoned), with its credit.
 
-    Matched on the order's checkout token (WooCommerce: cart hash), or the legacy
-    checkout id. Returns the cart, or None when no cart matches. Idempotent.
+    Matched on the order's checkout token (WooCommerce: cart hash) or legacy checkout id, else on the
+    customer within the store's attribution window (`attribution.order_cart`). Returns the cart, or None
+    when no cart matches. Idempotent.
     """
     if not order.counts_as_sale:
         return None
-    cart = _cart_for_order(store, order)
-    if cart is None or cart.status not in _ORDER_ATTRIBUTABLE:
+    cart = attribution.order_cart(store, order)
+    if cart is None or cart.status not in attribution.ORDER_ATTRIBUTABLE:
         return cart
     previous = cart.status
     cart.status = Cart.Status.RECOVERED if cart.abandoned_at else Cart.Status.COMPLETED
@@ -239,6 +225,9 @@ def cart_record_order(*, store: Store, order: OrderData, source: str) -> Cart | 
     cart.recovered_at = order.placed_at
     cart.recovered_value = order.total_value
     cart.recovered_order_id = order.order_id
+    cart.next_call_at = cart.next_message_at = None
+    if cart.status == Cart.Status.RECOVERED:
+        attribution.credit(cart, at=order.placed_at, order_value=order.total_value)
     cart.save()
     _record_event(cart, CartEvent.Kind.ORDER_PLACED, source, order_id=order.order_id, total=str(order.total_value))
     _record_status_change(cart, previous, source)

@@ -74,4 +74,5 @@ class OrderData:
     checkout_token: str = ""
     legacy_checkout_id: str = ""
     email: str = ""
+    phone: str = ""  # E.164 when it parsed
     counts_as_sale: bool = True

@@ -63,7 +63,7 @@ def sequence_start(cart: Cart, *, now: datetime) -> bool:
 
     The caller holds the cart's row lock and saves the cart.
     """
-    if cart.sequence_anchor_at is not None or cart.status != Cart.Status.OPEN:
+    if cart.sequence_anchor_at is not None or cart.status != Cart.Status.OPEN or cart.in_control_group:
         return False
     cart.sequence_anchor_at = cart.abandoned_at or now
     cart.next_message_step = MessageStep.FIRST

@@ -7,6 +7,7 @@ carry them, so both shapes are accepted.
 
 from __future__ import annotations
 
+from recovery.services.customers import phone_to_e164
 from recovery.services.data import CartData, CustomerData, LineItemData, OrderData
 from recovery.services.parsing import PayloadError, parse_datetime, parse_decimal, parse_quantity, text
 
@@ -133,5 +134,13 @@ def order_data_from_shopify(payload: dict, *, store_currency: str) -> OrderData:
         checkout_token=text(payload.get("checkout_token")),
         legacy_checkout_id=text(payload.get("checkout_id"), 100),
         email=text(payload.get("email") or payload.get("contact_email"), 254).lower(),
+        phone=_order_phone(payload),
         counts_as_sale=not payload.get("cancelled_at") and payload.get("financial_status") not in {"voided"},
     )
+
+
+def _order_phone(payload: dict) -> str:
+    billing = payload.get("billing_address") or {}
+    customer = payload.get("customer") or {}
+    raw = text(payload.get("phone") or billing.get("phone") or customer.get("phone"), 64)
+    return phone_to_e164(raw, region=text(billing.get("country_code"), 2)) or ""

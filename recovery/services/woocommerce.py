@@ -7,6 +7,7 @@ naive UTC.
 
 from __future__ import annotations
 
+from recovery.services.customers import phone_to_e164
 from recovery.services.data import OrderData
 from recovery.services.parsing import PayloadError, parse_datetime, parse_decimal, text
 
@@ -36,5 +37,6 @@ def order_data_from_woocommerce(payload: dict, *, store_currency: str) -> OrderD
         placed_at=placed_at,
         checkout_token=text(payload.get("cart_hash")),
         email=text(billing.get("email"), 254).lower(),
+        phone=phone_to_e164(text(billing.get("phone"), 64), region=text(billing.get("country"), 2)) or "",
         counts_as_sale=payload.get("status") in SALE_STATUSES,
     )

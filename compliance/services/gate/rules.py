@@ -30,6 +30,9 @@ COUNTRY_LISTS = {
 def apply_rules(evaluation: Evaluation, facts: ContactFacts, *, channel: str, store, phone: str, customer,
                 cart) -> None:
     """Every rule, in the order their reasons are reported."""
+    if cart is not None and getattr(cart, "in_control_group", False):
+        evaluation.deny("control_group", "This cart is in the control group: nobody contacts it, so that the "
+                                         "team's effect on recoveries can be measured.")
     _check_optouts(evaluation, facts.optouts, channel=channel)
     _check_basis(evaluation, facts, store=store, channel=channel)
     if channel != Channel.EMAIL:
