@@ -176,3 +176,50 @@ def cart_data_from_api(validated: dict, *, store_currency: str, raw) -> CartData
         discount_code_tried=friction.get("discount_code_tried", ""),
         raw_payload=raw if isinstance(raw, dict) else {},
     )
+
+
+class OrderApi(APIView):
+    """`POST` reports an order: it recovers the cart it completes (by the cart's `external_id` or its
+    `checkout_token`), else the same customer's recent abandoned cart (by email or phone) within the store's
+    attribution window. Idempotent: reporting the same order again changes nothing."""
+
+    parser_classes = [JSONParser]
+
+    class InputSerializer(serializers.Serializer):
+        order_id = serializers.CharField(max_length=100)
+        total = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+        currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False)
+        placed_at = serializers.DateTimeField()
+        cart_external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+        checkout_token = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+        email = serializers.EmailField(required=False, allow_blank=True, default="")
+        phone = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+        country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, allow_blank=True, default="")
+        cancelled = serializers.BooleanField(default=False)
+
+        def validate(self, attrs):
+            if not any(attrs.get(key) for key in ("cart_external_id", "checkout_token", "email", "phone")):
+                raise serializers.ValidationError("Give the cart (cart_external_id or checkout_token) or the "
+                                                  "customer (email or phone) the order belongs to.")
+            return attrs
+
+    @extend_schema(request=InputSerializer, responses={
+        200: inline_serializer("OrderResult", {"recovered_cart": CartOutputSerializer(allow_null=True)})})
+    def post(self, request):
+        from recovery.services import OrderData, cart_record_order, phone_to_e164
+
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data, store = serializer.validated_data, request.auth
+        order = OrderData(
+            order_id=data["order_id"], total_value=data["total"],
+            currency=(data.get("currency") or store.currency).upper(), placed_at=data["placed_at"],
+            checkout_token=data["checkout_token"], legacy_checkout_id=data["cart_external_id"],
+            email=data["email"].lower(), phone=phone_to_e164(data["phone"], region=data["country"]) or "",
+            counts_as_sale=not data["cancelled"],
+        )
+        cart = cart_record_order(store=store, order=order, source=CartEvent.Source.API)
+        recovered = cart if cart is not None and cart.recovered_order_id == order.order_id else None
+        if recovered is not None:
+            recovered = selectors.carts_for_store(store).get(pk=recovered.pk)
+        return Response({"recovered_cart": CartOutputSerializer(recovered).data if recovered else None})
