@@ -9,7 +9,7 @@ HTMX_VERSION := 2.0.11
 TWILIO_VOICE_SDK_VERSION := 2.18.5
 CHARTJS_VERSION := 4.6.1
 
-.PHONY: run test install install-dev vendor bench bench-queue lint e2e-browser clean
+.PHONY: run test install install-dev vendor bench bench-queue bench-console lint e2e-browser clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -46,6 +46,10 @@ bench: install-dev
 ## Work-queue benchmark: next_cart for 50 agents on 1M carts against a bare SKIP LOCKED pop, webhook to agent.
 bench-queue: install-dev
 	$(BIN)/python bench/queue.py $(BENCH_ARGS)
+
+## Call-console benchmark: cart screen and step partials for 50 agents on 1M carts, SQL queries per screen.
+bench-console: install-dev
+	$(BIN)/python bench/console.py $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
