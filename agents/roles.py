@@ -16,9 +16,13 @@ ALL_ROLES = (AGENT, SUPERVISOR, ADMIN)
 def user_roles(user) -> set[str]:
     if user is None or not getattr(user, "is_authenticated", False) or not hasattr(user, "groups"):
         return set()  # anonymous, or a store authenticated by API token
+    cached = getattr(user, "_product_roles", None)  # one query per request: the view's check and the menu
+    if cached is not None:
+        return set(cached)
     roles = set(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
     if user.is_superuser:
         roles.add(ADMIN)
+    user._product_roles = frozenset(roles)
     return roles
 
 

@@ -62,7 +62,7 @@ def agent_profile(agent) -> AgentProfile:
 
 def call_for_agent(call_id: int, agent) -> Call | None:
     return (Call.objects.select_related("cart__store", "cart__customer", "attempt", "agent")
-            .filter(pk=call_id, agent=agent).first())
+            .prefetch_related("cart__line_items").filter(pk=call_id, agent=agent).first())
 
 
 @dataclass(frozen=True)
@@ -72,25 +72,47 @@ class HistoryEntry:
     text: str
 
 
-def cart_history(cart, *, limit: int = 50) -> list[HistoryEntry]:
-    """Every earlier attempt, message and call note on the cart, newest first, in three queries whatever
-    the history's length."""
-    from compliance.models import ContactAttempt
+_HISTORY_SQL = """
+(SELECT attempt.at, attempt.channel, attempt.outcome, attempt.provider_status, attempt.duration_seconds,
+        coalesce(nullif(trim(agent.first_name || ' ' || agent.last_name), ''), agent.username), 'attempt'
+ FROM compliance_contactattempt AS attempt LEFT JOIN auth_user AS agent ON agent.id = attempt.agent_id
+ WHERE attempt.cart_id = %(cart)s ORDER BY attempt.at DESC LIMIT %(limit)s)
+UNION ALL
+(SELECT coalesce(call.wrapped_up_at, call.opened_at), '', call.notes, '', NULL,
+        coalesce(nullif(trim(agent.first_name || ' ' || agent.last_name), ''), agent.username), 'note'
+ FROM agents_call AS call JOIN auth_user AS agent ON agent.id = call.agent_id
+ WHERE call.cart_id = %(cart)s AND call.notes <> '' ORDER BY call.opened_at DESC LIMIT %(limit)s)
+UNION ALL
+(SELECT event.at, '', event.kind, '', NULL, '', 'event' FROM recovery_cartevent AS event
+ WHERE event.cart_id = %(cart)s ORDER BY event.at DESC LIMIT %(limit)s)
+ORDER BY 1 DESC LIMIT %(limit)s
+"""
+CHANNEL_LABELS = {"voice": "Phone call", "sms": "SMS", "email": "Email"}
 
+
+def cart_history(cart, *, limit: int = 50) -> list[HistoryEntry]:
+    """Every earlier attempt, message and call note on the cart, newest first: one statement, reading only
+    what is shown, whatever the history's length."""
+    from django.db import connection
+
+    from recovery.models import CartEvent
+
+    kinds = dict(CartEvent.Kind.choices)
     entries = []
-    for attempt in ContactAttempt.objects.filter(cart=cart).select_related("agent").order_by("-at")[:limit]:
-        who = attempt.agent.get_full_name() or attempt.agent.username if attempt.agent else "automated"
-        outcome = attempt.outcome.replace("_", " ") if attempt.outcome else "in progress"
-        detail = f", {attempt.provider_status}" if attempt.provider_status and attempt.channel != "voice" else ""
-        duration = f", {attempt.duration_seconds} s" if attempt.duration_seconds else ""
-        entries.append(HistoryEntry(attempt.at, attempt.get_channel_display(),
-                                    f"{who}: {outcome}{detail}{duration}"))
-    for call in Call.objects.filter(cart=cart).exclude(notes="").select_related("agent").order_by("-opened_at")[:limit]:
-        entries.append(HistoryEntry(call.wrapped_up_at or call.opened_at, "Note",
-                                    f"{call.agent.get_full_name() or call.agent.username}: {call.notes}"))
-    for event in cart.events.order_by("-at")[:limit]:
-        entries.append(HistoryEntry(event.at, "Cart", event.get_kind_display()))
-    return sorted(entries, key=lambda entry: entry.at, reverse=True)[:limit]
+    with connection.cursor() as cursor:
+        cursor.execute(_HISTORY_SQL, {"cart": cart.pk, "limit": limit})
+        for at, channel, text, provider_status, duration, who, source in cursor.fetchall():
+            if source == "attempt":
+                outcome = text.replace("_", " ") if text else "in progress"
+                detail = f", {provider_status}" if provider_status and channel != "voice" else ""
+                seconds = f", {duration} s" if duration else ""
+                entries.append(HistoryEntry(at, CHANNEL_LABELS.get(channel, channel),
+                                            f"{who or 'automated'}: {outcome}{detail}{seconds}"))
+            elif source == "note":
+                entries.append(HistoryEntry(at, "Note", f"{who}: {text}"))
+            else:
+                entries.append(HistoryEntry(at, "Cart", kinds.get(text, text)))
+    return entries
 
 
 @dataclass(frozen=True)

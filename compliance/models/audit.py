@@ -63,7 +63,8 @@ class ContactAttempt(models.Model):
 
     class Meta:
         ordering = ["-at"]
-        indexes = [models.Index(fields=["phone", "channel", "-at"]), models.Index(fields=["email", "channel", "-at"])]
+        indexes = [models.Index(fields=["phone", "channel", "-at"]), models.Index(fields=["email", "channel", "-at"]),
+                   models.Index(fields=["cart", "-at"], name="attempt_cart_recent")]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.phone or self.email} at {self.at:%Y-%m-%d %H:%M}"
