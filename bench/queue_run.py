@@ -57,6 +57,9 @@ def load_data(args: argparse.Namespace, at: datetime) -> tuple[dict, list[queue_
     timings = queue_setup.load(plan)
     timings["dnc_numbers"] = queue_setup.create_dnc_list(plan)
     timings["total_s"] = time.monotonic() - started
+    from agents.services import call_retries_release
+
+    timings["retries_released"] = call_retries_release(now=at)  # as beat does every 30 s
     queue_setup.snapshot_queue()
     return {"at": at.isoformat(), **timings, **queue_setup.queue_counts(at)}, agents
 
@@ -132,11 +135,11 @@ def query_plans(agents: list[queue_setup.Agent], at: datetime) -> dict[str, str]
         transaction.set_rollback(True)
     for label, agent in (("next_cart, agent of every store", agents[1]), ("next_cart, agent of one store", agents[0])):
         facts = queue_sql.agent_facts(agent.user_id, at)
-        for kind, sql in (("new", queue_sql.NEW_CANDIDATES_SQL), ("due retries", queue_sql.DUE_CANDIDATES_SQL)):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", queue_sql.candidate_params(facts, at, 5))
-                plans[f"{label}, {kind}"] = "\n".join(row[0] for row in cursor.fetchall())
-                transaction.set_rollback(True)
+        with transaction.atomic(), connection.cursor() as cursor:
+            sql = queue_sql.CANDIDATES_SQL
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", queue_sql.candidate_params(facts, at, 5))
+            plans[label] = "\n".join(row[0] for row in cursor.fetchall())
+            transaction.set_rollback(True)
     return plans
 
 

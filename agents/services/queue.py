@@ -89,6 +89,15 @@ def _best_callable(facts: queue_sql.AgentFacts, now: datetime) -> Cart | None:
     return None
 
 
+def call_retries_release(*, now: datetime | None = None) -> int:
+    """Put back in the ready queue every cart whose next planned call (or the time the gate named) has come.
+
+    Beat runs it every 30 seconds: the queue itself then only ever reads ready carts in score order, which
+    stays one index step however many carts wait for a later call.
+    """
+    return queue_sql.release_due(now or timezone.now())
+
+
 def _due_callback(agent, now: datetime) -> Callback | None:
     """The agent's own due callback first; else one whose agent is off or late past the grace period."""
     unavailable = AgentProfile.objects.filter(is_available=False).values("user")

@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 
 from django.db import connection
 
-# Never-called carts, best first, from the partial index `cart_call_queue_new`; due retries from
-# `cart_call_queue_due`. The store and language filters are written so one statement serves every agent.
-_CANDIDATES_SQL = """
-SELECT cart.id, cart.priority_score FROM recovery_cart AS cart
+# Carts ready to call, best first, from the partial index `cart_call_queue_new` (next_call_at IS NULL: never
+# called, or a retry whose time has come and that `call_retries_release` put back). The store and language
+# filters are written so one statement serves every agent.
+CANDIDATES_SQL = """
+SELECT cart.id FROM recovery_cart AS cart
 JOIN recovery_customer AS customer ON customer.id = cart.customer_id
-WHERE cart.status = 'open' AND cart.route = 'call_first' AND cart.calls_ended_at IS NULL AND {when}
-  AND NOT cart.in_control_group
+WHERE cart.status = 'open' AND cart.route = 'call_first' AND cart.calls_ended_at IS NULL
+  AND cart.next_call_at IS NULL AND NOT cart.in_control_group
   AND (cart.reserved_until IS NULL OR cart.reserved_until <= %(now)s)
   AND customer.phone <> ''
   AND (cardinality(%(stores)s::integer[]) = 0 OR cart.store_id = ANY(%(stores)s::integer[]))
@@ -29,8 +30,11 @@ ORDER BY cart.priority_score DESC, cart.id
 LIMIT %(limit)s
 FOR UPDATE OF cart SKIP LOCKED
 """
-NEW_CANDIDATES_SQL = _CANDIDATES_SQL.format(when="cart.next_call_at IS NULL")
-DUE_CANDIDATES_SQL = _CANDIDATES_SQL.format(when="cart.next_call_at <= %(now)s")
+# Retries whose time has come go back to the ready queue (index `cart_call_queue_due`).
+RELEASE_DUE_SQL = """
+UPDATE recovery_cart SET next_call_at = NULL
+WHERE status = 'open' AND route = 'call_first' AND calls_ended_at IS NULL AND next_call_at <= %s
+"""
 
 _HELD_SQL = """
 SELECT id FROM recovery_cart WHERE reserved_by_id = %s AND reserved_until > %s AND status = 'open'
@@ -85,14 +89,16 @@ def candidate_params(facts: AgentFacts, now: datetime, limit: int) -> dict:
 
 
 def candidate_ids(facts: AgentFacts, now: datetime, limit: int) -> list[int]:
-    """The best never-called carts and due retries this agent may work, locked, best first."""
-    params = candidate_params(facts, now, limit)
-    rows = []
+    """The best ready carts this agent may work, locked, best first."""
     with connection.cursor() as cursor:
-        for sql in (NEW_CANDIDATES_SQL, DUE_CANDIDATES_SQL):
-            cursor.execute(sql, params)
-            rows += cursor.fetchall()
-    return [cart_id for cart_id, _score in sorted(rows, key=lambda row: (-row[1], row[0]))]
+        cursor.execute(CANDIDATES_SQL, candidate_params(facts, now, limit))
+        return [cart_id for (cart_id,) in cursor.fetchall()]
+
+
+def release_due(now: datetime) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(RELEASE_DUE_SQL, [now])
+        return cursor.rowcount
 
 
 def reserve(cart_id: int, agent_id: int, until: datetime, now: datetime) -> None:

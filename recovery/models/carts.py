@@ -132,8 +132,8 @@ class Cart(models.Model):
         ]
         indexes = [
             models.Index(fields=["store", "status"]),
-            # The work queue reads never-called carts best first, and retries by when they fall due: a called
-            # cart leaves the first index, so the queue's head never fills with carts waiting for a retry.
+            # The work queue reads ready carts (never called, or a retry whose time has come) best first; a
+            # called cart leaves that index until beat puts it back by the second one, when its time comes.
             models.Index(fields=["-priority_score", "id"], name="cart_call_queue_new",
                          condition=Q(status="open", route="call_first", next_call_at__isnull=True,
                                      calls_ended_at__isnull=True)),

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from agents.services import cart_release, next_cart
+from agents.services import call_retries_release, cart_release, next_cart
 from compliance.models import DncList
 from compliance.services import contact_attempt_finish, contact_attempt_start
 from recovery.models import Cart, PriorityPolicy, RecoveryMessage
@@ -69,7 +69,10 @@ def test_the_queue_holds_a_cart_until_its_next_planned_call(cart):
     assert next_cart(maya, now=FIRST_CALL) == cart
     call(cart, maya, FIRST_CALL)
 
-    assert next_cart(sam, now=FIRST_CALL + timedelta(hours=4, minutes=59)) is None
+    early = FIRST_CALL + timedelta(hours=4, minutes=59)
+    assert call_retries_release(now=early) == 0
+    assert next_cart(sam, now=early) is None
+    assert call_retries_release(now=FIRST_CALL + timedelta(hours=5)) == 1  # beat, every 30 s
     assert next_cart(sam, now=FIRST_CALL + timedelta(hours=5)) == cart
 
 

@@ -28,6 +28,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.reprioritize_open_carts_task",
         "schedule": 60.0,
     },
+    "release-due-call-retries": {
+        "task": "agents.tasks.release_due_call_retries_task",
+        "schedule": 30.0,
+    },
     "send-due-recovery-messages": {
         "task": "recovery.tasks.send_due_messages_task",
         "schedule": 60.0,
