@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 
 
@@ -21,6 +24,10 @@ class AgentProfile(models.Model):
     status_since = models.DateTimeField(null=True, blank=True)
     max_attempts_per_hour = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Workload guardrail; blank: no limit"
+    )
+    hourly_cost = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))],
+        help_text="What an hour of this agent costs (wage and overhead): the dashboards' return on investment",
     )
 
     def __str__(self) -> str:
@@ -54,3 +61,19 @@ class Callback(models.Model):
 
     def __str__(self) -> str:
         return f"Callback for cart {self.cart_id} at {self.local_time} ({self.customer_timezone})"
+
+
+class AgentStatusChange(models.Model):
+    """Each change of an agent's status, appended: how long the team was on duty (its cost) and how long
+    each agent spent available, on calls and in wrap-up."""
+
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=20, choices=AgentProfile.Status.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["agent", "at"]
+        indexes = [models.Index(fields=["agent", "at"]), models.Index(fields=["at"])]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.status} at {self.at:%Y-%m-%d %H:%M}"

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from agents.models import AgentProfile, Call, FrictionReason
+from agents.models import AgentProfile, AgentStatusChange, Call, FrictionReason
 from agents.services.queue import cart_release, next_cart
 from compliance.models import OptOut
 from compliance.models.choices import OptOutScope
@@ -49,11 +49,12 @@ def open_call_for(agent) -> Call | None:
 
 def agent_status_set(agent, status: str, *, now: datetime | None = None) -> AgentProfile:
     """Available, on a call, wrap-up or away; away also sends the agent's due callbacks to the team."""
-    profile, _ = AgentProfile.objects.get_or_create(user=agent)
-    if profile.status != status:
+    profile, created = AgentProfile.objects.get_or_create(user=agent)
+    if profile.status != status or created:
         profile.status, profile.status_since = status, now or timezone.now()
         profile.is_available = status != AgentProfile.Status.AWAY
         profile.save(update_fields=["status", "status_since", "is_available"])
+        AgentStatusChange.objects.create(agent=agent, status=status, at=profile.status_since)
     return profile
 
 

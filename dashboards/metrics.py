@@ -1,0 +1,242 @@
+"""The 30/60/90-day numbers: what the operation achieved in a window, measured honestly.
+
+Carts are counted in the window they were abandoned in (a cohort), so a window's recovery rate
+is that of its carts, whenever they were recovered; contact attempts and calls in the window
+they were made. Control-group carts are never contacted: they are left out of the team's rates
+and are the baseline of the lift. A ratio with nothing to divide by is None (shown "–"), never 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.utils import timezone
+
+from recovery.models import Cart
+
+FIVE_MINUTES = timedelta(minutes=5)
+THIRTY_MINUTES = timedelta(minutes=30)
+# Dispositions of a call on which the agent spoke with the customer.
+SPOKEN_DISPOSITIONS = ("recovered", "link_sent", "callback", "not_interested", "do_not_call")
+# A status with no change after it for this long is taken to have ended (a session that expired unseen).
+LONGEST_SHIFT = timedelta(hours=10)
+MIN_GROUP = 30  # below this many carts in a group, or 5 of either outcome, the lift is not shown
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def last(cls, days: int, *, now: datetime | None = None) -> Window:
+        end = now or timezone.now()
+        return cls(end - timedelta(days=days), end)
+
+    @property
+    def previous(self) -> Window:
+        return Window(self.start - (self.end - self.start), self.start)
+
+    @property
+    def days(self) -> int:
+        return round((self.end - self.start) / timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Filters:
+    store_ids: tuple[int, ...] = ()
+    agent_id: int | None = None
+    route: str = ""
+
+
+@dataclass(frozen=True)
+class Lift:
+    contacted_rate: float | None
+    control_rate: float | None
+    lift: float | None  # percentage points
+    low: float | None  # 95% confidence interval, percentage points
+    high: float | None
+    contacted_carts: int
+    control_carts: int
+    too_small: bool
+
+
+@dataclass
+class WindowMetrics:
+    window: Window
+    values: dict[str, float | Decimal | None] = field(default_factory=dict)
+    by_channel: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    lift: Lift | None = None
+
+
+def ratio(part, whole) -> float | None:
+    return None if not whole else float(part) / float(whole)
+
+
+def _carts(window: Window, filters: Filters):
+    carts = Cart.objects.filter(abandoned_at__gte=window.start, abandoned_at__lt=window.end)
+    if filters.store_ids:
+        carts = carts.filter(store_id__in=filters.store_ids)
+    if filters.route:
+        carts = carts.filter(route=filters.route)
+    if filters.agent_id:
+        carts = carts.filter(contactattempt__agent_id=filters.agent_id).distinct()
+    return carts
+
+
+def _attempts(window: Window, filters: Filters):
+    from compliance.models import ContactAttempt
+
+    attempts = ContactAttempt.objects.filter(at__gte=window.start, at__lt=window.end).exclude(outcome="not_sent")
+    if filters.store_ids:
+        attempts = attempts.filter(store_id__in=filters.store_ids)
+    if filters.route:
+        attempts = attempts.filter(cart__route=filters.route)
+    if filters.agent_id:
+        attempts = attempts.filter(agent_id=filters.agent_id)
+    return attempts
+
+
+def speed_to_lead(window: Window, filters: Filters) -> dict:
+    """Call-first carts of the window: contacted within 5 and 30 minutes of becoming workable, and the median."""
+    carts = _carts(window, filters).filter(route=Cart.Route.CALL_FIRST, workable_since__isnull=False,
+                                           in_control_group=False)
+    carts = carts.annotate(wait=ExpressionWrapper(F("first_attempt_at") - F("workable_since"),
+                                                  output_field=DurationField()))
+    totals = carts.aggregate(total=Count("pk"), within_5=Count("pk", filter=Q(wait__lte=FIVE_MINUTES)),
+                             within_30=Count("pk", filter=Q(wait__lte=THIRTY_MINUTES)))
+    waits = sorted(wait for wait in carts.filter(first_attempt_at__isnull=False).values_list("wait", flat=True))
+    return {"contacted_within_5_min": ratio(totals["within_5"], totals["total"]),
+            "contacted_within_30_min": ratio(totals["within_30"], totals["total"]),
+            "median_minutes_to_first_contact": _median_minutes(waits)}
+
+
+def _median_minutes(waits: list[timedelta]) -> float | None:
+    if not waits:
+        return None
+    middle = len(waits) // 2
+    median = waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+    return median.total_seconds() / 60
+
+
+def response(window: Window, filters: Filters) -> dict[str, dict]:
+    """Attempts per channel and the share that reached the customer: a call spoken on, a text delivered,
+    an email sent (without bounce reports, sent is all that is known)."""
+    reached = {"voice": Q(outcome__in=SPOKEN_DISPOSITIONS),
+               "sms": Q(provider_status__in=("delivered", "read")),
+               "email": Q(outcome__in=("sent", "link_sent"))}
+    rows = {}
+    attempts = _attempts(window, filters)
+    for channel, reached_filter in reached.items():
+        totals = attempts.filter(channel=channel).aggregate(total=Count("pk"),
+                                                            reached=Count("pk", filter=reached_filter))
+        rows[channel] = {"attempts": totals["total"], "reached": totals["reached"],
+                         "reach_rate": ratio(totals["reached"], totals["total"])}
+    return rows
+
+
+def recovery(window: Window, filters: Filters) -> dict:
+    from compliance.models import ContactAttempt
+
+    carts = _carts(window, filters).filter(in_control_group=False)
+    recovered = Q(status=Cart.Status.RECOVERED)
+    totals = carts.aggregate(
+        carts=Count("pk"), recovered=Count("pk", filter=recovered),
+        value=Sum("recovered_value", filter=recovered), upsell=Sum("upsell_value", filter=recovered),
+        contacted_value=Sum("recovered_value", filter=recovered & Q(attribution=Cart.Attribution.CONTACTED)),
+    )
+    value = totals["value"] or Decimal("0")
+    cart_ids = carts.values("pk")
+    attempts = ContactAttempt.objects.filter(cart__in=cart_ids).exclude(outcome="not_sent")
+    if filters.agent_id:
+        attempts = attempts.filter(agent_id=filters.agent_id)
+    attempt_count = attempts.count()
+    on_recovered = attempts.filter(cart__status=Cart.Status.RECOVERED, at__lte=F("cart__recovered_at")).count()
+    return {
+        "carts": totals["carts"], "recovered": totals["recovered"],
+        "recovery_rate": ratio(totals["recovered"], totals["carts"]),
+        "recovered_value": value, "value_per_cart": ratio(value, totals["carts"]),
+        "recovered_order_value": ratio(value, totals["recovered"]),
+        "attempts_per_recovered_cart": ratio(on_recovered, totals["recovered"]),
+        "upsell_value": totals["upsell"] or Decimal("0"),
+        "value_after_contact": totals["contacted_value"] or Decimal("0"),
+        "attempts": attempt_count,
+        "revenue_per_attempt": ratio(totals["contacted_value"] or 0, attempt_count),
+    }
+
+
+def conversion_by_channel(window: Window, filters: Filters) -> dict[str, dict]:
+    """Of the carts contacted on a channel, the share recovered with the credit on that channel."""
+    from compliance.models import ContactAttempt
+
+    carts = _carts(window, filters).filter(in_control_group=False)
+    rows = {}
+    for channel in ("voice", "sms", "email"):
+        contacted = carts.filter(pk__in=ContactAttempt.objects.filter(channel=channel).exclude(outcome="not_sent")
+                                 .values("cart_id"))
+        totals = contacted.aggregate(carts=Count("pk"), converted=Count(
+            "pk", filter=Q(status=Cart.Status.RECOVERED, recovered_channel=channel)))
+        rows[channel] = {"contacted_carts": totals["carts"], "converted": totals["converted"],
+                         "conversion": ratio(totals["converted"], totals["carts"])}
+    return rows
+
+
+def lift(window: Window, filters: Filters) -> Lift:
+    """The team's effect: the recovery rate of the carts it could contact minus the control group's, with a
+    95% confidence interval (normal approximation for a difference of two proportions)."""
+    carts = _carts(window, Filters(store_ids=filters.store_ids, route=filters.route))
+    recovered = Q(status=Cart.Status.RECOVERED)
+    totals = carts.aggregate(
+        contacted=Count("pk", filter=Q(in_control_group=False)),
+        contacted_won=Count("pk", filter=Q(in_control_group=False) & recovered),
+        control=Count("pk", filter=Q(in_control_group=True)),
+        control_won=Count("pk", filter=Q(in_control_group=True) & recovered),
+    )
+    n1, w1, n2, w2 = totals["contacted"], totals["contacted_won"], totals["control"], totals["control_won"]
+    p1, p2 = ratio(w1, n1), ratio(w2, n2)
+    too_small = min(n1, n2) < MIN_GROUP or min(w1, n1 - w1, w2, n2 - w2) < 5
+    if p1 is None or p2 is None:
+        return Lift(p1, p2, None, None, None, n1, n2, True)
+    difference = p1 - p2
+    margin = 1.96 * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    return Lift(p1, p2, difference * 100, (difference - margin) * 100, (difference + margin) * 100, n1, n2, too_small)
+
+
+def team_cost(window: Window, filters: Filters) -> Decimal:
+    """Hours on duty (any status but away, from the status log, each stretch at most a shift) times each
+    agent's hourly cost."""
+    from agents.models import AgentProfile, AgentStatusChange
+
+    costs = dict(AgentProfile.objects.values_list("user_id", "hourly_cost"))
+    changes = AgentStatusChange.objects.filter(at__lt=window.end, at__gte=window.start - LONGEST_SHIFT)
+    if filters.agent_id:
+        changes = changes.filter(agent_id=filters.agent_id)
+    total = Decimal("0")
+    by_agent: dict[int, list] = {}
+    for agent_id, status, at in changes.order_by("agent_id", "at").values_list("agent_id", "status", "at"):
+        by_agent.setdefault(agent_id, []).append((status, at))
+    for agent_id, rows in by_agent.items():
+        seconds = 0.0
+        for (status, at), following in zip(rows, [*rows[1:], (None, None)], strict=True):
+            if status == AgentProfile.Status.AWAY:
+                continue
+            until = min(following[1] or window.end, at + LONGEST_SHIFT, window.end)
+            seconds += max(0.0, (until - max(at, window.start)).total_seconds())
+        total += costs.get(agent_id, Decimal("0")) * Decimal(str(round(seconds / 3600, 4)))
+    return total.quantize(Decimal("0.01"))
+
+
+def window_metrics(window: Window, filters: Filters = Filters()) -> WindowMetrics:
+    metrics = WindowMetrics(window)
+    metrics.values.update(speed_to_lead(window, filters))
+    metrics.values.update(recovery(window, filters))
+    cost = team_cost(window, filters)
+    value = metrics.values["value_after_contact"]
+    metrics.values.update({"team_cost": cost, "roi": ratio(value - cost, cost) if cost else None})
+    metrics.by_channel = {"response": response(window, filters), "conversion": conversion_by_channel(window, filters)}
+    metrics.lift = lift(window, filters)
+    return metrics

@@ -1,0 +1,138 @@
+"""Every dashboard number against a hand-computed value on a small fixed data set, and the empty case."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from agents.models import AgentProfile, AgentStatusChange
+from compliance.models import ContactAttempt, ContactDecision
+from dashboards.metrics import Filters, Window, window_metrics
+from tests.factories import CartFactory, StoreFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+T = NOW - timedelta(days=10)  # when the window's carts became workable
+WINDOW = Window.last(30, now=NOW)
+
+
+def attempt(cart, channel, at, *, agent=None, outcome="", provider_status=""):
+    decision = ContactDecision.objects.create(at=at, requester="t", store=cart.store, phone="+12125550100",
+                                              channel=channel, allowed=True)
+    return ContactAttempt.objects.create(decision=decision, store=cart.store, cart=cart, channel=channel,
+                                         phone="+12125550100", agent=agent, at=at, outcome=outcome,
+                                         provider_status=provider_status)
+
+
+def cart(store, **fields):
+    defaults = {"abandoned_at": T, "workable_since": T, "total_value": Decimal("250"), "route": "call_first"}
+    return CartFactory(store=store, **{**defaults, **fields})
+
+
+@pytest.fixture
+def data():
+    store = StoreFactory()
+    maya = UserFactory(username="maya")
+    AgentProfile.objects.create(user=maya, hourly_cost=Decimal("30.00"))
+    c1 = cart(store, first_attempt_at=T + timedelta(minutes=3), status="recovered", recovered_value=Decimal("300"),
+              upsell_value=Decimal("50"), attribution="contacted", recovered_channel="voice",
+              recovered_at=T + timedelta(days=1))
+    attempt(c1, "voice", T + timedelta(minutes=3), agent=maya, outcome="recovered")
+    c2 = cart(store, first_attempt_at=T + timedelta(minutes=20))
+    attempt(c2, "voice", T + timedelta(minutes=20), agent=maya, outcome="no_answer")
+    attempt(c2, "sms", T + timedelta(hours=1), outcome="sent", provider_status="delivered")
+    attempt(c2, "sms", T + timedelta(hours=2), outcome="not_sent", provider_status="failed")  # never left
+    cart(store)  # call first, never attempted
+    c4 = cart(store, route="automated_first", workable_since=None, total_value=Decimal("100"), status="recovered",
+              recovered_value=Decimal("100"), upsell_value=Decimal("0"), attribution="contacted",
+              recovered_channel="email", recovered_at=T + timedelta(days=2))
+    attempt(c4, "email", T + timedelta(hours=1), outcome="sent")
+    cart(store, in_control_group=True, status="recovered", recovered_value=Decimal("80"), attribution="control",
+         recovered_at=T + timedelta(days=1))
+    cart(store, in_control_group=True)
+    cart(store, abandoned_at=NOW - timedelta(days=40), status="recovered", recovered_value=Decimal("999"))
+    AgentStatusChange.objects.create(agent=maya, status="available", at=NOW - timedelta(days=5))
+    AgentStatusChange.objects.create(agent=maya, status="away", at=NOW - timedelta(days=5) + timedelta(hours=4))
+    AgentStatusChange.objects.create(agent=maya, status="available", at=NOW - timedelta(hours=2))  # still on
+    return store, maya
+
+
+def test_speed_to_lead(data):
+    values = window_metrics(WINDOW).values
+    assert values["contacted_within_5_min"] == pytest.approx(1 / 3)
+    assert values["contacted_within_30_min"] == pytest.approx(2 / 3)
+    assert values["median_minutes_to_first_contact"] == pytest.approx(11.5)
+
+
+def test_response_by_channel(data):
+    response = window_metrics(WINDOW).by_channel["response"]
+    assert response["voice"] == {"attempts": 2, "reached": 1, "reach_rate": 0.5}
+    assert response["sms"] == {"attempts": 1, "reached": 1, "reach_rate": 1.0}
+    assert response["email"] == {"attempts": 1, "reached": 1, "reach_rate": 1.0}
+
+
+def test_recovery(data):
+    values = window_metrics(WINDOW).values
+    assert (values["carts"], values["recovered"], values["recovery_rate"]) == (4, 2, 0.5)
+    assert values["recovered_value"] == Decimal("400")
+    assert values["value_per_cart"] == pytest.approx(100.0)
+    assert values["recovered_order_value"] == pytest.approx(200.0)
+    assert values["attempts_per_recovered_cart"] == pytest.approx(1.0)
+    assert values["upsell_value"] == Decimal("50")
+    assert values["attempts"] == 4 and values["revenue_per_attempt"] == pytest.approx(100.0)
+
+
+def test_conversion_by_channel(data):
+    conversion = window_metrics(WINDOW).by_channel["conversion"]
+    assert conversion["voice"] == {"contacted_carts": 2, "converted": 1, "conversion": 0.5}
+    assert conversion["sms"] == {"contacted_carts": 1, "converted": 0, "conversion": 0.0}
+    assert conversion["email"] == {"contacted_carts": 1, "converted": 1, "conversion": 1.0}
+
+
+def test_the_business_case(data):
+    metrics = window_metrics(WINDOW)
+    assert metrics.values["team_cost"] == Decimal("180.00")  # 4 h + 2 h at 30/h
+    assert metrics.values["roi"] == pytest.approx((400 - 180) / 180)
+    lift = metrics.lift
+    assert (lift.contacted_rate, lift.control_rate, lift.lift) == (0.5, 0.5, 0.0)
+    assert (lift.contacted_carts, lift.control_carts, lift.too_small) == (4, 2, True)
+
+
+def test_lift_with_enough_carts_has_a_confidence_interval():
+    store = StoreFactory()
+    for index in range(100):
+        cart(store, status="recovered" if index < 30 else "open")
+    for index in range(100):
+        cart(store, in_control_group=True, status="recovered" if index < 20 else "open")
+    lift = window_metrics(WINDOW).lift
+    assert lift.lift == pytest.approx(10.0) and not lift.too_small
+    margin = 1.96 * (0.3 * 0.7 / 100 + 0.2 * 0.8 / 100) ** 0.5 * 100  # 12.0 points
+    assert (lift.low, lift.high) == (pytest.approx(10.0 - margin), pytest.approx(10.0 + margin))
+
+
+def test_filters_by_store_agent_and_route(data):
+    store, maya = data
+    assert window_metrics(WINDOW, Filters(store_ids=(StoreFactory().pk,))).values["carts"] == 0
+    by_agent = window_metrics(WINDOW, Filters(agent_id=maya.pk))
+    assert by_agent.values["carts"] == 2 and by_agent.values["attempts"] == 2
+    assert by_agent.by_channel["response"]["sms"]["attempts"] == 0
+    assert window_metrics(WINDOW, Filters(route="automated_first")).values["carts"] == 1
+
+
+def test_the_empty_window_divides_by_nothing():
+    metrics = window_metrics(WINDOW)
+    values = metrics.values
+    for name in ("contacted_within_5_min", "contacted_within_30_min", "median_minutes_to_first_contact",
+                 "recovery_rate", "value_per_cart", "recovered_order_value", "attempts_per_recovered_cart",
+                 "revenue_per_attempt", "roi"):
+        assert values[name] is None, name
+    assert values["recovered_value"] == Decimal("0") and values["team_cost"] == Decimal("0.00")
+    assert metrics.by_channel["response"]["voice"]["reach_rate"] is None
+    assert metrics.lift.too_small and metrics.lift.lift is None
+
+
+def test_the_previous_window_is_the_same_length_before():
+    assert WINDOW.previous == Window(NOW - timedelta(days=60), NOW - timedelta(days=30))
+    assert WINDOW.days == 30
