@@ -64,6 +64,14 @@ class Lift:
     control_carts: int
     too_small: bool
 
+    @property
+    def contacted_percent(self) -> float | None:
+        return None if self.contacted_rate is None else self.contacted_rate * 100
+
+    @property
+    def control_percent(self) -> float | None:
+        return None if self.control_rate is None else self.control_rate * 100
+
 
 @dataclass
 class WindowMetrics:

@@ -68,3 +68,16 @@ def script_funnel(*, days: int = 30, now=None) -> list[dict]:
     rows.append(("Recovered on the call", counts["recovered"]))
     return [{"label": label, "count": count, "share": round(count * 100 / dialed) if dialed else None}
             for label, count in rows]
+
+
+def filter_choices() -> dict:
+    """Stores and agents to filter the dashboard by."""
+    from django.contrib.auth import get_user_model
+
+    from agents.roles import AGENT
+    from recovery.models import Store
+
+    agents = get_user_model().objects.filter(groups__name=AGENT, is_active=True).order_by("first_name", "username")
+    return {"stores": list(Store.objects.order_by("name").values_list("pk", "name")),
+            "agents": [(user.pk, user.get_full_name() or user.username) for user in agents],
+            "routes": Cart.Route.choices}

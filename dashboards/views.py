@@ -1,8 +1,14 @@
+import csv
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from dashboards import selectors
+from agents.roles import ADMIN, SUPERVISOR, role_required
+from dashboards import selectors, tables
+from dashboards.metrics import Filters
+from recovery.models import Cart
 from recovery.selectors import recent_carts
 
 
@@ -15,3 +21,56 @@ def home(request: HttpRequest) -> HttpResponse:
         "recent_carts": recent_carts(limit=15),
     }
     return render(request, "dashboards/home.html", context)
+
+
+def _filters(request: HttpRequest) -> Filters:
+    def number(name: str) -> int | None:
+        value = request.GET.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    store = number("store")
+    route = request.GET.get("route", "")
+    return Filters(store_ids=(store,) if store else (), agent_id=number("agent"),
+                   route=route if route in Cart.Route.values else "")
+
+
+@role_required(SUPERVISOR, ADMIN)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The 30/60/90-day dashboard; `?format=csv` downloads every table."""
+    filters = _filters(request)
+    board = tables.dashboard(filters, now=timezone.now())
+    if request.GET.get("format") == "csv":
+        return _csv(board)
+    context = {
+        "board": board, "sections": board.sections(), "windows": tables.WINDOWS,
+        "response_rows": board.channel_rows("response", "reach_rate", "Reached"),
+        "conversion_rows": board.channel_rows("conversion", "conversion", "Converted"),
+        "lifts": board.lifts(), "filters": filters, "choices": selectors.filter_choices(),
+        "funnel": selectors.script_funnel(days=30),
+    }
+    return render(request, "dashboards/dashboard.html", context)
+
+
+def _csv(board: tables.Dashboard) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dashboard-{board.now:%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    header = ["section", "metric"]
+    for days in tables.WINDOWS:
+        header += [f"last {days} days", f"change vs the {days} days before"]
+    writer.writerow(header)
+    rows = [(title, row) for title, section in board.sections() for row in section]
+    rows += [("Response", row) for row in board.channel_rows("response", "reach_rate", "Reached")]
+    rows += [("Conversion", row) for row in board.channel_rows("conversion", "conversion", "Converted")]
+    for title, row in rows:
+        line = [title, row.label]
+        for cell in row.cells:
+            line += ["" if cell.value is None else cell.value, cell.change]
+        writer.writerow(line)
+    for days, lift in board.lifts():
+        low = "" if lift.low is None else f"{lift.low:.2f}"
+        high = "" if lift.high is None else f"{lift.high:.2f}"
+        value = "" if lift.lift is None else f"{lift.lift:.2f}"
+        writer.writerow(["Lift over the control group", f"last {days} days (points; 95% interval {low} to {high})",
+                         value, "sample too small" if lift.too_small else ""])
+    return response

@@ -136,3 +136,40 @@ def test_the_empty_window_divides_by_nothing():
 def test_the_previous_window_is_the_same_length_before():
     assert WINDOW.previous == Window(NOW - timedelta(days=60), NOW - timedelta(days=30))
     assert WINDOW.days == 30
+
+
+def test_the_dashboard_page_shows_the_three_windows_with_changes(client, supervisor_user, data):
+    import time_machine
+
+    client.force_login(supervisor_user)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/dashboards/").content.decode()
+    row = page[page.index('id="metric-recovery_rate"'):]
+    row = row[:row.index("</tr>")]
+    # 30 days: 2 of 4 recovered; the 30 days before had none (no change to state); 60 and 90 days include the
+    # 40-day-old recovered cart: 3 of 5.
+    assert row.count("50.0%") == 1 and row.count("60.0%") == 2
+    assert "Lift over the control group" in page and "sample too small to conclude" in page
+    assert "$400.00" in page and "Team cost" in page
+
+
+def test_the_dashboard_downloads_as_csv(client, supervisor_user, data):
+    import csv
+    import io
+
+    import time_machine
+
+    client.force_login(supervisor_user)
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/dashboards/?format=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:4] == ["section", "metric", "last 30 days", "change vs the 30 days before"]
+    rate = next(row for row in rows if row[1] == "Recovery rate")
+    assert rate[2] == "0.5" and rate[4] == "0.6"
+    assert any(row[0] == "Lift over the control group" and row[3] == "sample too small" for row in rows)
+
+
+def test_agents_do_not_see_the_dashboard(client, agent_user):
+    client.force_login(agent_user)
+    assert client.get("/dashboards/").status_code == 403
