@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from agents.roles import ADMIN, SUPERVISOR, role_required
 from dashboards import selectors, tables
+from dashboards.live import floor_now
 from dashboards.metrics import Filters
 from recovery.models import Cart
 from recovery.selectors import recent_carts
@@ -74,3 +75,10 @@ def _csv(board: tables.Dashboard) -> HttpResponse:
         writer.writerow(["Lift over the control group", f"last {days} days (points; 95% interval {low} to {high})",
                          value, "sample too small" if lift.too_small else ""])
     return response
+
+
+@role_required(SUPERVISOR, ADMIN)
+def live(request: HttpRequest) -> HttpResponse:
+    """The floor now; the panel refreshes itself every 5 seconds."""
+    template = "dashboards/_live_panel.html" if request.htmx else "dashboards/live.html"
+    return render(request, template, {"floor": floor_now()})

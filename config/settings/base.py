@@ -117,6 +117,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = EMAIL_PORT == 587
 EMAIL_TIMEOUT = 20
 
+# Supervisors who get the live view's alerts (5-minute rule breaches, idle agents) by email; empty: none.
+LIVE_ALERT_EMAILS = env_list("LIVE_ALERT_EMAILS", [])
+
 PHONENUMBER_DEFAULT_REGION = env_str("PHONENUMBER_DEFAULT_REGION", "US")
 PHONENUMBER_DB_FORMAT = "E164"
 

@@ -40,6 +40,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.advance_cadences_task",
         "schedule": 300.0,
     },
+    "email-live-alerts": {
+        "task": "dashboards.tasks.email_live_alerts_task",
+        "schedule": 60.0,
+    },
     "scrub-open-carts-nightly": {
         "task": "compliance.tasks.scrub_open_carts_task",
         "schedule": crontab(hour=3, minute=15),

@@ -1,0 +1,108 @@
+"""The live view of the floor: the queue, the 5-minute rule now, callbacks due, the agents, and alerts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from recovery.models import Cart
+
+FIVE_MINUTES = timedelta(minutes=5)
+AGE_BUCKETS = (("under 5 min", timedelta(0), timedelta(minutes=5)),
+               ("5-30 min", timedelta(minutes=5), timedelta(minutes=30)),
+               ("30 min-2 h", timedelta(minutes=30), timedelta(hours=2)),
+               ("2-24 h", timedelta(hours=2), timedelta(hours=24)),
+               ("over 24 h", timedelta(hours=24), None))
+IDLE_AFTER = timedelta(minutes=2)  # an available agent this long without a call, while work waits, is idle
+
+
+@dataclass(frozen=True)
+class AgentNow:
+    agent_id: int
+    name: str
+    status: str
+    status_label: str
+    since: datetime | None
+    call_started: datetime | None
+    customer: str
+    idle: bool
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str  # "five_minute_rule" or "idle_agent"
+    key: str
+    text: str
+
+
+def queue_depth(now: datetime) -> list[dict]:
+    """Open carts by route and by how long they have been workable."""
+    open_carts = Cart.objects.open().filter(in_control_group=False)
+    aggregates = {}
+    for index, (_label, low, high) in enumerate(AGE_BUCKETS):
+        condition = Q(workable_since__lte=now - low)
+        if high is not None:
+            condition &= Q(workable_since__gt=now - high)
+        aggregates[f"bucket_{index}"] = Count("pk", filter=condition)
+    rows = []
+    for route, label in Cart.Route.choices:
+        counts = open_carts.filter(route=route).aggregate(total=Count("pk"), **aggregates)
+        rows.append({"route": label, "total": counts["total"],
+                     "buckets": [counts[f"bucket_{index}"] for index in range(len(AGE_BUCKETS))]})
+    ready = open_carts.filter(route=Cart.Route.CALL_FIRST, next_call_at__isnull=True, calls_ended_at__isnull=True)
+    rows.append({"route": "Call first, ready to call now", "total": ready.count(), "buckets": None})
+    return rows
+
+
+def breaches(now: datetime, *, limit: int = 10):
+    """Call-first carts workable for over 5 minutes that nobody has attempted yet, oldest first."""
+    waiting = (Cart.objects.open().filter(route=Cart.Route.CALL_FIRST, first_attempt_at__isnull=True,
+                                          in_control_group=False, workable_since__lte=now - FIVE_MINUTES)
+               .select_related("store", "customer").order_by("workable_since"))
+    return waiting.count(), list(waiting[:limit])
+
+
+def callbacks_due(now: datetime, *, within: timedelta = timedelta(minutes=15)):
+    from agents.models import Callback
+
+    return list(Callback.objects.filter(status=Callback.Status.SCHEDULED, due_at__lte=now + within)
+                .select_related("agent", "cart__customer").order_by("due_at")[:20])
+
+
+def agents_now(now: datetime, *, work_waiting: bool) -> list[AgentNow]:
+    from agents.models import AgentProfile, Call
+
+    open_calls = {call.agent_id: call for call in
+                  Call.objects.filter(wrapped_up_at__isnull=True).select_related("cart__customer")}
+    rows = []
+    for profile in AgentProfile.objects.select_related("user").order_by("user__first_name", "user__username"):
+        call = open_calls.get(profile.user_id)
+        idle = (work_waiting and profile.status == AgentProfile.Status.AVAILABLE and call is None
+                and profile.status_since is not None and now - profile.status_since >= IDLE_AFTER)
+        rows.append(AgentNow(profile.user_id, profile.user.get_full_name() or profile.user.username, profile.status,
+                             profile.get_status_display(), profile.status_since,
+                             call.opened_at if call else None,
+                             str(call.cart.customer or "") if call else "", idle))
+    return rows
+
+
+def floor_now(*, now: datetime | None = None) -> dict:
+    now = now or timezone.now()
+    depth = queue_depth(now)
+    breach_count, oldest = breaches(now)
+    ready = depth[-1]["total"]
+    agents = agents_now(now, work_waiting=ready > 0)
+    alerts = [Alert("five_minute_rule", str(cart.pk),
+                    f"Cart {cart.pk} ({cart.customer or 'unknown'}, {cart.store.name}) has waited "
+                    f"{int((now - cart.workable_since).total_seconds() // 60)} minutes for a first call.")
+              for cart in oldest]
+    alerts += [Alert("idle_agent", f"{agent.agent_id}:{agent.since:%Y%m%d%H%M}",
+                     f"{agent.name} has been available for {int((now - agent.since).total_seconds() // 60)} "
+                     f"minutes without a call while {ready} carts are ready.")
+               for agent in agents if agent.idle]
+    return {"now": now, "depth": depth, "buckets": [label for label, _low, _high in AGE_BUCKETS],
+            "breach_count": breach_count, "oldest": oldest, "callbacks": callbacks_due(now), "agents": agents,
+            "alerts": alerts}
