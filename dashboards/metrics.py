@@ -53,6 +53,9 @@ class Filters:
     route: str = ""
 
 
+NO_FILTERS = Filters()
+
+
 @dataclass(frozen=True)
 class Lift:
     contacted_rate: float | None
@@ -238,7 +241,7 @@ def team_cost(window: Window, filters: Filters) -> Decimal:
     return total.quantize(Decimal("0.01"))
 
 
-def window_metrics(window: Window, filters: Filters = Filters()) -> WindowMetrics:
+def window_metrics(window: Window, filters: Filters = NO_FILTERS) -> WindowMetrics:
     metrics = WindowMetrics(window)
     metrics.values.update(speed_to_lead(window, filters))
     metrics.values.update(recovery(window, filters))
