@@ -6,9 +6,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from agents.roles import ADMIN, SUPERVISOR, role_required
-from dashboards import selectors, tables
+from dashboards import breakdowns, selectors, tables
 from dashboards.live import floor_now
-from dashboards.metrics import Filters
+from dashboards.metrics import Filters, Window
 from recovery.models import Cart
 from recovery.selectors import recent_carts
 
@@ -38,18 +38,54 @@ def _filters(request: HttpRequest) -> Filters:
 @role_required(SUPERVISOR, ADMIN)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The 30/60/90-day dashboard; `?format=csv` downloads every table."""
-    filters = _filters(request)
-    board = tables.dashboard(filters, now=timezone.now())
+    filters, now = _filters(request), timezone.now()
+    days = int(request.GET["days"]) if request.GET.get("days") in ("30", "60", "90") else 30
+    table = request.GET.get("table", "")
+    if request.GET.get("format") == "csv" and table in BREAKDOWN_CSV:
+        return _breakdown_csv(table, Window.last(days, now=now), filters)
+    board = tables.dashboard(filters, now=now)
     if request.GET.get("format") == "csv":
         return _csv(board)
+    window = Window.last(days, now=now)
     context = {
         "board": board, "sections": board.sections(), "windows": tables.WINDOWS,
         "response_rows": board.channel_rows("response", "reach_rate", "Reached"),
         "conversion_rows": board.channel_rows("conversion", "conversion", "Converted"),
         "lifts": board.lifts(), "filters": filters, "choices": selectors.filter_choices(),
-        "funnel": selectors.script_funnel(days=30),
+        "funnel": selectors.script_funnel(days=days), "days": days,
+        "leaderboard": breakdowns.leaderboard(window, filters), "frictions": breakdowns.frictions(window, filters),
+        "resolutions": breakdowns.resolutions(window, filters),
+        "trend": breakdowns.daily_trend(Window.last(90, now=now), filters),
     }
     return render(request, "dashboards/dashboard.html", context)
+
+
+BREAKDOWN_CSV = {
+    "leaderboard": (breakdowns.leaderboard, ["agent", "attempts", "reach rate", "carts attempted", "recovered",
+                                             "recovery rate", "value recovered", "average handle minutes",
+                                             "script adherence"],
+                    lambda row: [row.name, row.attempts, row.reach_rate, row.carts_attempted, row.recovered,
+                                 row.recovery_rate, row.value, row.handle_minutes, row.adherence]),
+    "frictions": (breakdowns.frictions, ["friction", "calls", "resolved", "resolved rate"],
+                  lambda row: [row.label, row.calls, row.resolved, row.resolved_rate]),
+    "resolutions": (breakdowns.resolutions, ["offer", "offered", "resolved", "resolved rate"],
+                    lambda row: [row.offer, row.offered, row.resolved, row.resolved_rate]),
+    "trend": (breakdowns.daily_trend, ["day", "carts", "recovered", "recovery rate", "value recovered",
+                                       "contacted within 5 minutes"],
+              lambda row: [row["day"], row["carts"], row["recovered"], row["recovery_rate"], row["value"],
+                           row["contacted_within_5_min"]]),
+}
+
+
+def _breakdown_csv(table: str, window: Window, filters: Filters) -> HttpResponse:
+    rows_for, header, line = BREAKDOWN_CSV[table]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{table}-{window.end:%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows_for(window, filters):
+        writer.writerow(["" if value is None else value for value in line(row)])
+    return response
 
 
 def _csv(board: tables.Dashboard) -> HttpResponse:

@@ -77,3 +77,22 @@ def test_the_daily_trend_has_every_day_and_divides_by_nothing_on_empty_days(team
 
 def test_empty_breakdowns():
     assert leaderboard(WINDOW) == [] and frictions(WINDOW) == [] and resolutions(WINDOW) == []
+
+
+def test_the_dashboard_shows_the_breakdowns_and_exports_each_table(client, supervisor_user, team):
+    import csv
+    import io
+
+    import time_machine
+
+    client.force_login(supervisor_user)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/dashboards/?days=30").content.decode()
+        leaderboard_csv = client.get("/dashboards/?table=leaderboard&format=csv&days=30").content.decode()
+        trend_csv = client.get("/dashboards/?table=trend&format=csv").content.decode()
+    assert 'id="leaderboard"' in page and "Maya" in page and "100.0%" in page  # Maya's script adherence
+    assert 'id="trend-data"' in page and "chart.umd.min.js" in page
+    rows = list(csv.reader(io.StringIO(leaderboard_csv)))
+    assert rows[0][0] == "agent" and rows[1][:6] == ["Maya", "2", "0.5", "2", "1", "0.5"]
+    trend = list(csv.reader(io.StringIO(trend_csv)))
+    assert trend[0][0] == "day" and len(trend) == 32  # header + 31 days

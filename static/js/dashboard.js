@@ -1,0 +1,35 @@
+// The dashboard's trend charts (Chart.js, served from static/vendor). Each series has its own point shape
+// and line dash as well as its colour, so the charts read without colour.
+(function () {
+  "use strict";
+  const source = document.getElementById("trend-data");
+  if (!source || !window.Chart) return;
+  const rows = JSON.parse(source.textContent);
+  const days = rows.map((row) => row.day.slice(5));
+  const percent = (value) => (value === null ? null : Math.round(value * 1000) / 10);
+  const series = (label, data, color, pointStyle, dash) => ({
+    label, data, borderColor: color, backgroundColor: color, pointStyle, pointRadius: 3, borderDash: dash,
+    borderWidth: 2, spanGaps: true, tension: 0.2,
+  });
+  const options = (yTitle) => ({
+    responsive: true, maintainAspectRatio: false, animation: false,
+    interaction: { mode: "index", intersect: false },
+    plugins: { legend: { labels: { usePointStyle: true } } },
+    scales: { y: { beginAtZero: true, title: { display: true, text: yTitle } }, x: { ticks: { maxTicksLimit: 12 } } },
+  });
+  const draw = (id, datasets, yTitle) => {
+    const canvas = document.getElementById(id);
+    if (canvas) new window.Chart(canvas, { type: "line", data: { labels: days, datasets }, options: options(yTitle) });
+  };
+  draw("chart-carts", [
+    series("Abandoned carts", rows.map((row) => row.carts), "#1d4ed8", "circle", []),
+    series("Recovered", rows.map((row) => row.recovered), "#15803d", "triangle", [6, 4]),
+  ], "carts per day");
+  draw("chart-rates", [
+    series("Recovery rate %", rows.map((row) => percent(row.recovery_rate)), "#15803d", "rect", []),
+    series("Contacted within 5 min %", rows.map((row) => percent(row.contacted_within_5_min)), "#b45309", "crossRot", [2, 3]),
+  ], "% of the day's carts");
+  draw("chart-value", [
+    series("Value recovered ($)", rows.map((row) => row.value), "#0f766e", "rectRot", []),
+  ], "$ per day");
+})();
