@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from recovery.models import Cart
 
@@ -97,11 +98,11 @@ def floor_now(*, now: datetime | None = None) -> dict:
     agents = agents_now(now, work_waiting=ready > 0)
     alerts = [Alert("five_minute_rule", str(cart.pk),
                     f"Cart {cart.pk} ({cart.customer or 'unknown'}, {cart.store.name}) has waited "
-                    f"{int((now - cart.workable_since).total_seconds() // 60)} minutes for a first call.")
+                    f"{timesince(cart.workable_since, now)} for a first call.")
               for cart in oldest]
     alerts += [Alert("idle_agent", f"{agent.agent_id}:{agent.since:%Y%m%d%H%M}",
-                     f"{agent.name} has been available for {int((now - agent.since).total_seconds() // 60)} "
-                     f"minutes without a call while {ready} carts are ready.")
+                     f"{agent.name} has been available for {timesince(agent.since, now)} without a call while "
+                     f"{ready} carts are ready.")
                for agent in agents if agent.idle]
     return {"now": now, "depth": depth, "buckets": [label for label, _low, _high in AGE_BUCKETS],
             "breach_count": breach_count, "oldest": oldest, "callbacks": callbacks_due(now), "agents": agents,

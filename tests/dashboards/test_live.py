@@ -70,7 +70,7 @@ def test_alerts_are_emailed_once_when_asked_for(floor, settings):
     assert alerts_email(now=NOW + timedelta(minutes=1)) == 0
     (email,) = mail.outbox
     assert email.to == ["floor.lead@example.com"] and "3 alerts" in email.subject
-    assert "has waited 45 minutes for a first call" in email.body and "/dashboards/live/" in email.body
+    assert "has waited 45\xa0minutes for a first call" in email.body and "/dashboards/live/" in email.body
 
 
 def test_the_live_page_and_its_self_refreshing_panel(client, supervisor_user, floor):

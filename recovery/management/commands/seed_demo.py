@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from agents.roles import ADMIN, AGENT, SUPERVISOR
 from compliance.models import ConsentRecord
+from recovery.management.demo_activity import seed_demo_activity
 from recovery.management.demo_compliance import seed_demo_compliance
 from recovery.models import Cart, CartEvent, CartLineItem, Customer, Platform, Store
 from recovery.models.stores import hash_api_token
@@ -93,9 +94,13 @@ class Command(BaseCommand):
             if not Cart.objects.filter(store__in=stores).exists():
                 created = self._carts(stores, random.Random(20261123))
                 self._consent(stores)
+        with transaction.atomic():
+            calls = seed_demo_activity(stores, random.Random(20261124))
         suppressed = seed_demo_compliance(stores)  # outside the transaction: DNC imports use their own connection
         if verbosity:
             self._print_summary(created)
+            if calls:
+                self.stdout.write(f"Demo history: {calls} calls by the team over 90 days, shifts and messages.")
             self.stdout.write(f"Compliance: demo DNC lists current; {suppressed} open carts suppressed by the scrub.")
 
     def _value_points(self, stores: list[Store]) -> None:
