@@ -43,6 +43,12 @@ def leaderboard(window: Window, filters: Filters = NO_FILTERS) -> list[AgentRow]
         attempts = attempts.filter(store_id__in=filters.store_ids)
         calls = calls.filter(cart__store_id__in=filters.store_ids)
         recovered = recovered.filter(store_id__in=filters.store_ids)
+    if filters.route:
+        attempts, calls = attempts.filter(cart__route=filters.route), calls.filter(cart__route=filters.route)
+        recovered = recovered.filter(route=filters.route)
+    if filters.agent_id:
+        attempts, calls = attempts.filter(agent_id=filters.agent_id), calls.filter(agent_id=filters.agent_id)
+        recovered = recovered.filter(recovered_by_id=filters.agent_id)
     by_attempts = {row["agent_id"]: row for row in attempts.values("agent_id").annotate(
         attempts=Count("pk"), spoken=Count("pk", filter=Q(outcome__in=SPOKEN_DISPOSITIONS)),
         carts=Count("cart_id", distinct=True))}
@@ -128,6 +134,10 @@ def daily_trend(window: Window, filters: Filters = NO_FILTERS) -> list[dict]:
         carts = carts.filter(store_id__in=filters.store_ids)
     if filters.route:
         carts = carts.filter(route=filters.route)
+    if filters.agent_id:  # the carts the agent contacted
+        from compliance.models import ContactAttempt
+
+        carts = carts.filter(pk__in=ContactAttempt.objects.filter(agent_id=filters.agent_id).values("cart_id"))
     wait = ExpressionWrapper(F("first_attempt_at") - F("workable_since"), output_field=DurationField())
     days = {row["day"]: row for row in carts.annotate(day=TruncDate("abandoned_at"), wait=wait).values("day").annotate(
         carts=Count("pk"), recovered=Count("pk", filter=Q(status=Cart.Status.RECOVERED)),

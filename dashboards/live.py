@@ -53,7 +53,9 @@ def queue_depth(now: datetime) -> list[dict]:
         counts = open_carts.filter(route=route).aggregate(total=Count("pk"), **aggregates)
         rows.append({"route": label, "total": counts["total"],
                      "buckets": [counts[f"bucket_{index}"] for index in range(len(AGE_BUCKETS))]})
-    ready = open_carts.filter(route=Cart.Route.CALL_FIRST, next_call_at__isnull=True, calls_ended_at__isnull=True)
+    ready = open_carts.filter(route=Cart.Route.CALL_FIRST, next_call_at__isnull=True, calls_ended_at__isnull=True,
+                              customer__phone__gt="")
+    ready = ready.filter(Q(reserved_until__isnull=True) | Q(reserved_until__lte=now))  # as the queue reads it
     rows.append({"route": "Call first, ready to call now", "total": ready.count(), "buckets": None})
     return rows
 

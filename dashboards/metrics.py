@@ -219,13 +219,24 @@ def lift(window: Window, filters: Filters) -> Lift:
 
 def team_cost(window: Window, filters: Filters) -> Decimal:
     """Hours on duty (any status but away, from the status log, each stretch at most a shift) times each
-    agent's hourly cost."""
+    agent's hourly cost. For some stores or a route only, each agent's cost is shared out by their contact
+    attempts: the part of their attempts that went to those carts."""
     from agents.models import AgentProfile, AgentStatusChange
+    from compliance.models import ContactAttempt
 
     costs = dict(AgentProfile.objects.values_list("user_id", "hourly_cost"))
     changes = AgentStatusChange.objects.filter(at__lt=window.end, at__gte=window.start - LONGEST_SHIFT)
     if filters.agent_id:
         changes = changes.filter(agent_id=filters.agent_id)
+    share: dict[int, Decimal] = {}
+    if filters.store_ids or filters.route:
+        attempts = ContactAttempt.objects.filter(at__gte=window.start, at__lt=window.end, agent__isnull=False)
+        part = Q(store_id__in=filters.store_ids) if filters.store_ids else Q()
+        if filters.route:
+            part &= Q(cart__route=filters.route)
+        for row in attempts.values("agent_id").annotate(all=Count("pk"), part=Count("pk", filter=part)):
+            share[row["agent_id"]] = Decimal(row["part"]) / Decimal(row["all"])
+        changes = changes.filter(agent_id__in=list(share))
     total = Decimal("0")
     by_agent: dict[int, list] = {}
     for agent_id, status, at in changes.order_by("agent_id", "at").values_list("agent_id", "status", "at"):
@@ -237,7 +248,7 @@ def team_cost(window: Window, filters: Filters) -> Decimal:
                 continue
             until = min(following[1] or window.end, at + LONGEST_SHIFT, window.end)
             seconds += max(0.0, (until - max(at, window.start)).total_seconds())
-        total += costs.get(agent_id, Decimal("0")) * Decimal(str(round(seconds / 3600, 4)))
+        total += costs.get(agent_id, Decimal("0")) * Decimal(str(round(seconds / 3600, 4))) * share.get(agent_id, 1)
     return total.quantize(Decimal("0.01"))
 
 

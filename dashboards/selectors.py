@@ -50,12 +50,19 @@ def speed_to_lead(*, days: int = 30, now=None) -> dict:
             "attempted": totals["count"], "attempted_late": totals["late"]}
 
 
-def script_funnel(*, days: int = 30, now=None) -> list[dict]:
+def script_funnel(*, days: int = 30, now=None, filters=None) -> list[dict]:
     """Where calls are lost: of the calls dialed in the period, how many reached each step of the script."""
     from agents.models import Call
 
     now = now or timezone.now()
     calls = Call.objects.filter(opened_at__gte=now - timedelta(days=days), attempt__isnull=False)
+    if filters is not None:
+        if filters.store_ids:
+            calls = calls.filter(cart__store_id__in=filters.store_ids)
+        if filters.agent_id:
+            calls = calls.filter(agent_id=filters.agent_id)
+        if filters.route:
+            calls = calls.filter(cart__route=filters.route)
     counts = calls.aggregate(
         dialed=Count("pk"),
         **{f"step_{step}": Count("pk", filter=Q(step_times__has_key=str(step)))

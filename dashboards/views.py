@@ -42,7 +42,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     days = int(request.GET["days"]) if request.GET.get("days") in ("30", "60", "90") else 30
     table = request.GET.get("table", "")
     if request.GET.get("format") == "csv" and table in BREAKDOWN_CSV:
-        return _breakdown_csv(table, Window.last(days, now=now), filters)
+        window = Window.last(TREND_DAYS if table == "trend" else days, now=now)  # as the section shows it
+        return _breakdown_csv(table, window, filters)
     board = tables.dashboard(filters, now=now)
     if request.GET.get("format") == "csv":
         return _csv(board)
@@ -52,14 +53,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "response_rows": board.channel_rows("response", "reach_rate", "Reached"),
         "conversion_rows": board.channel_rows("conversion", "conversion", "Converted"),
         "lifts": board.lifts(), "filters": filters, "choices": selectors.filter_choices(),
-        "funnel": selectors.script_funnel(days=days), "days": days,
+        "funnel": selectors.script_funnel(days=days, filters=filters), "days": days,
         "leaderboard": breakdowns.leaderboard(window, filters), "frictions": breakdowns.frictions(window, filters),
         "resolutions": breakdowns.resolutions(window, filters),
-        "trend": breakdowns.daily_trend(Window.last(90, now=now), filters),
+        "trend": breakdowns.daily_trend(Window.last(TREND_DAYS, now=now), filters), "trend_days": TREND_DAYS,
     }
     return render(request, "dashboards/dashboard.html", context)
 
 
+TREND_DAYS = 90
 BREAKDOWN_CSV = {
     "leaderboard": (breakdowns.leaderboard, ["agent", "attempts", "reach rate", "carts attempted", "recovered",
                                              "recovery rate", "value recovered", "average handle minutes",

@@ -50,7 +50,7 @@ def open_call_for(agent) -> Call | None:
 def agent_status_set(agent, status: str, *, now: datetime | None = None) -> AgentProfile:
     """Available, on a call, wrap-up or away; away also sends the agent's due callbacks to the team."""
     profile, created = AgentProfile.objects.get_or_create(user=agent)
-    if profile.status != status or created:
+    if profile.status != status or created or profile.status_since is None:  # a profile made in the admin
         profile.status, profile.status_since = status, now or timezone.now()
         profile.is_available = status != AgentProfile.Status.AWAY
         profile.save(update_fields=["status", "status_since", "is_available"])

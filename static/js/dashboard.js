@@ -7,24 +7,28 @@
   const rows = JSON.parse(source.textContent);
   const days = rows.map((row) => row.day.slice(5));
   const percent = (value) => (value === null ? null : Math.round(value * 1000) / 10);
-  const series = (label, data, color, pointStyle, dash) => ({
-    label, data, borderColor: color, backgroundColor: color, pointStyle, pointRadius: 3, borderDash: dash,
-    borderWidth: 2, spanGaps: true, tension: 0.2,
+  // Straight segments, and gaps left as gaps: a day without carts has no rate, and no trend is drawn across it.
+  const series = (label, data, color, pointStyle, dash, order, radius) => ({
+    label, data, borderColor: color, backgroundColor: color, pointStyle, pointRadius: radius || 3, borderDash: dash,
+    borderWidth: 2, spanGaps: false, tension: 0, order: order || 0,
   });
-  const options = (yTitle) => ({
+  const options = (yTitle, integers) => ({
     responsive: true, maintainAspectRatio: false, animation: false,
     interaction: { mode: "index", intersect: false },
     plugins: { legend: { labels: { usePointStyle: true } } },
-    scales: { y: { beginAtZero: true, title: { display: true, text: yTitle } }, x: { ticks: { maxTicksLimit: 12 } } },
+    scales: {
+      y: { beginAtZero: true, title: { display: true, text: yTitle }, ticks: integers ? { precision: 0 } : {} },
+      x: { ticks: { maxTicksLimit: 12 } },
+    },
   });
-  const draw = (id, datasets, yTitle) => {
+  const draw = (id, datasets, yTitle, integers) => {
     const canvas = document.getElementById(id);
-    if (canvas) new window.Chart(canvas, { type: "line", data: { labels: days, datasets }, options: options(yTitle) });
+    if (canvas) new window.Chart(canvas, { type: "line", data: { labels: days, datasets }, options: options(yTitle, integers) });
   };
   draw("chart-carts", [
-    series("Abandoned carts", rows.map((row) => row.carts), "#1d4ed8", "circle", []),
-    series("Recovered", rows.map((row) => row.recovered), "#15803d", "triangle", [6, 4]),
-  ], "carts per day");
+    series("Abandoned carts", rows.map((row) => row.carts), "#1d4ed8", "circle", [], 1),
+    series("Recovered", rows.map((row) => row.recovered), "#15803d", "triangle", [6, 4], 0, 5),  // drawn on top
+  ], "carts per day", true);
   draw("chart-rates", [
     series("Recovery rate %", rows.map((row) => percent(row.recovery_rate)), "#15803d", "rect", []),
     series("Contacted within 5 min %", rows.map((row) => percent(row.contacted_within_5_min)), "#b45309", "crossRot", [2, 3]),

@@ -95,4 +95,4 @@ def test_the_dashboard_shows_the_breakdowns_and_exports_each_table(client, super
     rows = list(csv.reader(io.StringIO(leaderboard_csv)))
     assert rows[0][0] == "agent" and rows[1][:6] == ["Maya", "2", "0.5", "2", "1", "0.5"]
     trend = list(csv.reader(io.StringIO(trend_csv)))
-    assert trend[0][0] == "day" and len(trend) == 32  # header + 31 days
+    assert trend[0][0] == "day" and len(trend) == 92  # header + the 91 days the 90-day chart shows

@@ -114,7 +114,9 @@ def test_lift_with_enough_carts_has_a_confidence_interval():
 
 def test_filters_by_store_agent_and_route(data):
     store, maya = data
-    assert window_metrics(WINDOW, Filters(store_ids=(StoreFactory().pk,))).values["carts"] == 0
+    other = window_metrics(WINDOW, Filters(store_ids=(StoreFactory().pk,))).values
+    assert other["carts"] == 0 and other["team_cost"] == Decimal("0.00")  # nobody worked that store
+    assert window_metrics(WINDOW, Filters(store_ids=(store.pk,))).values["team_cost"] == Decimal("180.00")
     by_agent = window_metrics(WINDOW, Filters(agent_id=maya.pk))
     assert by_agent.values["carts"] == 2 and by_agent.values["attempts"] == 2
     assert by_agent.by_channel["response"]["sms"]["attempts"] == 0

@@ -477,7 +477,7 @@ def test_the_live_view_shows_the_floor_and_refreshes_itself(screen, history, sup
     page.wait_for_selector("#live-breaches")
     expected = floor(timezone.now())
 
-    # the queue by route and age (the "ready to call now" row: see the xfail below), the breaches of the 5-minute
+    # the queue by route and age (the "ready to call now" row: see the test below), the breaches of the 5-minute
     # rule, the agents and the callbacks due
     for route, (total, buckets) in expected["depth"].items():
         row = queue_row(page, route)
@@ -510,12 +510,9 @@ def test_the_live_view_shows_the_floor_and_refreshes_itself(screen, history, sup
     screenshot(page, "live-refreshed")
 
 
-# --- known bugs ----------------------------------------------------------------------------------------------------
+# --- fixed bugs, kept as tests -------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "The trend's CSV link has no days=90: it downloads the breakdowns' period (30 days by default) while the "
-    "section it sits in charts 90 days."))
 def test_the_trend_csv_holds_the_ninety_days_the_section_shows(screen, history, supervisor):
     page = screen
     open_dashboard(page)
@@ -524,9 +521,6 @@ def test_the_trend_csv_holds_the_ninety_days_the_section_shows(screen, history, 
     assert len(rows) - 1 == charted == 91
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "The script funnel ignores the dashboard's filters: selectors.script_funnel takes only the days, so a store "
-    "filter leaves it counting every store's calls."))
 def test_the_script_funnel_follows_the_store_filter(screen, history, supervisor):
     page, now, south = screen, history.now, history.south
     open_dashboard(page)
@@ -538,9 +532,6 @@ def test_the_script_funnel_follows_the_store_filter(screen, history, supervisor)
     assert int(shown.inner_text()) == dialed_on_south
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "dashboards.live.queue_depth counts a cart leased to an agent on a call as 'ready to call now' (it ignores "
-    "reserved_until, which the queue's CANDIDATES_SQL honours), so the row and the idle alert overstate the work."))
 def test_the_live_view_does_not_count_a_cart_an_agent_is_on_as_ready(screen, history, supervisor):
     page = screen
     sign_in(page, "/dashboards/live/")
@@ -549,10 +540,6 @@ def test_the_live_view_does_not_count_a_cart_an_agent_is_on_as_ready(screen, his
     assert int(shown) == ready_to_call(timezone.now())
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "A profile made in the admin starts 'available' with no status_since and no status-log row; signing in "
-    "changes nothing (agent_status_set skips an unchanged status), so the first shift is missing from the team "
-    "cost, and the live view shows no 'since' and can never flag the agent idle."))
 def test_an_agent_whose_profile_was_made_in_the_admin_is_on_duty_from_sign_in(screen, browser, live_server,
                                                                               history, supervisor):
     noor = UserFactory(username="noor", first_name="Noor", last_name="Aziz", role=AGENT)
