@@ -185,7 +185,7 @@ class OrderApi(APIView):
 
     parser_classes = [JSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class OrderInputSerializer(serializers.Serializer):
         order_id = serializers.CharField(max_length=100)
         total = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
         currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False)
@@ -203,12 +203,12 @@ class OrderApi(APIView):
                                                   "customer (email or phone) the order belongs to.")
             return attrs
 
-    @extend_schema(request=InputSerializer, responses={
+    @extend_schema(request=OrderInputSerializer, responses={
         200: inline_serializer("OrderResult", {"recovered_cart": CartOutputSerializer(allow_null=True)})})
     def post(self, request):
         from recovery.services import OrderData, cart_record_order, phone_to_e164
 
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.OrderInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data, store = serializer.validated_data, request.auth
         order = OrderData(
