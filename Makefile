@@ -9,7 +9,7 @@ HTMX_VERSION := 2.0.11
 TWILIO_VOICE_SDK_VERSION := 2.18.5
 CHARTJS_VERSION := 4.6.1
 
-.PHONY: run test install install-dev vendor bench bench-queue bench-console lint e2e-browser clean
+.PHONY: run test install install-dev vendor bench bench-queue bench-console bench-dashboards lint e2e-browser clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -50,6 +50,10 @@ bench-queue: install-dev
 ## Call-console benchmark: cart screen and step partials for 50 agents on 1M carts, SQL queries per screen.
 bench-console: install-dev
 	$(BIN)/python bench/console.py $(BENCH_ARGS)
+
+## Dashboards benchmark: the 30/60/90-day dashboard and the live view for 8 supervisors on 1M carts, 5M attempts.
+bench-dashboards: install-dev
+	$(BIN)/python bench/dashboards.py $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
