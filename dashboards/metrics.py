@@ -221,13 +221,10 @@ def team_cost(window: Window, filters: Filters) -> Decimal:
     """Hours on duty (any status but away, from the status log, each stretch at most a shift) times each
     agent's hourly cost. For some stores or a route only, each agent's cost is shared out by their contact
     attempts: the part of their attempts that went to those carts."""
-    from agents.models import AgentProfile, AgentStatusChange
+    from agents.models import AgentProfile
     from compliance.models import ContactAttempt
 
     costs = dict(AgentProfile.objects.values_list("user_id", "hourly_cost"))
-    changes = AgentStatusChange.objects.filter(at__lt=window.end, at__gte=window.start - LONGEST_SHIFT)
-    if filters.agent_id:
-        changes = changes.filter(agent_id=filters.agent_id)
     share: dict[int, Decimal] = {}
     if filters.store_ids or filters.route:
         attempts = ContactAttempt.objects.filter(at__gte=window.start, at__lt=window.end, agent__isnull=False)
@@ -236,20 +233,37 @@ def team_cost(window: Window, filters: Filters) -> Decimal:
             part &= Q(cart__route=filters.route)
         for row in attempts.values("agent_id").annotate(all=Count("pk"), part=Count("pk", filter=part)):
             share[row["agent_id"]] = Decimal(row["part"]) / Decimal(row["all"])
-        changes = changes.filter(agent_id__in=list(share))
     total = Decimal("0")
-    by_agent: dict[int, list] = {}
-    for agent_id, status, at in changes.order_by("agent_id", "at").values_list("agent_id", "status", "at"):
-        by_agent.setdefault(agent_id, []).append((status, at))
-    for agent_id, rows in by_agent.items():
-        seconds = 0.0
-        for (status, at), following in zip(rows, [*rows[1:], (None, None)], strict=True):
-            if status == AgentProfile.Status.AWAY:
-                continue
-            until = min(following[1] or window.end, at + LONGEST_SHIFT, window.end)
-            seconds += max(0.0, (until - max(at, window.start)).total_seconds())
+    for agent_id, seconds in _seconds_on_duty(window, agent_ids=list(share) if share or filters.store_ids
+                                              or filters.route else None, agent_id=filters.agent_id).items():
         total += costs.get(agent_id, Decimal("0")) * Decimal(str(round(seconds / 3600, 4))) * share.get(agent_id, 1)
     return total.quantize(Decimal("0.01"))
+
+
+_ON_DUTY_SQL = """
+WITH stretches AS (
+    SELECT agent_id, status, at, lead(at) OVER (PARTITION BY agent_id ORDER BY at, id) AS next_at
+    FROM agents_agentstatuschange
+    WHERE at < %(end)s AND at >= %(since)s
+      AND (%(agent)s::integer IS NULL OR agent_id = %(agent)s::integer)
+      AND (%(agents)s::integer[] IS NULL OR agent_id = ANY(%(agents)s::integer[]))
+)
+SELECT agent_id, sum(greatest(0, extract(epoch FROM
+           least(coalesce(next_at, %(end)s), at + %(shift)s, %(end)s) - greatest(at, %(start)s))))
+FROM stretches WHERE status <> 'away' GROUP BY agent_id
+"""
+
+
+def _seconds_on_duty(window: Window, *, agent_ids: list[int] | None, agent_id: int | None) -> dict[int, float]:
+    """Seconds each agent spent in any status but away within the window, summed in PostgreSQL: each stretch
+    ends at the next change, a shift at most, or the window's end."""
+    from django.db import connection
+
+    params = {"start": window.start, "end": window.end, "since": window.start - LONGEST_SHIFT,
+              "shift": LONGEST_SHIFT, "agent": agent_id, "agents": agent_ids}
+    with connection.cursor() as cursor:
+        cursor.execute(_ON_DUTY_SQL, params)
+        return {agent: float(seconds) for agent, seconds in cursor.fetchall()}
 
 
 def window_metrics(window: Window, filters: Filters = NO_FILTERS) -> WindowMetrics:
