@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, FloatField, Q, Sum
 from django.utils import timezone
 
 from recovery.models import Cart
@@ -119,19 +119,20 @@ def speed_to_lead(window: Window, filters: Filters) -> dict:
     carts = carts.annotate(wait=ExpressionWrapper(F("first_attempt_at") - F("workable_since"),
                                                   output_field=DurationField()))
     totals = carts.aggregate(total=Count("pk"), within_5=Count("pk", filter=Q(wait__lte=FIVE_MINUTES)),
-                             within_30=Count("pk", filter=Q(wait__lte=THIRTY_MINUTES)))
-    waits = sorted(wait for wait in carts.filter(first_attempt_at__isnull=False).values_list("wait", flat=True))
+                             within_30=Count("pk", filter=Q(wait__lte=THIRTY_MINUTES)),
+                             median_seconds=MedianSeconds("wait"))  # carts never attempted have no wait
+    median = totals["median_seconds"]
     return {"contacted_within_5_min": ratio(totals["within_5"], totals["total"]),
             "contacted_within_30_min": ratio(totals["within_30"], totals["total"]),
-            "median_minutes_to_first_contact": _median_minutes(waits)}
+            "median_minutes_to_first_contact": None if median is None else median / 60}
 
 
-def _median_minutes(waits: list[timedelta]) -> float | None:
-    if not waits:
-        return None
-    middle = len(waits) // 2
-    median = waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
-    return median.total_seconds() / 60
+class MedianSeconds(Aggregate):
+    """The median of an interval, in seconds, computed by PostgreSQL (nulls left out)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s))"
+    output_field = FloatField()
 
 
 def response(window: Window, filters: Filters) -> dict[str, dict]:
