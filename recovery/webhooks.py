@@ -122,13 +122,13 @@ def _woocommerce_store(request: HttpRequest):
 @csrf_exempt
 @require_POST
 def woocommerce_webhook(request: HttpRequest) -> JsonResponse:
+    body = _read_body(request)  # first: request.POST of a multipart body would consume the stream; after it, the
+    if body is None:           # form is parsed from the body read here
+        return _too_large()
     if "X-WC-Webhook-Signature" not in request.headers and "webhook_id" in request.POST:
         # WooCommerce pings the URL, unsigned, when a webhook is created.
         return JsonResponse({"status": "pong"})
     store = _woocommerce_store(request)
-    body = _read_body(request)
-    if body is None:
-        return _too_large()
     if store is None or store.platform != Platform.WOOCOMMERCE:
         logger.warning("WooCommerce webhook refused: unknown source %r", request.headers.get("X-WC-Webhook-Source"))
         return _refuse(401, "Unknown store.")

@@ -1,0 +1,145 @@
+"""Every URL against every kind of visitor: anonymous, the agent whose call it is, another agent, a supervisor
+and an admin. A URL added without an entry here fails the test, so nobody ships a page without deciding who
+may see it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from agents.models import Call, ValuePoint
+from agents.roles import AGENT
+from compliance.models import DncImport, DncList
+from compliance.services.unsubscribe import unsubscribe_token
+from tests.factories import CartFactory, CustomerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+ROLES = ("anonymous", "agent", "other_agent", "supervisor", "admin")
+LOGIN, FORBIDDEN, MISSING = 302, 403, 404
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int, *, anonymous: int = LOGIN) -> dict[str, int]:
+    return {"anonymous": anonymous, **dict.fromkeys(ROLES[1:], status)}
+
+
+SUPERVISORS = {"anonymous": LOGIN, "agent": FORBIDDEN, "other_agent": FORBIDDEN, "supervisor": 200, "admin": 200}
+ADMINS = {"anonymous": LOGIN, "agent": FORBIDDEN, "other_agent": FORBIDDEN, "supervisor": FORBIDDEN, "admin": 200}
+# A call is its agent's own: anyone else gets "not found", supervisors and admins included.
+CALL_OWNER = {"anonymous": LOGIN, "agent": 200, "other_agent": MISSING, "supervisor": MISSING, "admin": MISSING}
+
+# name -> (method, path (formatted with the fixtures' ids), {role: status})
+MATRIX = {
+    "dashboards:home": ("get", "/", signed_in(200)),
+    "dashboards:dashboard": ("get", "/dashboards/", SUPERVISORS),
+    "dashboards:live": ("get", "/dashboards/live/", SUPERVISORS),
+    "healthz": ("get", "/healthz", everyone(200)),
+    "login": ("get", "/login/", everyone(200)),
+    "logout": ("get", "/logout/", everyone(405)),  # POST only
+    "admin": ("get", "/admin/", {**dict.fromkeys(ROLES[:4], LOGIN), "admin": 200}),
+    "webhook-shopify": ("post", "/webhooks/shopify/", everyone(401)),  # unsigned: refused, whoever asks
+    "webhook-woocommerce": ("post", "/webhooks/woocommerce/", everyone(401)),
+    "webhook-twilio-sms": ("post", "/webhooks/twilio/sms/", everyone(403)),
+    "webhook-twilio-sms-status": ("post", "/webhooks/twilio/sms/status/", everyone(403)),
+    "webhook-twilio-voice": ("post", "/webhooks/twilio/voice/", everyone(403)),
+    "webhook-twilio-voice-status": ("post", "/webhooks/twilio/voice/status/", everyone(403)),
+    # The REST API takes store tokens only: a signed-in person is no store.
+    "api:carts": ("get", "/api/v1/carts/", everyone(401)),
+    "api:cart-detail": ("get", "/api/v1/carts/{cart}/", everyone(401)),
+    "api:orders": ("post", "/api/v1/orders/", everyone(401)),
+    "api-schema": ("get", "/api/schema/", everyone(200)),
+    "api-docs": ("get", "/api/docs/", everyone(200)),
+    "api-redoc": ("get", "/api/redoc/", everyone(200)),
+    "recovery:cart-list": ("get", "/carts/", SUPERVISORS),
+    "recovery:cart-detail": ("get", "/carts/{cart}/", SUPERVISORS),
+    "agents:team": ("get", "/agents/", SUPERVISORS),
+    "agents:script": ("get", "/agents/script/", SUPERVISORS),
+    "agents:script-edit": ("get", "/agents/script/value/{value_point}/", SUPERVISORS),
+    "console:home": ("get", "/agent/", signed_in(200)),
+    "console:status": ("post", "/agent/status/", signed_in(302)),
+    "console:next": ("post", "/agent/next/", signed_in(302)),
+    "console:voice-token": ("get", "/agent/voice/token/", signed_in(200)),
+    "console:call": ("get", "/agent/calls/{call}/", CALL_OWNER),
+    "console:step": ("post", "/agent/calls/{call}/step/", {**CALL_OWNER, "agent": 422}),  # an empty answer
+    "console:pass": ("post", "/agent/calls/{call}/pass/", CALL_OWNER),
+    "console:back": ("post", "/agent/calls/{call}/back/1/", {**CALL_OWNER, "agent": 422}),  # nothing to go back to
+    "console:send-link": ("post", "/agent/calls/{call}/link/", {**CALL_OWNER, "agent": 422}),
+    "console:invoice": ("post", "/agent/calls/{call}/invoice/", {**CALL_OWNER, "agent": 422}),
+    "console:paid": ("post", "/agent/calls/{call}/paid/", {**CALL_OWNER, "agent": 422}),
+    "console:callback": ("post", "/agent/calls/{call}/callback/", {**CALL_OWNER, "agent": 422}),
+    # The owner reaches the gate, which refuses this customer (no usable number): 422 with its reasons.
+    "console:dial": ("post", "/agent/calls/{call}/dial/", {**CALL_OWNER, "agent": 422}),
+    "console:line": ("get", "/agent/calls/{call}/line/", CALL_OWNER),
+    "console:hang-up": ("post", "/agent/calls/{call}/hangup/", CALL_OWNER),
+    "compliance:decision-list": ("get", "/compliance/decisions/", SUPERVISORS),
+    "compliance:dnc-lists": ("get", "/compliance/dnc/", ADMINS),
+    "compliance:dnc-numbers": ("get", "/compliance/dnc/numbers/", ADMINS),
+    "compliance:dnc-import": ("get", "/compliance/dnc/imports/{dnc_import}/", ADMINS),
+    # No line was rejected, so there is no report: admins get "not found", everyone else no further than before.
+    "compliance:dnc-import-rejected": ("get", "/compliance/dnc/imports/{dnc_import}/rejected.csv",
+                                       {**ADMINS, "admin": MISSING}),
+    "unsubscribe": ("get", "/unsubscribe/{token}/", everyone(200)),  # the link in every email
+}
+
+
+def url_names() -> set[str]:
+    names = set()
+
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == "admin":
+                    names.add("admin")  # Django's admin: one entry, its own staff check guards every page
+                    continue
+                walk(pattern.url_patterns, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace)
+            elif isinstance(pattern, URLPattern) and not str(pattern.pattern).startswith("static"):
+                names.add(f"{namespace}{pattern.name}")
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_url_has_an_entry():
+    assert url_names() - set(MATRIX) == set(), "add the new URLs to MATRIX with who may use them"
+    assert set(MATRIX) - url_names() == set(), "remove the entries of URLs that are gone"
+
+
+@pytest.fixture
+def world(shopify_store, tmp_path, settings):
+    settings.DNC_REPORTS_DIR = tmp_path
+    users = {
+        "agent": UserFactory(username="maya", role=AGENT),
+        "other_agent": UserFactory(username="sam", role=AGENT),
+        "supervisor": UserFactory(username="jordan", role="Supervisors"),
+        "admin": UserFactory(username="alex", role="Admins", is_staff=True, is_superuser=True),
+    }
+    customer = CustomerFactory(store=shopify_store, email="ana@example.com")
+    cart = CartFactory(store=shopify_store, customer=customer)
+    call = Call.objects.create(cart=cart, agent=users["agent"], opened_at=timezone.now() - timedelta(minutes=1))
+    dnc_list = DncList.objects.create(name="national", kind="national")
+    dnc_import = DncImport.objects.create(dnc_list=dnc_list, file_name="list.txt")
+    ids = {"cart": cart.pk, "call": call.pk, "dnc_import": dnc_import.pk,
+           "value_point": ValuePoint.objects.create(text="Free returns").pk,
+           "token": unsubscribe_token(email="ana@example.com", store_id=shopify_store.pk)}
+    return users, ids
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_who_may_use_each_url(client, world, name):
+    users, ids = world
+    method, path, expected = MATRIX[name]
+    seen = {}
+    for role in ROLES:
+        client.logout()
+        if role != "anonymous":
+            client.force_login(users[role])
+        response = getattr(client, method)(path.format(**ids), **({"HTTP_HX_REQUEST": "true"}
+                                                                   if method == "post" else {}))
+        seen[role] = 302 if response.status_code == 204 and response.get("HX-Redirect") else response.status_code
+    assert seen == expected
