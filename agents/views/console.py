@@ -109,10 +109,15 @@ def _call_or_404(request: HttpRequest, call_id: int) -> Call:
     return call
 
 
+def _main_item(cart):
+    """The product the script names: the one the customer was spending most on."""
+    return max(cart.line_items.all(), key=lambda item: item.line_total, default=None)
+
+
 def _step_context(call: Call, *, error: str = "", notice: str = "") -> dict:
     cart = call.cart
     context = {"call": call, "cart": cart, "customer": cart.customer, "error": error, "notice": notice,
-               "money": money(cart.total_value, cart.currency), "first_item": next(iter(cart.line_items.all()), None),
+               "money": money(cart.total_value, cart.currency), "first_item": _main_item(cart),
                "step_template": STEP_TEMPLATES.get(call.step),
                "steps": [choice for choice in Call.Step.choices if choice[0] <= Call.Step.WRAP_UP]}
     if call.step == Call.Step.OPENING:
