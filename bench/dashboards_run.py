@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from bench import (
     dashboards_setup,
     database,
     queue_report,
+    runner,
     services,
 )
 from bench.console_load import ACCESS_LOG_FORMAT
@@ -167,25 +167,7 @@ def cleanup_data(session_keys: list[str]) -> None:
     dashboards_setup.remove_everything_else(session_keys)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None, *, description: str) -> int:
-    args = parse_args(argv, description)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGTERM, _interrupt)
-    stack = ExitStack()
-    try:
-        return execute(args, stamp, stack)
-    except KeyboardInterrupt:
-        sys.stderr.write("Interrupted: stopping gunicorn and the embedded services.\n")
-        return 130
-    except RuntimeError as exc:
-        sys.stderr.write(f"Benchmark failed: {exc}\n(logs: bench/results/dashboards-{stamp}-*.log)\n")
-        return 2
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the clean-up short
-            signal.signal(signum, signal.SIG_IGN)
-        stack.close()
+    return runner.run(execute, parse_args(argv, description), results_dir=RESULTS_DIR,
+                      stopping="gunicorn and the embedded services",
+                      logs=lambda stamp: f"logs: bench/results/dashboards-{stamp}-*.log")

@@ -28,11 +28,9 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -42,7 +40,7 @@ if str(REPO_ROOT) not in sys.path:  # run as a script: make `bench` and `config`
 
 import psycopg  # noqa: E402
 
-from bench import database, dnc_data, dnc_measure, dnc_report, services  # noqa: E402
+from bench import database, dnc_data, dnc_measure, dnc_report, runner, services  # noqa: E402
 from bench.cpu import CpuMeter, postgres_pid  # noqa: E402
 from config.embedded import VAR_DIR  # noqa: E402
 
@@ -198,25 +196,9 @@ def execute(args: argparse.Namespace, stamp: str, stack: ExitStack) -> int:
     return 0 if all(check.passed for check in checks) else 1
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGTERM, _interrupt)
-    stack = ExitStack()
-    try:
-        return execute(args, stamp, stack)
-    except KeyboardInterrupt:
-        sys.stderr.write("Interrupted: stopping the import and the embedded services.\n")
-        return 130
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the clean-up short
-            signal.signal(signum, signal.SIG_IGN)
-        stack.close()
+    return runner.run(execute, parse_args(argv), results_dir=RESULTS_DIR,
+                      stopping="the import and the embedded services")
 
 
 if __name__ == "__main__":

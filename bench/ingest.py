@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,14 +31,13 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # run as a script: make `bench` and `config` importable
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench import database, loadgen, payloads, report, services  # noqa: E402
+from bench import database, loadgen, payloads, report, runner, services  # noqa: E402
 from bench.cpu import CpuMeter, postgres_pid, redis_pid  # noqa: E402
 from bench.loadgen import PhaseResult  # noqa: E402
 from bench.payloads import Delivery  # noqa: E402
@@ -255,30 +253,12 @@ def cleanup_data(urls: services.ServiceUrls) -> None:
     database.reset()
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     """Exit code: 0 all checks passed, 1 a target or check failed, 2 the run broke, 130 interrupted."""
-    args = parse_args(argv)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGTERM, _interrupt)
-    stack = ExitStack()
-    try:
-        return execute(args, stamp, stack)
-    except KeyboardInterrupt:
-        sys.stderr.write("Interrupted: stopping gunicorn, the worker and the embedded services.\n")
-        return 130
-    except RuntimeError as exc:
-        logs = RESULTS_DIR.relative_to(REPO_ROOT) / f"ingest-{stamp}-*.log"
-        sys.stderr.write(f"Benchmark failed: {exc}\n(server and worker logs: {logs})\n")
-        return 2
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the clean-up short
-            signal.signal(signum, signal.SIG_IGN)
-        stack.close()
+    logs = RESULTS_DIR.relative_to(REPO_ROOT)
+    return runner.run(execute, parse_args(argv), results_dir=RESULTS_DIR,
+                      stopping="gunicorn, the worker and the embedded services",
+                      logs=lambda stamp: f"server and worker logs: {logs / f'ingest-{stamp}-*.log'}")
 
 
 if __name__ == "__main__":

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
 
-from bench import database, queue_data, queue_load, queue_report, queue_setup, queue_webhook, services
+from bench import database, queue_data, queue_load, queue_report, queue_setup, queue_webhook, runner, services
 from bench.cpu import CpuMeter, postgres_pid, redis_pid
 from bench.queue_load import PhaseRecord
 from config.embedded import VAR_DIR
@@ -210,25 +209,7 @@ def cleanup_data(urls: services.ServiceUrls) -> None:
     queue_setup.remove_everything_else()
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None, *, description: str) -> int:
-    args = parse_args(argv, description)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGTERM, _interrupt)
-    stack = ExitStack()
-    try:
-        return execute(args, stamp, stack)
-    except KeyboardInterrupt:
-        sys.stderr.write("Interrupted: stopping gunicorn, the worker, the dispatcher and the embedded services.\n")
-        return 130
-    except RuntimeError as exc:
-        sys.stderr.write(f"Benchmark failed: {exc}\n(logs: bench/results/queue-{stamp}-*.log)\n")
-        return 2
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the clean-up short
-            signal.signal(signum, signal.SIG_IGN)
-        stack.close()
+    return runner.run(execute, parse_args(argv, description), results_dir=RESULTS_DIR,
+                      stopping="gunicorn, the worker, the dispatcher and the embedded services",
+                      logs=lambda stamp: f"logs: bench/results/queue-{stamp}-*.log")
