@@ -164,3 +164,15 @@ def customer_callback_default(cart, *, now: datetime | None = None) -> datetime 
         return None
     tomorrow = clock.local_time + timedelta(days=1)
     return tomorrow.replace(hour=10, minute=0, second=0, microsecond=0, tzinfo=None)
+
+
+def call_gate_preview(cart):
+    """What the gate would say about calling the cart's customer now, not audited (nobody is contacted by
+    reading it); None when there is no number to call."""
+    from compliance.services import check_contact
+
+    customer = cart.customer
+    if customer is None or not customer.phone:
+        return None
+    return check_contact(channel="voice", store=cart.store, phone=str(customer.phone), customer=customer,
+                         cart=cart, audit=False)

@@ -9,9 +9,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from dashboards.metrics import FIVE_MINUTES
 from recovery.models import Cart
 
-FIVE_MINUTES = timedelta(minutes=5)
 AGE_BUCKETS = (("under 5 min", timedelta(0), timedelta(minutes=5)),
                ("5-30 min", timedelta(minutes=5), timedelta(minutes=30)),
                ("30 min-2 h", timedelta(minutes=30), timedelta(hours=2)),

@@ -227,7 +227,7 @@ def team_cost(window: Window, filters: Filters) -> Decimal:
 
     costs = dict(AgentProfile.objects.values_list("user_id", "hourly_cost"))
     share: dict[int, Decimal] = {}
-    if filters.store_ids or filters.route:
+    if filters.store_ids or filters.route:  # only the agents who worked those carts, for their part
         attempts = ContactAttempt.objects.filter(at__gte=window.start, at__lt=window.end, agent__isnull=False)
         part = Q(store_id__in=filters.store_ids) if filters.store_ids else Q()
         if filters.route:
@@ -235,8 +235,9 @@ def team_cost(window: Window, filters: Filters) -> Decimal:
         for row in attempts.values("agent_id").annotate(all=Count("pk"), part=Count("pk", filter=part)):
             share[row["agent_id"]] = Decimal(row["part"]) / Decimal(row["all"])
     total = Decimal("0")
-    for agent_id, seconds in _seconds_on_duty(window, agent_ids=list(share) if share or filters.store_ids
-                                              or filters.route else None, agent_id=filters.agent_id).items():
+    shared_out = bool(filters.store_ids or filters.route)
+    for agent_id, seconds in _seconds_on_duty(window, agent_ids=list(share) if shared_out else None,
+                                              agent_id=filters.agent_id).items():
         total += costs.get(agent_id, Decimal("0")) * Decimal(str(round(seconds / 3600, 4))) * share.get(agent_id, 1)
     return total.quantize(Decimal("0.01"))
 

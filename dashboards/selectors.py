@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
+from dashboards.metrics import FIVE_MINUTES
 from recovery.models import Cart
 
 
@@ -33,19 +34,18 @@ def recovery_summary(*, days: int = 30) -> dict:
     }
 
 
-FIVE_MINUTE_RULE = timedelta(minutes=5)
 
 
 def speed_to_lead(*, days: int = 30, now=None) -> dict:
     """The 5-minute rule: call-first carts still waiting past it, and how fast first attempts came."""
     now = now or timezone.now()
     waiting = Cart.objects.open().filter(
-        route=Cart.Route.CALL_FIRST, first_attempt_at__isnull=True, workable_since__lte=now - FIVE_MINUTE_RULE
+        route=Cart.Route.CALL_FIRST, first_attempt_at__isnull=True, workable_since__lte=now - FIVE_MINUTES
     )
     attempted = Cart.objects.filter(
         route=Cart.Route.CALL_FIRST, workable_since__gte=now - timedelta(days=days), first_attempt_at__isnull=False
     ).annotate(wait=ExpressionWrapper(F("first_attempt_at") - F("workable_since"), output_field=DurationField()))
-    totals = attempted.aggregate(count=Count("pk"), late=Count("pk", filter=Q(wait__gt=FIVE_MINUTE_RULE)))
+    totals = attempted.aggregate(count=Count("pk"), late=Count("pk", filter=Q(wait__gt=FIVE_MINUTES)))
     return {"waiting_past_rule": waiting.count(), "oldest_waiting": waiting.order_by("workable_since").first(),
             "attempted": totals["count"], "attempted_late": totals["late"]}
 

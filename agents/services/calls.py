@@ -22,7 +22,8 @@ from compliance.models import OptOut
 from compliance.models.choices import OptOutScope
 from compliance.services import Decision, contact_attempt_finish, contact_attempt_start
 from compliance.services.optouts import optout_record
-from recovery.models import Cart, CartEvent
+from recovery.models import Cart
+from recovery.services.carts import cart_close
 
 # Where each answer of the opening leads, and the disposition it suggests for the wrap-up.
 ANSWER_NEXT_STEP = {
@@ -82,7 +83,8 @@ def _move_to(call: Call, step: int, *, now: datetime) -> None:
     call.step_times = {**call.step_times, str(step): now.isoformat()}
 
 
-def _own(call: Call, agent) -> None:
+def call_owned_check(call: Call, agent) -> None:
+    """Only the agent whose call it is may change it, and only until the wrap-up."""
     if call.agent_id != agent.pk:
         raise NotYourCall("This call belongs to another agent.")
     if not call.is_open:
@@ -95,7 +97,7 @@ def call_dial(call: Call, *, agent, now: datetime | None = None) -> Decision:
 
     The number is always the customer's on file, whatever a browser asked to dial.
     """
-    _own(call, agent)
+    call_owned_check(call, agent)
     cart = call.cart
     phone = str(cart.customer.phone) if cart.customer and cart.customer.phone else ""
     decision, attempt = contact_attempt_start(channel="voice", store=cart.store, phone=phone, cart=cart,
@@ -110,7 +112,7 @@ def call_dial(call: Call, *, agent, now: datetime | None = None) -> Decision:
 @transaction.atomic
 def call_answer_record(call: Call, *, agent, answer: str, now: datetime | None = None) -> Call:
     """Step 1's outcome. An opt-out is recorded at once (all contact, every store's gate sees it)."""
-    _own(call, agent)
+    call_owned_check(call, agent)
     if not call.attempt_id:
         raise ValidationError("Dial the customer first (or pass the cart if it should not be called).")
     if answer not in Call.Answer.values:
@@ -126,7 +128,8 @@ def call_answer_record(call: Call, *, agent, answer: str, now: datetime | None =
         if customer.email:
             optout_record(email=customer.email, scope=OptOutScope.ALL, source=OptOut.Source.AGENT,
                           store=cart.store, recorded_by=agent, evidence=evidence, at=now)
-        _suppress(cart, "The customer asked not to be contacted (recorded on a call).", now=now)
+        cart_close(cart, status=Cart.Status.SUPPRESSED, at=now,
+                   reason="The customer asked not to be contacted (recorded on a call).")
     if answer == Call.Answer.WRONG_NUMBER and customer is not None and customer.phone:
         customer.phone_raw, customer.phone, customer.phone_invalid = str(customer.phone), "", True
         customer.save(update_fields=["phone_raw", "phone", "phone_invalid", "updated_at"])
@@ -138,20 +141,11 @@ def call_answer_record(call: Call, *, agent, answer: str, now: datetime | None =
     return call
 
 
-def _suppress(cart: Cart, reason: str, *, now: datetime) -> None:
-    previous = cart.status
-    cart.status, cart.status_reason = Cart.Status.SUPPRESSED, reason
-    cart.next_call_at = cart.next_message_at = None
-    cart.save(update_fields=["status", "status_reason", "next_call_at", "next_message_at", "updated_at"])
-    CartEvent.objects.create(cart=cart, kind=CartEvent.Kind.STATUS_CHANGED, source=CartEvent.Source.SYSTEM, at=now,
-                             detail={"previous": previous, "status": cart.status, "reason": reason})
-
-
 @transaction.atomic
 def call_frictions_record(call: Call, *, agent, codes: list[str], notes: str = "",
                           now: datetime | None = None) -> Call:
     """Step 2: why the customer stopped (several may apply)."""
-    _own(call, agent)
+    call_owned_check(call, agent)
     frictions = list(FrictionReason.objects.filter(code__in=codes, is_active=True))
     if not frictions:
         raise ValidationError("Pick at least one reason (use “Other” and a note if none fits).")
@@ -166,7 +160,7 @@ def call_frictions_record(call: Call, *, agent, codes: list[str], notes: str = "
 def call_resolution_record(call: Call, *, agent, offered: list[str], notes: str = "", resolved: str,
                            now: datetime | None = None) -> Call:
     """Step 3: what was offered for the frictions, and whether it resolved them."""
-    _own(call, agent)
+    call_owned_check(call, agent)
     if resolved not in Call.Resolved.values:
         raise ValidationError("Say whether the objection was resolved.")
     offered = [item.strip()[:300] for item in offered if item.strip()]
@@ -181,7 +175,7 @@ def call_resolution_record(call: Call, *, agent, offered: list[str], notes: str 
 @transaction.atomic
 def call_value_record(call: Call, *, agent, used: list[str], now: datetime | None = None) -> Call:
     """Step 4: the value points the agent used (may be none)."""
-    _own(call, agent)
+    call_owned_check(call, agent)
     call.value_points_used = [item.strip()[:300] for item in used if item.strip()]
     _move_to(call, Call.Step.COMPLETION, now=now or timezone.now())
     call.save(update_fields=["value_points_used", "step", "step_times"])
@@ -191,7 +185,7 @@ def call_value_record(call: Call, *, agent, used: list[str], now: datetime | Non
 @transaction.atomic
 def call_back_to(call: Call, *, agent, step: int, now: datetime | None = None) -> Call:
     """Go back to an earlier step to change an answer (the times of both visits are kept)."""
-    _own(call, agent)
+    call_owned_check(call, agent)
     if not Call.Step.OPENING <= step < call.step:
         raise ValidationError("You can only go back to a step you have done.")
     _move_to(call, step, now=now or timezone.now())
@@ -201,7 +195,7 @@ def call_back_to(call: Call, *, agent, step: int, now: datetime | None = None) -
 
 @transaction.atomic
 def call_to_wrap_up(call: Call, *, agent, now: datetime | None = None) -> Call:
-    _own(call, agent)
+    call_owned_check(call, agent)
     now = now or timezone.now()
     _move_to(call, Call.Step.WRAP_UP, now=now)
     call.save(update_fields=["step", "step_times"])
@@ -214,7 +208,7 @@ def call_wrap_up(call: Call, *, agent, disposition: str, notes: str = "", upsell
                  now: datetime | None = None) -> Call:
     """Close the call with its disposition: finishes the attempt's record, gives the cart back to the queue
     (its cadence decides when it is called again) and makes the agent available."""
-    _own(call, agent)
+    call_owned_check(call, agent)
     if disposition not in Call.Disposition.values:
         raise ValidationError("Choose a disposition before taking the next cart.")
     if disposition == Call.Disposition.NOT_CALLED and call.attempt_id:

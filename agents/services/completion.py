@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.models import Call, Callback, DraftOrder
-from agents.services.calls import _own, call_to_wrap_up
+from agents.services.calls import call_owned_check, call_to_wrap_up
 from agents.services.queue import callback_schedule
 from compliance.models import Channel
 from compliance.selectors import policy_for_store
@@ -36,7 +36,7 @@ class LinkResult:
 
 def call_link_send(call: Call, *, agent, channel: str, now: datetime | None = None) -> LinkResult:
     """Send the cart's checkout link by text or email; the gate decides and the attempt is logged."""
-    _own(call, agent)
+    call_owned_check(call, agent)
     cart, customer = call.cart, call.cart.customer
     now = now or timezone.now()
     agent_name = agent.get_full_name() or agent.username
@@ -78,7 +78,7 @@ def call_link_send(call: Call, *, agent, channel: str, now: datetime | None = No
 @transaction.atomic
 def call_invoice_create(call: Call, *, agent, amount: Decimal, note: str = "") -> DraftOrder:
     """A manual invoice for what was agreed, paid through the store's checkout link."""
-    _own(call, agent)
+    call_owned_check(call, agent)
     if amount is None or amount <= 0:
         raise ValidationError("The invoice needs an amount above zero.")
     cart = call.cart
@@ -103,7 +103,7 @@ def call_paid_by_phone(call: Call, *, agent, amount: Decimal, reference: str,
                        now: datetime | None = None) -> Call:
     """The customer paid through the store's phone payment terminal: record the reference and the cart as
     recovered. Card data never enters the product: a reference that looks like a card number is refused."""
-    _own(call, agent)
+    call_owned_check(call, agent)
     reference = reference.strip()
     if amount is None or amount <= 0:
         raise ValidationError("Enter the amount taken.")
@@ -132,7 +132,7 @@ def call_paid_by_phone(call: Call, *, agent, amount: Decimal, reference: str,
 
 def call_callback_book(call: Call, *, agent, local_time: datetime, customer_timezone: str) -> Callback:
     """Book the callback the customer asked for, in their local time; then wrap up."""
-    _own(call, agent)
+    call_owned_check(call, agent)
     with transaction.atomic():
         callback = callback_schedule(cart=call.cart, agent=agent, local_time=local_time,
                                      customer_timezone=customer_timezone)

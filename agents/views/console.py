@@ -155,7 +155,7 @@ def _render_step(request: HttpRequest, call: Call, *, error: str = "", notice: s
 
 def _render_call_page(request: HttpRequest, call: Call, step_context: dict, *, status: int = 200) -> HttpResponse:
     cart = call.cart
-    compliance = _compliance_now(cart)
+    compliance = selectors.call_gate_preview(cart)
     context = {
         **step_context,
         "history": selectors.cart_history(cart),
@@ -165,17 +165,6 @@ def _render_call_page(request: HttpRequest, call: Call, step_context: dict, *, s
         "voice_mode": telephony.voice_mode(),
     }
     return render(request, "agents/console/call.html", context, status=status)
-
-
-def _compliance_now(cart):
-    """What the gate would say about calling now (not audited: nobody is being contacted yet)."""
-    from compliance.services import check_contact
-
-    customer = cart.customer
-    if customer is None or not customer.phone:
-        return None
-    return check_contact(channel="voice", store=cart.store, phone=str(customer.phone), customer=customer,
-                         cart=cart, audit=False)
 
 
 @agent_only

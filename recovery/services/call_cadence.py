@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from recovery.models import Cart, CartEvent, Store
+from recovery.models import Cart, Store
+from recovery.services.carts import cart_close
 from recovery.services.priority import policy_for
 
 # A retry is never scheduled sooner than this after the previous call, whatever the offsets say.
@@ -112,11 +113,4 @@ def carts_expire(*, now: datetime | None = None) -> int:
 
 
 def _close_as_lost(cart: Cart, reason: str) -> None:
-    previous = cart.status
-    cart.status, cart.status_reason = Cart.Status.LOST, reason
-    cart.next_call_at = cart.next_message_at = None
-    cart.reserved_by = cart.reserved_until = None
-    cart.save(update_fields=["status", "status_reason", "next_call_at", "next_message_at", "reserved_by",
-                             "reserved_until", "updated_at"])
-    CartEvent.objects.create(cart=cart, kind=CartEvent.Kind.STATUS_CHANGED, source=CartEvent.Source.SYSTEM,
-                             at=timezone.now(), detail={"previous": previous, "status": cart.status, "reason": reason})
+    cart_close(cart, status=Cart.Status.LOST, reason=reason, at=timezone.now(), release=True)

@@ -153,6 +153,22 @@ def _record_event(cart: Cart, kind: str, source: str, **detail) -> CartEvent:
     return CartEvent.objects.create(cart=cart, kind=kind, source=source, at=timezone.now(), detail=detail)
 
 
+def cart_close(cart: Cart, *, status: str, reason: str, at: datetime, release: bool = False) -> Cart:
+    """Close an open cart (lost, suppressed) with the reason in words: no more calls or messages are planned,
+    and the history records why. `release` also ends an agent's lease on it."""
+    previous = cart.status
+    cart.status, cart.status_reason = status, reason
+    cart.next_call_at = cart.next_message_at = None
+    fields = ["status", "status_reason", "next_call_at", "next_message_at", "updated_at"]
+    if release:
+        cart.reserved_by = cart.reserved_until = None
+        fields += ["reserved_by", "reserved_until"]
+    cart.save(update_fields=fields)
+    CartEvent.objects.create(cart=cart, kind=CartEvent.Kind.STATUS_CHANGED, source=CartEvent.Source.SYSTEM, at=at,
+                             detail={"previous": previous, "status": status, "reason": reason})
+    return cart
+
+
 def _record_status_change(cart: Cart, previous: str, source: str) -> None:
     _record_event(cart, CartEvent.Kind.STATUS_CHANGED, source, previous=previous, status=cart.status)
 
