@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import re
-import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from compliance.models import (
@@ -21,6 +18,7 @@ from compliance.models import (
     DncList,
     OptOut,
 )
+from config.prepared import PreparedStatement
 
 
 def policy_for_store(store) -> CompliancePolicy:
@@ -125,45 +123,8 @@ _DNC_LISTS_SQL = """(SELECT json_agg(json_build_object(
      FROM compliance_dnclist AS dnc_list WHERE is_active)"""
 
 
-class _PreparedStatement:
-    """A statement PREPAREd once per database session, then EXECUTEd.
-
-    Planning the gate's facts statement takes about 0.3 ms, several times what running it takes; prepared,
-    it is planned once per session. Django leaves psycopg's own preparation off; this needs what persistent
-    connections give (a direct connection, or a pooler in session mode), not a transaction-pooling
-    PgBouncer. PREPARE is not transactional: a rollback keeps it. If a session loses the statement
-    (DISCARD ALL) or a schema change makes its plan unusable, that call fails (the gate denies) and the
-    next one prepares it again, under a new name.
-    """
-
-    _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-    _STALE = {"26000", "0A000"}  # invalid_sql_statement_name; "cached plan must not change result type"
-
-    def __init__(self, name: str, sql: str) -> None:
-        names = list(dict.fromkeys(self._PLACEHOLDER.findall(sql)))
-        self._name = name
-        self._body = self._PLACEHOLDER.sub(lambda match: f"${names.index(match[1]) + 1}", sql)
-        self._arguments = ", ".join(f"%({name})s" for name in names)
-        self._sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # psycopg connection -> name
-        self._serial = itertools.count()
-
-    def execute(self, cursor, params: dict) -> None:
-        session = connection.connection
-        name = self._sessions.get(session)
-        if name is None:
-            name = f"{self._name}_{next(self._serial)}"
-            cursor.execute(f"PREPARE {name} AS {self._body}")
-            self._sessions[session] = name
-        try:
-            cursor.execute(f"EXECUTE {name} ({self._arguments})", params)
-        except DatabaseError as error:
-            if getattr(error.__cause__, "sqlstate", None) in self._STALE:
-                self._sessions.pop(session, None)
-            raise
-
-
 @lru_cache(maxsize=8)
-def _facts_statement(*, contact_by_email: bool, person_by_email: bool, by_phone: bool) -> _PreparedStatement:
+def _facts_statement(*, contact_by_email: bool, person_by_email: bool, by_phone: bool) -> PreparedStatement:
     sql = _FACTS_SQL.format(
         policy_columns=", ".join(f"policy.{field.column}" for field in _POLICY_FIELDS),
         contact_column="email" if contact_by_email else "phone",
@@ -174,7 +135,7 @@ def _facts_statement(*, contact_by_email: bool, person_by_email: bool, by_phone:
         dnc_lists=_DNC_LISTS_SQL if by_phone else "NULL",
     )
     variant = f"{contact_by_email:d}{person_by_email:d}{by_phone:d}"
-    return _PreparedStatement(f"compliance_contact_facts_{variant}", sql)
+    return PreparedStatement(f"compliance_contact_facts_{variant}", sql)
 
 
 def contact_facts(*, store, channel: str, phone: str, email: str, since: datetime, cart=None) -> ContactFacts:

@@ -1,10 +1,11 @@
 """The work queue: the system hands each agent the best cart it may call now.
 
 Agents never pick whom to call. `next_cart` returns the agent's current cart if it
-still holds one, else reserves the highest-scored call-first cart that the compliance
-gate allows calling now, in the agent's stores, that nobody else holds. Candidates are
-read with `SELECT ... FOR UPDATE SKIP LOCKED`, so two agents asking at the same moment
-never receive the same cart; the reservation is a lease that lapses when the agent
+still holds one, else reserves the highest-scored call-first cart in the agent's stores
+that nobody else holds and asks the compliance gate whether it may be called now; a
+cart the gate refuses is given back and parked, and the next one taken. The reservation
+is one `UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)`, so two agents asking
+at the same moment never receive the same cart; it is a lease that lapses when the agent
 goes quiet, returning the cart to the queue. The statements on this path are in
 `queue_sql`.
 """
@@ -26,8 +27,9 @@ from config.exceptions import ApplicationError
 from recovery.models import Cart
 
 LEASE = timedelta(minutes=10)
-CANDIDATE_BATCH = 5
-SCREEN_ROUNDS = 4
+# Carts the gate may refuse in one request before the agent is told there is nothing to call: each refused
+# cart is parked, so the next request starts past them.
+SCREEN_LIMIT = 20
 # A callback its agent has not picked up this long after it fell due goes to anyone on the team.
 CALLBACK_GRACE = timedelta(minutes=5)
 # A cart the gate refuses for a reason time does not name (a stale list, missing consent) is looked at again
@@ -36,19 +38,16 @@ RECHECK_AFTER = timedelta(minutes=15)
 NOT_CALLABLE = ("dnc_", "opted_out_all", "opted_out_voice", "invalid_")
 
 
-def _cart(cart_id: int) -> Cart:
-    return Cart.objects.select_related("store", "customer").get(pk=cart_id)
-
-
 def _reserve(cart: Cart, agent, now: datetime) -> Cart:
     cart.reserved_by, cart.reserved_until = agent, now + LEASE
-    queue_sql.reserve(cart.pk, agent.pk, cart.reserved_until, now)
+    queue_sql.cart_reserve(cart_id=cart.pk, agent_id=agent.pk, until=cart.reserved_until, now=now)
     return cart
 
 
 def _screen(cart: Cart, now: datetime):
     """The gate's answer for calling this cart now (not audited: nobody is called yet)."""
-    return check_contact(channel="voice", store=cart.store, phone=str(cart.customer.phone),
+    # The stored E.164 form: str() would validate the number first, which the gate does anyway.
+    return check_contact(channel="voice", store=cart.store, phone=cart.customer.phone.as_e164,
                          customer=cart.customer, cart=cart, at=now, audit=False)
 
 
@@ -64,28 +63,34 @@ def _park(cart: Cart, decision, now: datetime) -> None:
         from recovery.services.sequence import sequence_resume
 
         cart.calls_ended_at, cart.next_call_at, cart.route = now, None, Cart.Route.AUTOMATED_FIRST
+        cart.reserved_by, cart.reserved_until = None, None
         cart.priority_reason = f"Automated first: not callable ({'; '.join(decision.explanations)})"[:500]
-        cart.save(update_fields=["calls_ended_at", "next_call_at", "route", "priority_reason", "updated_at"])
+        cart.save(update_fields=["calls_ended_at", "next_call_at", "route", "priority_reason", "reserved_by",
+                                 "reserved_until", "updated_at"])
         sequence_resume(cart, now=now)
         return
     cart.next_call_at = decision.next_allowed_at or now + RECHECK_AFTER
-    cart.save(update_fields=["next_call_at", "updated_at"])
+    cart.reserved_by, cart.reserved_until = None, None
+    cart.save(update_fields=["next_call_at", "reserved_by", "reserved_until", "updated_at"])
 
 
-def _best_callable(facts: queue_sql.AgentFacts, now: datetime) -> Cart | None:
-    for _ in range(SCREEN_ROUNDS):
-        ids = queue_sql.candidate_ids(facts, now, CANDIDATE_BATCH)
-        if not ids:
+def _first_callable(agent, facts: queue_sql.AgentFacts, cart: Cart | None, now: datetime) -> Cart | None:
+    """Keep the reserved cart if the gate allows calling it now, else park it and reserve the next."""
+    for _ in range(SCREEN_LIMIT):
+        if cart is None:
             return None
-        carts = queue_sql.carts_with_customer_and_store(ids[:1])  # the first is usually allowed
-        for cart_id in ids:
-            if cart_id not in carts:
-                carts.update(queue_sql.carts_with_customer_and_store(ids[1:]))
-            cart = carts[cart_id]
+        try:
             decision = _screen(cart, now)
             if decision.allowed:
+                cart.reserved_by = agent
                 return cart
             _park(cart, decision, now)
+        except BaseException:
+            queue_sql.reservation_release(cart_id=cart.pk, agent_id=agent.pk)
+            raise
+        cart = queue_sql.best_candidate_reserve(facts, agent_id=agent.pk, until=now + LEASE, now=now)
+    if cart is not None:  # screened enough for one request: the next one starts past the parked carts
+        queue_sql.reservation_release(cart_id=cart.pk, agent_id=agent.pk)
     return None
 
 
@@ -124,35 +129,41 @@ class HourlyLimitReached(ApplicationError):
     message = "You have reached your limit of calls for this hour; take a break, the queue will wait."
 
 
-def _check_guardrails(agent, facts: queue_sql.AgentFacts, now: datetime) -> None:
+def _check_guardrails(facts: queue_sql.AgentFacts) -> None:
     """Wrap-up before the next cart, and the agent's hourly limit if one is set."""
     if facts.unfinished_attempt:
         raise WrapUpRequired()
     limit = facts.max_attempts_per_hour
-    if limit is not None and queue_sql.attempts_last_hour(agent.pk, now) >= limit:
+    if limit is not None and (facts.attempts_last_hour or 0) >= limit:
         raise HourlyLimitReached()
 
 
-@transaction.atomic
 def next_cart(agent, *, now: datetime | None = None) -> Cart | None:
     """The cart this agent should call now (its lease renewed), or None when nothing may be called.
 
     Order: the cart the agent already holds; a callback that is due (its own first); the best new cart.
     Raises WrapUpRequired or HourlyLimitReached when the agent must not take a new cart yet.
+    Each statement is atomic on its own, so outside a transaction no row stays locked between them; the
+    usual request is two: the agent's facts with the best cart reserved, and the gate's facts.
     """
     now = now or timezone.now()
-    held_id = queue_sql.held_cart_id(agent.pk, now)
-    if held_id is not None:
-        return _reserve(_cart(held_id), agent, now)
-    facts = queue_sql.agent_facts(agent.pk, now)
-    _check_guardrails(agent, facts, now)
-    callback = _due_callback(agent, now) if facts.callbacks_due else None
-    if callback is not None:
-        callback.status, callback.handed_to = Callback.Status.HANDED_OUT, agent
-        callback.save(update_fields=["status", "handed_to"])
-        return _reserve(callback.cart, agent, now)
-    cart = _best_callable(facts, now)
-    return _reserve(cart, agent, now) if cart is not None else None
+    facts, cart = queue_sql.agent_facts_with_pop(agent_id=agent.pk, until=now + LEASE, now=now)
+    if facts.held_cart_id is not None:
+        held = queue_sql.held_cart_renew(agent_id=agent.pk, until=now + LEASE, now=now)
+        if held is not None:
+            held.reserved_by = agent
+            return held
+    _check_guardrails(facts)
+    if facts.callbacks_due:
+        with transaction.atomic():
+            callback = _due_callback(agent, now)
+            if callback is not None:
+                callback.status, callback.handed_to = Callback.Status.HANDED_OUT, agent
+                callback.save(update_fields=["status", "handed_to"])
+                return _reserve(callback.cart, agent, now)
+    if not facts.may_take_new_cart:  # the first statement left the queue alone: pop now
+        cart = queue_sql.best_candidate_reserve(facts, agent_id=agent.pk, until=now + LEASE, now=now)
+    return _first_callable(agent, facts, cart, now)
 
 
 def callback_schedule(*, cart: Cart, agent, local_time: datetime, customer_timezone: str) -> Callback:

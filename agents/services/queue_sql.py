@@ -1,98 +1,156 @@
-"""The work queue's hot path in SQL: every agent's "Next cart" runs these, so they are plain statements
-rather than ORM querysets, whose construction cost most of `next_cart`'s time (bench/queue.py: about
-10 ms of Python per call, which 50 agents on two cores turned into a queue of their own).
+"""The work queue's hot path in SQL: every agent's "Next cart" runs these, so they are plain prepared
+statements rather than ORM querysets, whose construction cost most of `next_cart`'s time (bench/queue.py:
+about 10 ms of Python per call, which 50 agents on two cores turned into a queue of their own).
 
-All of them run inside `next_cart`'s transaction; the candidate reads lock their rows with
-`FOR UPDATE SKIP LOCKED`, so concurrent agents step past each other's candidates.
+A new cart is chosen and reserved in one statement, the bare queue pop (`UPDATE ... WHERE id = (SELECT ...
+FOR UPDATE SKIP LOCKED)`) returning the cart with its customer and store, so concurrent agents step past
+each other's carts and the row lock lasts one statement, not a whole transaction. The first pop of a
+request also reads what decides whether the agent may take a new cart at all (the cart it holds, a
+wrap-up owed, its hourly limit, callbacks due) and pops only when nothing stands in the way: the usual
+"Next cart" is that one statement, then the compliance gate's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.db import connection
 
-# Carts ready to call, best first, from the partial index `cart_call_queue_new` (next_call_at IS NULL: never
-# called, or a retry whose time has come and that `call_retries_release` put back). The store and language
-# filters are written so one statement serves every agent.
-CANDIDATES_SQL = """
+from config.prepared import PreparedStatement
+
+# Carts ready to call, from the partial index `cart_call_queue_new` (next_call_at IS NULL: never called, or
+# a retry whose time has come and that `call_retries_release` put back), best first, in the agent's stores
+# and languages (an empty list: any). Written so that one statement serves every agent.
+_READY_SQL = """
 SELECT cart.id FROM recovery_cart AS cart
 JOIN recovery_customer AS customer ON customer.id = cart.customer_id
 WHERE cart.status = 'open' AND cart.route = 'call_first' AND cart.calls_ended_at IS NULL
   AND cart.next_call_at IS NULL AND NOT cart.in_control_group
   AND (cart.reserved_until IS NULL OR cart.reserved_until <= %(now)s)
   AND customer.phone <> ''
-  AND (cardinality(%(stores)s::integer[]) = 0 OR cart.store_id = ANY(%(stores)s::integer[]))
-  AND (cardinality(%(languages)s::text[]) = 0 OR customer.language = ''
-       OR customer.language = ANY(%(languages)s::text[]))
+  AND (cardinality({stores}) = 0 OR cart.store_id = ANY({stores}))
+  AND (cardinality({languages}) = 0 OR customer.language = '' OR customer.language = ANY({languages})){may_take}
 ORDER BY cart.priority_score DESC, cart.id
-LIMIT %(limit)s
+LIMIT 1
 FOR UPDATE OF cart SKIP LOCKED
+"""
+CANDIDATE_SQL = _READY_SQL.format(stores="%(stores)s::integer[]", languages="%(languages)s::text[]",
+                                  may_take="")
+_RESERVE_RETURNING_SQL = """
+UPDATE recovery_cart AS cart SET reserved_by_id = %(agent)s, reserved_until = %(until)s, updated_at = %(now)s
+FROM recovery_customer AS customer, recovery_store AS store
+WHERE cart.id = ({cart}) AND customer.id = cart.customer_id AND store.id = cart.store_id
+RETURNING {columns}
+"""
+# The cart the agent holds, if the lease still runs (renewed by the same statement as a new cart).
+_HELD_SQL = """
+SELECT id FROM recovery_cart WHERE reserved_by_id = %(agent)s AND reserved_until > %(now)s AND status = 'open'
+ORDER BY reserved_until LIMIT 1 FOR UPDATE
+"""
+# What decides whether and what the agent may take: one row, whatever the agent's profile holds.
+_AGENT_SQL = """
+SELECT profile.max_attempts_per_hour,
+       ARRAY(SELECT store_id FROM agents_agentprofile_stores WHERE agentprofile_id = profile.id) AS stores,
+       ARRAY(SELECT lower(btrim(code)) FROM unnest(string_to_array(coalesce(profile.languages, ''), ',')) AS code
+             WHERE btrim(code) <> '') AS languages,
+       EXISTS (SELECT FROM compliance_contactattempt WHERE agent_id = %(agent)s AND outcome = '') AS unfinished,
+       EXISTS (SELECT FROM agents_callback WHERE status = 'scheduled' AND due_at <= %(now)s) AS callbacks_due,
+       (SELECT id FROM recovery_cart WHERE reserved_by_id = %(agent)s AND reserved_until > %(now)s
+          AND status = 'open' ORDER BY reserved_until LIMIT 1) AS held,
+       CASE WHEN profile.max_attempts_per_hour IS NOT NULL THEN
+           (SELECT count(*) FROM compliance_contactattempt WHERE agent_id = %(agent)s AND at > %(hour_ago)s)
+       END AS last_hour
+FROM (VALUES (1)) AS one (x)
+LEFT JOIN agents_agentprofile AS profile ON profile.user_id = %(agent)s
+"""
+# Scalar subqueries of the one-row `agent`, so PostgreSQL evaluates them once, before the scan: when the
+# agent may not take a new cart the queue is not read at all (a one-time filter), rather than every ready
+# cart being joined to a row that refuses it.
+_FIRST_POP_SQL = _READY_SQL.format(
+    stores="(SELECT stores FROM agent)::bigint[]", languages="(SELECT languages FROM agent)::text[]",
+    may_take="""
+  AND (SELECT held IS NULL AND NOT unfinished AND NOT callbacks_due
+              AND (max_attempts_per_hour IS NULL OR last_hour < max_attempts_per_hour) FROM agent)""")
+_FACTS_WITH_POP_SQL = """
+WITH agent AS ({agent}), popped AS ({pop})
+SELECT agent.max_attempts_per_hour, agent.stores, agent.languages, agent.unfinished, agent.callbacks_due,
+       agent.held, agent.last_hour, popped.*
+FROM agent LEFT JOIN popped ON true
 """
 # Retries whose time has come go back to the ready queue (index `cart_call_queue_due`).
 RELEASE_DUE_SQL = """
 UPDATE recovery_cart SET next_call_at = NULL
 WHERE status = 'open' AND route = 'call_first' AND calls_ended_at IS NULL AND next_call_at <= %s
 """
-
-_HELD_SQL = """
-SELECT id FROM recovery_cart WHERE reserved_by_id = %s AND reserved_until > %s AND status = 'open'
-ORDER BY reserved_until LIMIT 1 FOR UPDATE
-"""
-_AGENT_SQL = """
-SELECT profile.languages, profile.max_attempts_per_hour,
-       ARRAY(SELECT store_id FROM agents_agentprofile_stores WHERE agentprofile_id = profile.id),
-       EXISTS (SELECT FROM compliance_contactattempt WHERE agent_id = %(agent)s AND outcome = ''),
-       EXISTS (SELECT FROM agents_callback WHERE status = 'scheduled' AND due_at <= %(now)s)
-FROM (VALUES (1)) AS one (x)
-LEFT JOIN agents_agentprofile AS profile ON profile.user_id = %(agent)s
-"""
-_ATTEMPTS_LAST_HOUR_SQL = "SELECT count(*) FROM compliance_contactattempt WHERE agent_id = %s AND at > %s"
-_RESERVE_SQL = "UPDATE recovery_cart SET reserved_by_id = %s, reserved_until = %s, updated_at = %s WHERE id = %s"
+_RELEASE_SQL = ("UPDATE recovery_cart SET reserved_by_id = NULL, reserved_until = NULL "
+                "WHERE id = %s AND reserved_by_id = %s")
+# Left out of the cart the queue hands out (deferred: loaded if read): the last payload, kept for audit,
+# is the largest column and nothing on the way to the call reads it.
+_DEFERRED_CART_COLUMNS = ("raw_payload",)
 
 
 @dataclass(frozen=True)
 class AgentFacts:
-    """What `next_cart` needs to know about the agent, read in one statement."""
+    """What `next_cart` needs to know about the agent, read with its first pop."""
 
     languages: tuple[str, ...]
     max_attempts_per_hour: int | None
     store_ids: tuple[int, ...]
     unfinished_attempt: bool
     callbacks_due: bool
+    held_cart_id: int | None
+    attempts_last_hour: int | None  # counted only when the agent has a limit
+
+    @property
+    def may_take_new_cart(self) -> bool:
+        """The first pop's condition, as the statement states it: nothing held, no wrap-up owed, under the
+        hourly limit, no callback due (callbacks come first)."""
+        under_limit = self.max_attempts_per_hour is None or (self.attempts_last_hour or 0) < self.max_attempts_per_hour
+        return self.held_cart_id is None and not self.unfinished_attempt and not self.callbacks_due and under_limit
 
 
-def agent_facts(agent_id: int, now: datetime) -> AgentFacts:
+def agent_facts_with_pop(*, agent_id: int, until: datetime, now: datetime):
+    """The agent's facts, and the best ready cart reserved for it until `until` (with its customer and
+    store) when the facts let it take a new one; else, or when none is left, None for the cart."""
+    statement, fields = _whole_rows("agents_queue_facts_pop", "", combined=True)
+    params = {"agent": agent_id, "until": until, "now": now, "hour_ago": now - timedelta(hours=1)}
     with connection.cursor() as cursor:
-        cursor.execute(_AGENT_SQL, {"agent": agent_id, "now": now})
-        languages, limit, stores, unfinished, callbacks_due = cursor.fetchone()
-    spoken = tuple(code.strip().lower() for code in (languages or "").split(",") if code.strip())
-    return AgentFacts(spoken, limit, tuple(stores or ()), unfinished, callbacks_due)
-
-
-def held_cart_id(agent_id: int, now: datetime) -> int | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_HELD_SQL, [agent_id, now])
+        statement.execute(cursor, params)
         row = cursor.fetchone()
-    return row[0] if row else None
+    limit, stores, languages, unfinished, callbacks_due, held, last_hour = row[:7]
+    facts = AgentFacts(tuple(languages or ()), limit, tuple(stores or ()), unfinished, callbacks_due, held,
+                       last_hour)
+    return facts, _cart_from_row(row[7:], fields)
 
 
-def attempts_last_hour(agent_id: int, now: datetime) -> int:
+def candidate_params(facts: AgentFacts, now: datetime) -> dict:
+    return {"now": now, "stores": list(facts.store_ids), "languages": list(facts.languages)}
+
+
+def best_candidate_reserve(facts: AgentFacts, *, agent_id: int, until: datetime, now: datetime):
+    """The best ready cart this agent may work, reserved for it until `until`, with its customer and store
+    (None when none is left). Carts other agents are taking at this moment are stepped over (SKIP LOCKED)."""
+    params = {**candidate_params(facts, now), "agent": agent_id, "until": until}
+    return _reserve_returning("agents_queue_pop", CANDIDATE_SQL, params)
+
+
+def held_cart_renew(*, agent_id: int, until: datetime, now: datetime):
+    """The cart the agent holds, its lease renewed until `until`, with its customer and store; None if the
+    lease lapsed meanwhile."""
+    return _reserve_returning("agents_queue_renew", _HELD_SQL, {"agent": agent_id, "until": until, "now": now})
+
+
+def cart_reserve(*, cart_id: int, agent_id: int, until: datetime, now: datetime) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(_ATTEMPTS_LAST_HOUR_SQL, [agent_id, now - timedelta(hours=1)])
-        return cursor.fetchone()[0]
+        cursor.execute("UPDATE recovery_cart SET reserved_by_id = %s, reserved_until = %s, updated_at = %s "
+                       "WHERE id = %s", [agent_id, until, now, cart_id])
 
 
-def candidate_params(facts: AgentFacts, now: datetime, limit: int) -> dict:
-    return {"now": now, "stores": list(facts.store_ids), "languages": list(facts.languages), "limit": limit}
-
-
-def candidate_ids(facts: AgentFacts, now: datetime, limit: int) -> list[int]:
-    """The best ready carts this agent may work, locked, best first."""
+def reservation_release(*, cart_id: int, agent_id: int) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(CANDIDATES_SQL, candidate_params(facts, now, limit))
-        return [cart_id for (cart_id,) in cursor.fetchall()]
+        cursor.execute(_RELEASE_SQL, [cart_id, agent_id])
 
 
 def release_due(now: datetime) -> int:
@@ -101,18 +159,14 @@ def release_due(now: datetime) -> int:
         return cursor.rowcount
 
 
-def reserve(cart_id: int, agent_id: int, until: datetime, now: datetime) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(_RESERVE_SQL, [agent_id, until, now, cart_id])
-
-
-def _columns(model, alias: str) -> tuple[list, str]:
-    fields = list(model._meta.concrete_fields)
+def _columns(model, alias: str, *, leave_out: tuple[str, ...] = ()) -> tuple[list, str]:
+    fields = [field for field in model._meta.concrete_fields if field.attname not in leave_out]
     return fields, ", ".join(f'{alias}."{field.column}"' for field in fields)
 
 
 def _hydrate(model, fields: list, values):
-    """A model instance from a row, as the ORM builds it (field converters applied)."""
+    """A model instance from a row, as the ORM builds it (field converters applied; fields left out are
+    deferred, as `.only()` leaves them)."""
     converted = []
     for field, value in zip(fields, values, strict=True):
         if value is not None and hasattr(field, "from_db_value"):
@@ -121,23 +175,43 @@ def _hydrate(model, fields: list, values):
     return model.from_db(connection.alias, [field.attname for field in fields], converted)
 
 
-def carts_with_customer_and_store(ids: list[int]) -> dict:
-    """The carts with their customer and store, in one statement, as `select_related` would load them."""
+@lru_cache(maxsize=4)
+def _whole_rows(name: str, cart_sql: str, *, combined: bool = False) -> tuple[PreparedStatement, tuple]:
+    """The reserving UPDATE around a statement choosing one cart id, returning the cart, customer and store
+    (`combined`: the first pop, with the agent's facts)."""
     from recovery.models import Cart, Customer, Store
 
-    cart_fields, cart_columns = _columns(Cart, "cart")
+    cart_fields, cart_columns = _columns(Cart, "cart", leave_out=_DEFERRED_CART_COLUMNS)
     customer_fields, customer_columns = _columns(Customer, "customer")
     store_fields, store_columns = _columns(Store, "store")
-    sql = (f"SELECT {cart_columns}, {customer_columns}, {store_columns} FROM recovery_cart AS cart "
-           "JOIN recovery_customer AS customer ON customer.id = cart.customer_id "
-           "JOIN recovery_store AS store ON store.id = cart.store_id WHERE cart.id = ANY(%s)")
-    carts = {}
+    columns = f"{cart_columns}, {customer_columns}, {store_columns}"
+    if combined:
+        aliased = ", ".join(f"{column} AS c{number}" for number, column in enumerate(columns.split(", ")))
+        pop = _RESERVE_RETURNING_SQL.format(cart=_FIRST_POP_SQL.strip(), columns=aliased)
+        sql = _FACTS_WITH_POP_SQL.format(agent=_AGENT_SQL.strip(), pop=pop.strip())
+    else:
+        sql = _RESERVE_RETURNING_SQL.format(cart=cart_sql.strip(), columns=columns)
+    return PreparedStatement(name, sql), (cart_fields, customer_fields, store_fields)
+
+
+def _cart_from_row(values, fields: tuple):
+    """The cart (with customer and store, as `select_related` loads them) from the returned columns, or None."""
+    from recovery.models import Cart, Customer, Store
+
+    if values[0] is None:
+        return None
+    cart_fields, customer_fields, store_fields = fields
+    first, second = len(cart_fields), len(cart_fields) + len(customer_fields)
+    cart = _hydrate(Cart, cart_fields, values[:first])
+    cart.customer = _hydrate(Customer, customer_fields, values[first:second])
+    cart.store = _hydrate(Store, store_fields, values[second:])
+    return cart
+
+
+def _reserve_returning(name: str, cart_sql: str, params: dict):
+    """Run a reserving UPDATE; the cart it reserved, or None."""
+    statement, fields = _whole_rows(name, cart_sql)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ids])
-        for row in cursor.fetchall():
-            first, second = len(cart_fields), len(cart_fields) + len(customer_fields)
-            cart = _hydrate(Cart, cart_fields, row[:first])
-            cart.customer = _hydrate(Customer, customer_fields, row[first:second])
-            cart.store = _hydrate(Store, store_fields, row[second:])
-            carts[cart.pk] = cart
-    return carts
+        statement.execute(cursor, params)
+        row = cursor.fetchone()
+    return None if row is None else _cart_from_row(row, fields)

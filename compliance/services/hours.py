@@ -169,8 +169,12 @@ def recipient_locations(*, phone: str, country: str = "", region: str = "") -> l
     return [RecipientLocation(country=country, region=region, timezone=zone) for zone in sorted(set(zones))]
 
 
+@lru_cache(maxsize=65536)
 def _number_facts(phone: str, *, default_region: str) -> tuple[str, str, tuple[str, ...]]:
-    """(country, state, zones) the number points to, or ("", "", ()) for an unusable number."""
+    """(country, state, zones) the number points to, or ("", "", ()) for an unusable number.
+
+    Cached: the answer depends only on phonenumbers' metadata, and every gate decision for a call or text asks.
+    """
     try:
         number = phonenumbers.parse(phone or "", default_region or None)
     except phonenumbers.NumberParseException:
