@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 
@@ -18,6 +19,7 @@ from compliance.models import (
     DncList,
     OptOut,
 )
+from compliance.numbers import stored_form
 from config.prepared import PreparedStatement
 
 
@@ -149,10 +151,11 @@ def contact_facts(*, store, channel: str, phone: str, email: str, since: datetim
     from recovery.models import Customer
 
     by_phone = channel != "email"
+    phone_region = Customer._meta.get_field("phone").region or settings.PHONENUMBER_DEFAULT_REGION
     params = {
         "store": store.pk, "channel": channel, "since": since, "cart": _saved_pk(cart), "phone": phone,
         "contact": phone if by_phone else email.lower(), "person": phone or email.lower(), "person_email": email,
-        "customer_phone": Customer._meta.get_field("phone").get_prep_value(phone) if phone else "",
+        "customer_phone": stored_form(phone, phone_region),
     }
     statement = _facts_statement(contact_by_email=not by_phone, person_by_email=not phone, by_phone=by_phone)
     with connection.cursor() as cursor:

@@ -27,6 +27,7 @@ from django.dispatch import receiver
 from phonenumbers import timezone as phone_timezone
 
 from compliance.models import CallingRule
+from compliance.numbers import valid_number
 from compliance.selectors_hours import calling_rules_for_country
 
 OUTSIDE_CALLING_HOURS = "outside_calling_hours"
@@ -175,11 +176,8 @@ def _number_facts(phone: str, *, default_region: str) -> tuple[str, str, tuple[s
 
     Cached: the answer depends only on phonenumbers' metadata, and every gate decision for a call or text asks.
     """
-    try:
-        number = phonenumbers.parse(phone or "", default_region or None)
-    except phonenumbers.NumberParseException:
-        return "", "", ()
-    if not phonenumbers.is_valid_number(number):
+    number = valid_number(phone or "", default_region or None)
+    if number is None:
         return "", "", ()
     country = _number_country(number)
     zones = tuple(z for z in phone_timezone.time_zones_for_number(number) if z != phone_timezone.UNKNOWN_TIMEZONE)

@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
-
-import phonenumbers
 
 from compliance.models import Channel, DncList, OptOut
 from compliance.models.choices import ConsentBasis, OptOutScope
+from compliance.numbers import valid_number
 from compliance.selectors import ContactFacts, DncListFact, OptOutFact
 from compliance.services import hours
 from compliance.services.gate.decision import WAITABLE, Evaluation
@@ -42,16 +40,9 @@ def apply_rules(evaluation: Evaluation, facts: ContactFacts, *, channel: str, st
     _check_caps(evaluation, facts, channel=channel, cart=cart)
 
 
-@lru_cache(maxsize=65536)
 def is_valid_e164(phone: str) -> bool:
-    """Whether the number is dialable as written (E.164). Cached: it depends on phonenumbers' metadata only,
-    and parsing costs about as much as the rest of a gate decision."""
-    if not phone or not phone.startswith("+"):
-        return False
-    try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(phone, None))
-    except phonenumbers.NumberParseException:
-        return False
+    """Whether the number is dialable as written (international form, a valid number)."""
+    return bool(phone) and phone.startswith("+") and valid_number(phone) is not None
 
 
 def is_valid_email(email: str) -> bool:
