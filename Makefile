@@ -33,8 +33,9 @@ install-dev: $(VENV)/.dev-installed
 run: install
 	PORT=$(PORT) $(BIN)/python manage.py run_product
 
-## Every test, against the embedded PostgreSQL (installs Debian's Chromium for the browser tests).
-test: install-dev e2e-browser
+## Every test, against the embedded PostgreSQL (installs Debian's Chromium for the browser tests),
+## after the linters: ruff and bandit findings fail it.
+test: install-dev e2e-browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Ingestion benchmark against gunicorn (see README for the figures); wrk is Debian's.
@@ -57,6 +58,7 @@ bench-dashboards: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive .
 
 ## Refresh the committed front-end files from npm at pinned versions (needs Node only here).
 vendor:

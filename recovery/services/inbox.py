@@ -27,6 +27,7 @@ from recovery.services.carts import cart_record_order, cart_upsert
 logger = logging.getLogger(__name__)
 
 INBOX_CHANNEL = "webhook_inbox"
+# B608: only a constant channel name is formatted in.
 _INSERT_SQL = f"""
 WITH inserted AS (
     INSERT INTO recovery_webhookdelivery
@@ -37,7 +38,7 @@ WITH inserted AS (
     RETURNING id, status
 )
 SELECT id, CASE WHEN status = 'pending' THEN pg_notify('{INBOX_CHANNEL}', id::text) END FROM inserted
-"""
+"""  # nosec B608
 
 
 @dataclass(frozen=True)

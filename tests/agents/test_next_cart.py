@@ -209,3 +209,45 @@ def test_a_cart_outside_calling_hours_waits_until_they_open(shopify_store, natio
     assert honolulu.next_call_at == opens
     call_retries_release(now=opens)  # beat puts it back in the ready queue
     assert next_cart(UserFactory(username="sam"), now=opens) == honolulu
+
+
+@pytest.mark.django_db
+def test_a_request_screens_at_most_its_limit_and_leaves_nothing_reserved(shopify_store, national):
+    # given more refused carts (Honolulu before 08:00) at the head of the queue than one request screens
+    from agents.services.queue import SCREEN_LIMIT
+
+    refused = []
+    for number in range(SCREEN_LIMIT + 1):
+        cart = open_cart(shopify_store, phone=f"+1808555{number:04d}", score=99 - number / 100)
+        cart.customer.region = "HI"
+        cart.customer.save()
+        refused.append(cart)
+    workable = open_cart(shopify_store, phone="+12125550195", score=10)
+    maya = UserFactory(username="maya")
+
+    # when the agent asks
+    first = next_cart(maya, now=NOW)
+
+    # then the request gives up after its limit, every cart it looked at parked, none held by the agent
+    assert first is None
+    assert not Cart.objects.filter(reserved_by=maya).exists()
+    parked = Cart.objects.filter(pk__in=[cart.pk for cart in refused], next_call_at__isnull=False).count()
+    assert parked == SCREEN_LIMIT
+    # and the next request starts past them
+    assert next_cart(maya, now=NOW) == workable
+
+
+@pytest.mark.django_db
+def test_a_due_callback_comes_before_the_queue_and_the_queue_is_read_after_it(shopify_store, national):
+    from agents.models import Callback
+
+    maya = UserFactory(username="maya")
+    best = open_cart(shopify_store, phone="+12125550196", score=99)
+    asked = open_cart(shopify_store, phone="+12125550197", score=10)
+    Callback.objects.create(cart=asked, agent=maya, due_at=NOW - timedelta(minutes=1),
+                            customer_timezone="America/New_York", local_time="2026-11-18 09:59")
+
+    assert next_cart(maya, now=NOW) == asked  # the first statement leaves the queue alone
+    assert Cart.objects.get(pk=best.pk).reserved_by is None
+    cart_release(agent=maya, cart_id=asked.pk)
+    assert next_cart(UserFactory(username="sam"), now=NOW) == best  # a callback due for maya, none for sam: read on

@@ -3,5 +3,6 @@
 from config.env import env_str
 
 # Development default, documented in the README; production requires the variable.
-DEVELOPMENT_SHOPIFY_API_SECRET = "dev-shopify-secret-not-for-production"
+# B105: the documented development default; production requires the variable.
+DEVELOPMENT_SHOPIFY_API_SECRET = "dev-shopify-secret-not-for-production"  # nosec B105
 SHOPIFY_API_SECRET = env_str("SHOPIFY_API_SECRET", DEVELOPMENT_SHOPIFY_API_SECRET)

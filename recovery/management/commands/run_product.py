@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404
 import sys
 import time
 from pathlib import Path
@@ -68,7 +68,8 @@ class Command(BaseCommand):
         # Each child gets its own process group so a stop reaches its own children too
         # (runserver's autoreloader, the worker's pool).
         return {
-            name: subprocess.Popen(command, cwd=base_dir, env=env, start_new_session=True)
+            # B603: fixed argument lists, no shell.
+            name: subprocess.Popen(command, cwd=base_dir, env=env, start_new_session=True)  # nosec B603
             for name, command in commands.items()
         }
 

@@ -28,9 +28,11 @@ from recovery.models.stores import hash_api_token
 
 DEMO_SHOP_DOMAIN = "demo-store.myshopify.com"
 DEMO_WOO_DOMAIN = "coffee-gear.example.com"
-DEMO_WOO_SECRET = "demo-woocommerce-webhook-secret"
+# B105: demo data, documented in the README.
+DEMO_WOO_SECRET = "demo-woocommerce-webhook-secret"  # nosec B105
 DEMO_CUSTOM_DOMAIN = "api.outdoor-outfitters.example.com"
-DEMO_API_TOKEN = "crs_demo_custom_store_token_for_development_only"
+# B105: demo data, documented in the README.
+DEMO_API_TOKEN = "crs_demo_custom_store_token_for_development_only"  # nosec B105
 CART_COUNT = 320
 
 TEAM = [
@@ -92,10 +94,12 @@ class Command(BaseCommand):
             self._value_points(stores)
             created = 0
             if not Cart.objects.filter(store__in=stores).exists():
-                created = self._carts(stores, random.Random(20261123))
+                # B311: seeded demo data, not security.
+                created = self._carts(stores, random.Random(20261123))  # nosec B311
                 self._consent(stores)
         with transaction.atomic():
-            calls = seed_demo_activity(stores, random.Random(20261124))
+            # B311: seeded demo data, not security.
+            calls = seed_demo_activity(stores, random.Random(20261124))  # nosec B311
         suppressed = seed_demo_compliance(stores)  # outside the transaction: DNC imports use their own connection
         if verbosity:
             self._print_summary(created)
