@@ -75,8 +75,9 @@ def _park(cart: Cart, decision, now: datetime) -> None:
 
 
 def _first_callable(agent, facts: queue_sql.AgentFacts, cart: Cart | None, now: datetime) -> Cart | None:
-    """Keep the reserved cart if the gate allows calling it now, else park it and reserve the next."""
-    for _ in range(SCREEN_LIMIT):
+    """Keep the reserved cart if the gate allows calling it now, else park it and reserve the next, for at
+    most SCREEN_LIMIT carts: the next request starts past the parked ones."""
+    for screened in range(1, SCREEN_LIMIT + 1):
         if cart is None:
             return None
         try:
@@ -88,9 +89,8 @@ def _first_callable(agent, facts: queue_sql.AgentFacts, cart: Cart | None, now: 
         except BaseException:
             queue_sql.reservation_release(cart_id=cart.pk, agent_id=agent.pk)
             raise
-        cart = queue_sql.best_candidate_reserve(facts, agent_id=agent.pk, until=now + LEASE, now=now)
-    if cart is not None:  # screened enough for one request: the next one starts past the parked carts
-        queue_sql.reservation_release(cart_id=cart.pk, agent_id=agent.pk)
+        if screened < SCREEN_LIMIT:
+            cart = queue_sql.best_candidate_reserve(facts, agent_id=agent.pk, until=now + LEASE, now=now)
     return None
 
 
@@ -133,8 +133,7 @@ def _check_guardrails(facts: queue_sql.AgentFacts) -> None:
     """Wrap-up before the next cart, and the agent's hourly limit if one is set."""
     if facts.unfinished_attempt:
         raise WrapUpRequired()
-    limit = facts.max_attempts_per_hour
-    if limit is not None and (facts.attempts_last_hour or 0) >= limit:
+    if facts.hourly_limit_reached:
         raise HourlyLimitReached()
 
 

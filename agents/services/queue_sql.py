@@ -15,10 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.db import connection
 
 from config.prepared import PreparedStatement
+
+if TYPE_CHECKING:
+    from recovery.models import Cart
 
 # Carts ready to call, from the partial index `cart_call_queue_new` (next_call_at IS NULL: never called, or
 # a retry whose time has come and that `call_retries_release` put back), best first, in the agent's stores
@@ -104,39 +108,43 @@ class AgentFacts:
     attempts_last_hour: int | None  # counted only when the agent has a limit
 
     @property
+    def hourly_limit_reached(self) -> bool:
+        limit = self.max_attempts_per_hour
+        return limit is not None and (self.attempts_last_hour or 0) >= limit
+
+    @property
     def may_take_new_cart(self) -> bool:
         """The first pop's condition, as the statement states it: nothing held, no wrap-up owed, under the
         hourly limit, no callback due (callbacks come first)."""
-        under_limit = self.max_attempts_per_hour is None or (self.attempts_last_hour or 0) < self.max_attempts_per_hour
-        return self.held_cart_id is None and not self.unfinished_attempt and not self.callbacks_due and under_limit
+        return (self.held_cart_id is None and not self.unfinished_attempt and not self.callbacks_due
+                and not self.hourly_limit_reached)
 
 
-def agent_facts_with_pop(*, agent_id: int, until: datetime, now: datetime):
+def agent_facts_with_pop(*, agent_id: int, until: datetime, now: datetime) -> tuple[AgentFacts, Cart | None]:
     """The agent's facts, and the best ready cart reserved for it until `until` (with its customer and
     store) when the facts let it take a new one; else, or when none is left, None for the cart."""
-    statement, fields = _whole_rows("agents_queue_facts_pop", "", combined=True)
     params = {"agent": agent_id, "until": until, "now": now, "hour_ago": now - timedelta(hours=1)}
     with connection.cursor() as cursor:
-        statement.execute(cursor, params)
+        _facts_with_pop_statement().execute(cursor, params)
         row = cursor.fetchone()
     limit, stores, languages, unfinished, callbacks_due, held, last_hour = row[:7]
     facts = AgentFacts(tuple(languages or ()), limit, tuple(stores or ()), unfinished, callbacks_due, held,
                        last_hour)
-    return facts, _cart_from_row(row[7:], fields)
+    return facts, _cart_from_row(row[7:])
 
 
 def candidate_params(facts: AgentFacts, now: datetime) -> dict:
     return {"now": now, "stores": list(facts.store_ids), "languages": list(facts.languages)}
 
 
-def best_candidate_reserve(facts: AgentFacts, *, agent_id: int, until: datetime, now: datetime):
+def best_candidate_reserve(facts: AgentFacts, *, agent_id: int, until: datetime, now: datetime) -> Cart | None:
     """The best ready cart this agent may work, reserved for it until `until`, with its customer and store
     (None when none is left). Carts other agents are taking at this moment are stepped over (SKIP LOCKED)."""
     params = {**candidate_params(facts, now), "agent": agent_id, "until": until}
     return _reserve_returning("agents_queue_pop", CANDIDATE_SQL, params)
 
 
-def held_cart_renew(*, agent_id: int, until: datetime, now: datetime):
+def held_cart_renew(*, agent_id: int, until: datetime, now: datetime) -> Cart | None:
     """The cart the agent holds, its lease renewed until `until`, with its customer and store; None if the
     lease lapsed meanwhile."""
     return _reserve_returning("agents_queue_renew", _HELD_SQL, {"agent": agent_id, "until": until, "now": now})
@@ -175,32 +183,42 @@ def _hydrate(model, fields: list, values):
     return model.from_db(connection.alias, [field.attname for field in fields], converted)
 
 
-@lru_cache(maxsize=4)
-def _whole_rows(name: str, cart_sql: str, *, combined: bool = False) -> tuple[PreparedStatement, tuple]:
-    """The reserving UPDATE around a statement choosing one cart id, returning the cart, customer and store
-    (`combined`: the first pop, with the agent's facts)."""
+@lru_cache(maxsize=1)
+def _returned_columns() -> tuple[str, tuple[list, list, list]]:
+    """The columns a reserving statement returns (the cart, its customer, its store) and their fields."""
     from recovery.models import Cart, Customer, Store
 
     cart_fields, cart_columns = _columns(Cart, "cart", leave_out=_DEFERRED_CART_COLUMNS)
     customer_fields, customer_columns = _columns(Customer, "customer")
     store_fields, store_columns = _columns(Store, "store")
-    columns = f"{cart_columns}, {customer_columns}, {store_columns}"
-    if combined:
-        aliased = ", ".join(f"{column} AS c{number}" for number, column in enumerate(columns.split(", ")))
-        pop = _RESERVE_RETURNING_SQL.format(cart=_FIRST_POP_SQL.strip(), columns=aliased)
-        sql = _FACTS_WITH_POP_SQL.format(agent=_AGENT_SQL.strip(), pop=pop.strip())
-    else:
-        sql = _RESERVE_RETURNING_SQL.format(cart=cart_sql.strip(), columns=columns)
-    return PreparedStatement(name, sql), (cart_fields, customer_fields, store_fields)
+    return f"{cart_columns}, {customer_columns}, {store_columns}", (cart_fields, customer_fields, store_fields)
 
 
-def _cart_from_row(values, fields: tuple):
+@lru_cache(maxsize=2)
+def _reserve_statement(name: str, cart_sql: str) -> PreparedStatement:
+    """The reserving UPDATE around a statement choosing one cart id."""
+    columns, _ = _returned_columns()
+    return PreparedStatement(name, _RESERVE_RETURNING_SQL.format(cart=cart_sql.strip(), columns=columns))
+
+
+@lru_cache(maxsize=1)
+def _facts_with_pop_statement() -> PreparedStatement:
+    """The agent's facts and, when they allow it, the first pop; the cart's columns are renamed, since a
+    WITH query's columns must have distinct names (cart, customer and store each have an id)."""
+    columns, _ = _returned_columns()
+    aliased = ", ".join(f"{column} AS c{number}" for number, column in enumerate(columns.split(", ")))
+    pop = _RESERVE_RETURNING_SQL.format(cart=_FIRST_POP_SQL.strip(), columns=aliased)
+    return PreparedStatement("agents_queue_facts_pop",
+                             _FACTS_WITH_POP_SQL.format(agent=_AGENT_SQL.strip(), pop=pop.strip()))
+
+
+def _cart_from_row(values) -> Cart | None:
     """The cart (with customer and store, as `select_related` loads them) from the returned columns, or None."""
     from recovery.models import Cart, Customer, Store
 
     if values[0] is None:
         return None
-    cart_fields, customer_fields, store_fields = fields
+    cart_fields, customer_fields, store_fields = _returned_columns()[1]
     first, second = len(cart_fields), len(cart_fields) + len(customer_fields)
     cart = _hydrate(Cart, cart_fields, values[:first])
     cart.customer = _hydrate(Customer, customer_fields, values[first:second])
@@ -208,10 +226,9 @@ def _cart_from_row(values, fields: tuple):
     return cart
 
 
-def _reserve_returning(name: str, cart_sql: str, params: dict):
+def _reserve_returning(name: str, cart_sql: str, params: dict) -> Cart | None:
     """Run a reserving UPDATE; the cart it reserved, or None."""
-    statement, fields = _whole_rows(name, cart_sql)
     with connection.cursor() as cursor:
-        statement.execute(cursor, params)
+        _reserve_statement(name, cart_sql).execute(cursor, params)
         row = cursor.fetchone()
-    return None if row is None else _cart_from_row(row, fields)
+    return None if row is None else _cart_from_row(row)
