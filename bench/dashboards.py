@@ -11,20 +11,21 @@ a minute) or `.venv/bin/python bench/dashboards.py --help`. One run:
    5,000,000) each with the gate's decision, a call for every voice attempt (about 1,000,000, with the script's step
    times, frictions and offers) and the agents' status log (shifts, and on a call / wrap-up / available around every
    call, as the console records it), then VACUUM ANALYZE;
-3. in this process: times each section of the dashboard (every metric of the six windows, each breakdown, the funnel)
+3. builds the daily roll-ups from the loaded data, times beat's refreshes (today; the recent days), and checks the
+   30-day numbers added up from them against the raw rows' (bench/dashboards_rollups.py);
+4. in this process: times each section of the dashboard (every metric of the six windows, each breakdown, the funnel)
    and of the live view, with its SQL statements and their times (`CaptureQueriesContext`), renders the whole pages
    through Django's test Client (no filter, a store, an agent, the live panel), and keeps the plans (EXPLAIN
    (ANALYZE, BUFFERS)) of the slowest statements (bench/dashboards_measure.py);
-4. starts gunicorn (2 sync workers, `bench.settings`, a 15-minute timeout so a slow page is measured, not killed)
+5. starts gunicorn (2 sync workers, `bench.settings`, a 15-minute timeout so a slow page is measured, not killed)
    with an access log of each request's own time; for --duration seconds (default 30) each supervisor keeps the live
    view open (its panel polled every 5 s, as htmx does) and opens the dashboard again every 2-5 s of reading, in turn
    without a filter, for one store and for one agent (bench/dashboards_load.py); then the CSV downloads, one at a time;
-5. unless --no-fixes, creates candidate indexes in the bench database and explains the slowest statements again,
-   and builds candidate daily roll-ups to time the reads the dashboard would make of them (bench/dashboards_fixes.py;
-   all dropped at the end);
-6. prints server time (gunicorn's) p50/p95/p99 per request, the slowest sections and statements, what the candidate
-   fixes change, writes bench/results/dashboards-<time>.json (sections, statements, plans) and exits non-zero when
-   the target is missed: dashboard server time p95 under 300 ms (with and without filters), every request answered.
+   meanwhile a thread rebuilds today's roll-ups every minute, as beat does;
+6. prints server time (gunicorn's) p50/p95/p99 per request, the roll-ups' figures, the slowest sections and
+   statements, writes bench/results/dashboards-<time>.json (sections, statements, plans) and exits non-zero when
+   the target is missed: dashboard server time p95 under 300 ms (with and without filters), every request answered,
+   the roll-ups' numbers equal to the raw rows'.
 
 Everything it started is stopped when it ends, Ctrl-C included, and the scratch data is emptied (unless --keep-data).
 """

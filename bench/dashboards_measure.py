@@ -47,7 +47,9 @@ def sections(now: datetime) -> list[Section]:
         Section("frictions (30 days)", "breakdowns", lambda: breakdowns.frictions(window30, NO_FILTERS)),
         Section("resolutions (30 days)", "breakdowns", lambda: breakdowns.resolutions(window30, NO_FILTERS)),
         Section("daily_trend (90 days)", "breakdowns", lambda: breakdowns.daily_trend(window90, NO_FILTERS)),
-        Section("script_funnel (30 days)", "selectors", lambda: selectors.script_funnel(days=30, now=now)),
+        Section("script_funnel (30 days)", "breakdowns", lambda: breakdowns.script_funnel(window30, NO_FILTERS)),
+        Section("load_facts (the six windows' roll-ups)", "window metrics", lambda: metrics.load_facts(
+            Window.last(90, now=now).previous.first_day, window90.last_day, NO_FILTERS, now=now)),
         Section("filter_choices", "selectors", selectors.filter_choices),
         Section("queue_depth", "live view", lambda: live.queue_depth(now)),
         Section("breaches", "live view", lambda: live.breaches(now)),

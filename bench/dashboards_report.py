@@ -10,7 +10,7 @@ SECTIONS_SHOWN = 12
 PLANS_SHOWN = 5
 
 
-def checks(phases: list[dict], in_process: dict) -> list[Check]:
+def checks(phases: list[dict], in_process: dict, rollups: dict) -> list[Check]:
     load = phases[0]
     dashboard = load["kinds"]["dashboard"]["server"]
     found = [
@@ -29,6 +29,9 @@ def checks(phases: list[dict], in_process: dict) -> list[Check]:
               "; ".join(f"{phase['name']}: {phase['errors']} ({', '.join(phase['error_samples'][:2])})"
                         for phase in phases if phase["errors"]) or "none"),
         Check("every section could be timed in-process", not broken, ", ".join(broken) or "all"),
+        Check("the roll-ups' 30-day numbers equal the raw rows'", all(rollups["agreement"]["equal"].values()),
+              "; ".join(f"{name} {shown} vs {raw}" for name, (shown, raw) in rollups["agreement"]["pairs"].items()
+                        if shown != raw) or "all equal"),
     ]
     return found
 
@@ -90,27 +93,25 @@ def render_plans(plans: list[dict], shown: int = PLANS_SHOWN) -> list[str]:
     return lines
 
 
-def render_fixes(fixes: dict) -> list[str]:
-    lines = ["Candidate fixes tried in the bench database:"]
-    for entry in fixes.get("indexes", []):
-        lines.append(f"  index {entry['name']}: built in {entry['build_s']:.1f} s, {entry['size']}")
-    for entry in fixes.get("replans", []):
-        lines.append(f"  {entry['before_ms']:>8.0f} -> {entry['after_ms']:>8.0f} ms  {entry['sql'][:120]}")
-    for entry in fixes.get("rewrites", []):
-        lines.append(f"  {entry['name']}: {entry['before_ms']:.0f} -> {entry['after_ms']:.0f} ms ({entry['note']})")
-    for entry in fixes.get("rollups", []):
-        built = f"{entry['rows']:,} rows built in {entry['build_s']:.1f} s; " if entry["rows"] else ""
-        lines.append(f"  roll-up {entry['name']}: {built}read for {entry['reads']}: {entry['read_ms']:.1f} ms")
-    return lines
+def render_rollups(rollups: dict) -> list[str]:
+    rows = ", ".join(f"{table.removeprefix('dashboards_')} {count:,}" for table, count in rollups["rows"].items())
+    agreement = rollups["agreement"]
+    shown, raw = agreement["median_minutes"]
+    median = "–" if shown is None or raw is None else f"{shown:.2f} min from the buckets, {raw:.2f} min exact"
+    return [f"Roll-ups: {rollups['days']} days built in {rollups['backfill_s']:.1f} s ({rows} rows); beat's "
+            f"refresh of today {rollups['refresh_today_ms']:.0f} ms, of the last {rollups['refresh_recent_days']} days "
+            f"{rollups['refresh_recent_ms']:.0f} ms; today refreshed during the load in "
+            f"{', '.join(f'{ms:.0f}' for ms in rollups.get('refreshes_during_load_ms', [])) or '–'} ms",
+            f"  30 days ({agreement['window']}) from the roll-ups against the raw rows: " + "; ".join(
+                f"{name} {'=' if agreement['equal'][name] else '!='} {pair[1]}"
+                for name, pair in agreement["pairs"].items()) + f"; median {median}"]
 
 
-def render(phases: list[dict], in_process: dict, fixes: dict | None, found: list[Check], notes: list[str]) -> str:
+def render(phases: list[dict], in_process: dict, rollups: dict, found: list[Check], notes: list[str]) -> str:
     lines = [_HEADER, "-" * len(_HEADER)]
     for phase in phases:
         lines += _phase_rows(phase)
-    lines += ["", *render_sections(in_process), "", *render_plans(in_process["plans"])]
-    if fixes:
-        lines += ["", *render_fixes(fixes)]
+    lines += ["", *render_rollups(rollups), "", *render_sections(in_process), "", *render_plans(in_process["plans"])]
     lines += ["", *notes]
     noisy = disturbed_note(phases)
     if noisy:

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import (
-    dashboards_fixes,
     dashboards_load,
     dashboards_measure,
     dashboards_report,
+    dashboards_rollups,
     dashboards_setup,
     database,
     queue_report,
@@ -40,7 +40,6 @@ def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
     parser.add_argument("--agents", type=int, default=50, help="agents on the team (default 50)")
     parser.add_argument("--supervisors", type=int, default=8, help="concurrent supervisors (default 8)")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of load (default 30)")
-    parser.add_argument("--no-fixes", action="store_true", help="skip trying the candidate indexes and roll-ups")
     parser.add_argument("--keep-data", action="store_true", help="leave the bench database filled, to inspect it")
     return parser.parse_args(argv)
 
@@ -127,7 +126,6 @@ def execute(args: argparse.Namespace, stamp: str, stack: ExitStack) -> int:
     dashboards_setup.remove_everything_else(session_keys)  # what an interrupted earlier run may have left
     if not args.keep_data:
         stack.callback(cleanup_data, session_keys)
-    stack.callback(dashboards_fixes.drop_candidates)  # the bench database's schema stays the migrations'
     now = datetime.now(UTC)
     sys.stdout.write(f"Loading {args.carts:,} carts and about {args.attempts:,} attempts over 120 days...\n")
     loaded, supervisors, ids = dashboards_setup.load(carts=args.carts, attempts=args.attempts, agents=args.agents,
@@ -136,29 +134,32 @@ def execute(args: argparse.Namespace, stamp: str, stack: ExitStack) -> int:
     loaded["counts"] = dashboards_setup.counts()
     sys.stdout.write(f"  loaded in {loaded['total_s']:.0f} s: " + ", ".join(
         f"{table} {rows:,}" for table, rows in loaded["rows"].items()) + "\n")
-    state = {"loaded": loaded, "supervisors": supervisors, "ids": ids}
+    sys.stdout.write("Building the daily roll-ups, then beat's refreshes...\n")
+    rollups = dashboards_rollups.build(datetime.now(UTC))
+    sys.stdout.write(f"  {rollups['days']} days in {rollups['backfill_s']:.1f} s; today again in "
+                     f"{rollups['refresh_today_ms']:.0f} ms, the last {rollups['refresh_recent_days']} days in "
+                     f"{rollups['refresh_recent_ms']:.0f} ms\n")
+    rollups["agreement"] = dashboards_rollups.agreement(datetime.now(UTC))
+    state = {"loaded": loaded, "supervisors": supervisors, "ids": ids, "rollups": rollups}
     in_process = measure_in_process(state, datetime.now(UTC))
     database.close_connections()
     sys.stdout.write(f"Load against gunicorn: {args.supervisors} supervisors for {args.duration:g} s...\n")
-    phases = load_phases(args, stamp, urls, stack, state)
-    fixes = None
-    if not args.no_fixes:
-        sys.stdout.write("Trying the candidate fixes in the bench database...\n")
-        fixes = dashboards_fixes.try_all(in_process["plans"], datetime.now(UTC))
-    return publish(args, stamp, state, in_process, phases, fixes)
+    with dashboards_rollups.RefreshLikeBeat() as beat:
+        phases = load_phases(args, stamp, urls, stack, state)
+    rollups["refreshes_during_load_ms"] = beat.times_ms
+    return publish(args, stamp, state, in_process, phases)
 
 
-def publish(args: argparse.Namespace, stamp: str, state: dict, in_process: dict, phases: list[dict],
-            fixes: dict | None) -> int:
-    found = dashboards_report.checks(phases, in_process)
+def publish(args: argparse.Namespace, stamp: str, state: dict, in_process: dict, phases: list[dict]) -> int:
+    found = dashboards_report.checks(phases, in_process, state["rollups"])
     json_path = RESULTS_DIR / f"dashboards-{stamp}.json"
     record = {"started_at": stamp, "arguments": vars(args), "data": state["loaded"], "filters": state["ids"],
-              "phases": phases, "in_process": in_process, "fixes": fixes}
+              "phases": phases, "in_process": in_process, "rollups": state["rollups"]}
     queue_report.write_json(json_path, record, found)
     notes = [dashboards_report.data_note(state["loaded"], args),
              "server = gunicorn's own time per request (access log %(D)s); client = around the request",
              f"JSON: {json_path.relative_to(REPO_ROOT)}"]
-    sys.stdout.write("\n" + dashboards_report.render(phases, in_process, fixes, found, notes) + "\n")
+    sys.stdout.write("\n" + dashboards_report.render(phases, in_process, state["rollups"], found, notes) + "\n")
     return 0 if all(check.passed for check in found) else 1
 
 

@@ -1,5 +1,5 @@
-"""Breakdowns behind the headline numbers: the agents' leaderboard, frictions and what resolved them, and the
-daily trend of the headline numbers."""
+"""Breakdowns behind the headline numbers: the agents' leaderboard, frictions and what resolved them, where calls
+are lost in the script, and the daily trend of the headline numbers; all added up from the daily roll-ups."""
 
 from __future__ import annotations
 
@@ -7,11 +7,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Sum
 
-from dashboards.metrics import FIVE_MINUTES, NO_FILTERS, SPOKEN_DISPOSITIONS, Filters, Window, ratio
-from recovery.models import Cart
+from dashboards.metrics import NO_FILTERS, Filters, Window, ratio
+from dashboards.models import (
+    EVERYONE,
+    AttemptsByDay,
+    CallsByDay,
+    CartsByDay,
+    FrictionsByDay,
+    OffersByDay,
+    RecoveriesByDay,
+)
 
 
 @dataclass(frozen=True)
@@ -28,47 +35,45 @@ class AgentRow:
     adherence: float | None  # reached calls that went through all five steps
 
 
+def _days(rows, window: Window, filters: Filters, *, route: bool = True, agent: bool = True):
+    """The roll-up's rows of the window's days under the filters (the days built first if need be)."""
+    from dashboards.rollups import rollups_ensure
+
+    rollups_ensure(window.first_day, window.last_day, now=window.end)
+    rows = rows.filter(day__gte=window.first_day, day__lte=window.last_day)
+    if filters.store_ids:
+        rows = rows.filter(store_id__in=filters.store_ids)
+    if route and filters.route:
+        rows = rows.filter(route=filters.route)
+    if agent and filters.agent_id:
+        rows = rows.filter(agent_id=filters.agent_id)
+    return rows
+
+
 def leaderboard(window: Window, filters: Filters = NO_FILTERS) -> list[AgentRow]:
+    """Each agent's calls in the window, their reach, the recoveries credited to them (by the order's day), handle
+    time and script adherence. Carts attempted are the carts the agent first called in the window."""
     from django.contrib.auth import get_user_model
 
-    from agents.models import Call
-    from compliance.models import ContactAttempt
-
-    attempts = ContactAttempt.objects.filter(at__gte=window.start, at__lt=window.end, agent__isnull=False,
-                                             channel="voice")
-    calls = Call.objects.filter(opened_at__gte=window.start, opened_at__lt=window.end, attempt__isnull=False)
-    recovered = Cart.objects.filter(recovered_at__gte=window.start, recovered_at__lt=window.end,
-                                    status=Cart.Status.RECOVERED, recovered_by__isnull=False)
-    if filters.store_ids:
-        attempts = attempts.filter(store_id__in=filters.store_ids)
-        calls = calls.filter(cart__store_id__in=filters.store_ids)
-        recovered = recovered.filter(store_id__in=filters.store_ids)
-    if filters.route:
-        attempts, calls = attempts.filter(cart__route=filters.route), calls.filter(cart__route=filters.route)
-        recovered = recovered.filter(route=filters.route)
-    if filters.agent_id:
-        attempts, calls = attempts.filter(agent_id=filters.agent_id), calls.filter(agent_id=filters.agent_id)
-        recovered = recovered.filter(recovered_by_id=filters.agent_id)
+    attempts = _days(AttemptsByDay.objects.filter(channel="voice").exclude(agent_id=EVERYONE), window, filters)
     by_attempts = {row["agent_id"]: row for row in attempts.values("agent_id").annotate(
-        attempts=Count("pk"), spoken=Count("pk", filter=Q(outcome__in=SPOKEN_DISPOSITIONS)),
-        carts=Count("cart_id", distinct=True))}
-    handle = ExpressionWrapper(F("wrapped_up_at") - F("opened_at"), output_field=DurationField())
-    by_calls = {row["agent_id"]: row for row in calls.values("agent_id").annotate(
-        handle=Avg(handle), reached=Count("pk", filter=Q(answer="reached")),
-        complete=Count("pk", filter=Q(answer="reached", step_times__has_key="5")))}
-    by_recovery = {row["recovered_by_id"]: row for row in recovered.values("recovered_by_id").annotate(
-        recovered=Count("pk"), value=Sum("recovered_value"))}
+        made=Sum("attempts"), spoken=Sum("reached"), carts=Sum("carts_first_called"))}
+    by_calls = {row["agent_id"]: row for row in _days(CallsByDay.objects, window, filters).values("agent_id").annotate(
+        handled_sum=Sum("handled"), seconds=Sum("handle_seconds"), reached_sum=Sum("reached"),
+        complete_sum=Sum("complete"))}
+    by_recovery = {row["agent_id"]: row for row in _days(RecoveriesByDay.objects, window, filters).values(
+        "agent_id").annotate(won=Sum("recovered"), worth=Sum("value"))}
     users = get_user_model().objects.in_bulk(set(by_attempts) | set(by_recovery))
     rows = []
     for agent_id, user in users.items():
         made, talk, won = by_attempts.get(agent_id, {}), by_calls.get(agent_id, {}), by_recovery.get(agent_id, {})
-        handle_time = talk.get("handle")
+        handled = talk.get("handled_sum", 0)
         rows.append(AgentRow(
-            agent_id, user.get_full_name() or user.username, made.get("attempts", 0),
-            ratio(made.get("spoken", 0), made.get("attempts", 0)), made.get("carts", 0), won.get("recovered", 0),
-            ratio(won.get("recovered", 0), made.get("carts", 0)), won.get("value") or Decimal("0"),
-            handle_time.total_seconds() / 60 if handle_time else None,
-            ratio(talk.get("complete", 0), talk.get("reached", 0)),
+            agent_id, user.get_full_name() or user.username, made.get("made", 0),
+            ratio(made.get("spoken", 0), made.get("made", 0)), made.get("carts", 0), won.get("won", 0),
+            ratio(won.get("won", 0), made.get("carts", 0)), won.get("worth") or Decimal("0"),
+            talk["seconds"] / handled / 60 if handled else None,
+            ratio(talk.get("complete_sum", 0), talk.get("reached_sum", 0)),
         ))
     return sorted(rows, key=lambda row: (-row.value, -row.recovered, row.name))
 
@@ -85,15 +90,12 @@ def frictions(window: Window, filters: Filters = NO_FILTERS) -> list[FrictionRow
     """How often each friction came up on calls, and how often the objection was then resolved."""
     from agents.models import FrictionReason
 
-    calls = Q(calls__opened_at__gte=window.start, calls__opened_at__lt=window.end)
-    if filters.store_ids:
-        calls &= Q(calls__cart__store_id__in=filters.store_ids)
-    if filters.agent_id:
-        calls &= Q(calls__agent_id=filters.agent_id)
-    rows = FrictionReason.objects.annotate(
-        found=Count("calls", filter=calls), resolved=Count("calls", filter=calls & Q(calls__resolved="yes")),
-    ).filter(found__gt=0).order_by("-found", "label")
-    return [FrictionRow(row.label, row.found, row.resolved, ratio(row.resolved, row.found)) for row in rows]
+    found = _days(FrictionsByDay.objects, window, filters, route=False).values("friction_id").annotate(
+        calls=Sum("found"), won=Sum("resolved"))
+    labels = dict(FrictionReason.objects.values_list("pk", "label"))
+    rows = [FrictionRow(labels.get(row["friction_id"], "(removed)"), row["calls"], row["won"],
+                        ratio(row["won"], row["calls"])) for row in found if row["calls"]]
+    return sorted(rows, key=lambda row: (-row.calls, row.label))
 
 
 @dataclass(frozen=True)
@@ -106,52 +108,41 @@ class ResolutionRow:
 
 def resolutions(window: Window, filters: Filters = NO_FILTERS, *, limit: int = 15) -> list[ResolutionRow]:
     """Which offers worked: each resolution offered on calls, and the share of those calls resolved."""
-    from django.db import connection
+    offers = (_days(OffersByDay.objects, window, filters, route=False).values("offer")
+              .annotate(times=Sum("offered"), won=Sum("resolved")).order_by("-times", "offer")[:limit])
+    return [ResolutionRow(row["offer"], row["times"], row["won"], ratio(row["won"], row["times"])) for row in offers]
 
-    sql = """
-        SELECT offer.value AS offer, count(*) AS offered, count(*) FILTER (WHERE call.resolved = 'yes') AS resolved
-        FROM agents_call AS call
-        JOIN recovery_cart AS cart ON cart.id = call.cart_id
-        CROSS JOIN LATERAL jsonb_array_elements_text(call.offered) AS offer (value)
-        WHERE call.opened_at >= %(start)s AND call.opened_at < %(end)s
-          AND (cardinality(%(stores)s::integer[]) = 0 OR cart.store_id = ANY(%(stores)s::integer[]))
-          AND (%(agent)s::integer IS NULL OR call.agent_id = %(agent)s::integer)
-        GROUP BY offer.value ORDER BY offered DESC, offer.value LIMIT %(limit)s
-    """
-    params = {"start": window.start, "end": window.end, "stores": list(filters.store_ids), "agent": filters.agent_id,
-              "limit": limit}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [ResolutionRow(offer, offered, resolved, ratio(resolved, offered))
-                for offer, offered, resolved in cursor.fetchall()]
+
+def script_funnel(window: Window, filters: Filters = NO_FILTERS) -> list[dict]:
+    """Where calls are lost: of the calls dialed in the window, how many reached each step of the script."""
+    from agents.models import Call
+
+    steps = range(Call.Step.FRICTION, Call.Step.COMPLETION + 1)
+    counts = _days(CallsByDay.objects, window, filters).aggregate(
+        all_dialed=Sum("dialed"), all_recovered=Sum("recovered"),
+        **{f"reached_{step}": Sum(f"step_{step}") for step in steps})
+    dialed = counts["all_dialed"] or 0
+    rows = [("Dialed", dialed)] + [(Call.Step(step).label, counts[f"reached_{step}"] or 0) for step in steps]
+    rows.append(("Recovered on the call", counts["all_recovered"] or 0))
+    return [{"label": label, "count": count, "share": round(count * 100 / dialed) if dialed else None}
+            for label, count in rows]
 
 
 def daily_trend(window: Window, filters: Filters = NO_FILTERS) -> list[dict]:
     """Per day of abandonment: carts, recovered, recovery rate, value recovered, and call-first carts contacted
-    within 5 minutes (control group left out)."""
-    carts = Cart.objects.filter(abandoned_at__gte=window.start, abandoned_at__lt=window.end, in_control_group=False)
-    if filters.store_ids:
-        carts = carts.filter(store_id__in=filters.store_ids)
-    if filters.route:
-        carts = carts.filter(route=filters.route)
-    if filters.agent_id:  # the carts the agent contacted
-        from compliance.models import ContactAttempt
-
-        carts = carts.filter(pk__in=ContactAttempt.objects.filter(agent_id=filters.agent_id).values("cart_id"))
-    wait = ExpressionWrapper(F("first_attempt_at") - F("workable_since"), output_field=DurationField())
-    days = {row["day"]: row for row in carts.annotate(day=TruncDate("abandoned_at"), wait=wait).values("day").annotate(
-        carts=Count("pk"), recovered=Count("pk", filter=Q(status=Cart.Status.RECOVERED)),
-        value=Sum("recovered_value", filter=Q(status=Cart.Status.RECOVERED)),
-        call_first=Count("pk", filter=Q(route=Cart.Route.CALL_FIRST, workable_since__isnull=False)),
-        fast=Count("pk", filter=Q(route=Cart.Route.CALL_FIRST, wait__lte=FIVE_MINUTES)),
-    )}
+    within 5 minutes (control group left out; with an agent filter, the carts the agent contacted)."""
+    carts = _days(CartsByDay.objects.filter(in_control_group=False), window, filters, agent=False).filter(
+        agent_id=filters.agent_id or EVERYONE)
+    days = {row["day"]: row for row in carts.values("day").annotate(
+        all=Sum("carts"), won=Sum("recovered"), worth=Sum("recovered_value"), call_first=Sum("timed"),
+        fast=Sum("within_5"))}
     series = []
-    day: date = window.start.date()
-    while day < window.end.date() + timedelta(days=1):
+    day: date = window.first_day
+    while day <= window.last_day:
         row = days.get(day, {})
-        series.append({"day": day.isoformat(), "carts": row.get("carts", 0), "recovered": row.get("recovered", 0),
-                       "recovery_rate": ratio(row.get("recovered", 0), row.get("carts", 0)),
-                       "value": float(row.get("value") or 0),
+        series.append({"day": day.isoformat(), "carts": row.get("all", 0), "recovered": row.get("won", 0),
+                       "recovery_rate": ratio(row.get("won", 0), row.get("all", 0)),
+                       "value": float(row.get("worth") or 0),
                        "contacted_within_5_min": ratio(row.get("fast", 0), row.get("call_first", 0))})
         day += timedelta(days=1)
     return series

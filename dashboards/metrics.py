@@ -1,49 +1,73 @@
 """The 30/60/90-day numbers: what the operation achieved in a window, measured honestly.
 
-Carts are counted in the window they were abandoned in (a cohort), so a window's recovery rate
-is that of its carts, whenever they were recovered; contact attempts and calls in the window
-they were made. Control-group carts are never contacted: they are left out of the team's rates
+A window is whole days in the operation's time zone: the last 30 days are today so far and the 29 days before,
+and the window before them is the 30 whole days before that. Carts are counted in the window they were abandoned
+in (a cohort), so a window's recovery rate is that of its carts, whenever they were recovered; contact attempts and
+calls in the window they were made. Control-group carts are never contacted: they are left out of the team's rates
 and are the baseline of the lift. A ratio with nothing to divide by is None (shown "–"), never 0.
+
+The numbers are added up from the daily roll-ups (dashboards.rollup_sql defines them); the days a window needs
+are built first when they are missing or out of date (dashboards.rollups).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from functools import cached_property
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, FloatField, Q, Sum
+from django.db import connection
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from recovery.models import Cart
+from dashboards.models import EVERYONE, AttemptsByDay, CartsByDay, DutyByDay
 
 FIVE_MINUTES = timedelta(minutes=5)
 THIRTY_MINUTES = timedelta(minutes=30)
 # Dispositions of a call on which the agent spoke with the customer.
 SPOKEN_DISPOSITIONS = ("recovered", "link_sent", "callback", "not_interested", "do_not_call")
-# A status with no change after it for this long is taken to have ended (a session that expired unseen).
-LONGEST_SHIFT = timedelta(hours=10)
 MIN_GROUP = 30  # below this many carts in a group, or 5 of either outcome, the lift is not shown
 
 
 @dataclass(frozen=True)
 class Window:
+    """Whole days from the midnight of `start` to `end` (now, or the midnight after the last day)."""
+
     start: datetime
     end: datetime
 
     @classmethod
     def last(cls, days: int, *, now: datetime | None = None) -> Window:
+        """Today so far and the days - 1 days before it."""
         end = now or timezone.now()
-        return cls(end - timedelta(days=days), end)
+        return cls(day_start(timezone.localdate(end) - timedelta(days=days - 1)), end)
 
     @property
     def previous(self) -> Window:
-        return Window(self.start - (self.end - self.start), self.start)
+        """The same number of whole days just before."""
+        return Window(day_start(self.first_day - timedelta(days=self.days)), self.start)
+
+    @cached_property
+    def first_day(self) -> date:
+        return timezone.localdate(self.start)
+
+    @cached_property
+    def last_day(self) -> date:
+        return timezone.localdate(self.end - timedelta(microseconds=1))
 
     @property
     def days(self) -> int:
-        return round((self.end - self.start) / timedelta(days=1))
+        return (self.last_day - self.first_day).days + 1
+
+    def __contains__(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
+def day_start(day: date) -> datetime:
+    """The midnight that starts `day` in the operation's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
 @dataclass(frozen=True)
@@ -88,127 +112,209 @@ def ratio(part, whole) -> float | None:
     return None if not whole else float(part) / float(whole)
 
 
-def _carts(window: Window, filters: Filters):
-    carts = Cart.objects.filter(abandoned_at__gte=window.start, abandoned_at__lt=window.end)
-    if filters.store_ids:
-        carts = carts.filter(store_id__in=filters.store_ids)
-    if filters.route:
-        carts = carts.filter(route=filters.route)
-    if filters.agent_id:
-        carts = carts.filter(contactattempt__agent_id=filters.agent_id).distinct()
-    return carts
+@dataclass
+class Facts:
+    """The roll-ups of a span of days under the filters, read once: every window inside the span is added up from
+    them (the dashboard's six windows cost five small queries, not six times the raw rows)."""
+
+    filters: Filters
+    carts: dict[tuple[int, date, bool], dict]  # (EVERYONE or the agent, day, in control group) -> sums
+    waits: dict[date, dict[int, int]]  # seconds to first contact (bucketed) -> call-first carts
+    attempts: dict[tuple[date, str], dict]  # (day, channel) -> attempts, reached
+    duty: dict[tuple[date, int], float]  # (day, agent) -> seconds on duty
+    shares: dict[tuple[date, int], tuple[int, int]]  # (day, agent) -> attempts, of them on the filtered carts
+    costs: dict[int, Decimal]  # agent -> hourly cost
+
+    @property
+    def scope(self) -> int:
+        return self.filters.agent_id or EVERYONE
+
+    def cart_sums(self, window: Window, *, control: bool = False, scope: int | None = None) -> dict:
+        scope = self.scope if scope is None else scope
+        totals: dict = {}
+        for (agent, day, in_control), sums in self.carts.items():
+            if agent == scope and in_control == control and day in window:
+                for name, value in sums.items():
+                    totals[name] = totals.get(name, 0) + value
+        return totals
 
 
-def _attempts(window: Window, filters: Filters):
-    from compliance.models import ContactAttempt
-
-    attempts = ContactAttempt.objects.filter(at__gte=window.start, at__lt=window.end).exclude(outcome="not_sent")
-    if filters.store_ids:
-        attempts = attempts.filter(store_id__in=filters.store_ids)
-    if filters.route:
-        attempts = attempts.filter(cart__route=filters.route)
-    if filters.agent_id:
-        attempts = attempts.filter(agent_id=filters.agent_id)
-    return attempts
+_CART_SUMS = ("carts", "recovered", "recovered_value", "upsell_value", "value_after_contact", "timed", "within_5",
+              "within_30", "attempts", "attempts_before_order", "contacted_voice", "contacted_sms", "contacted_email",
+              "converted_voice", "converted_sms", "converted_email")
 
 
-def speed_to_lead(window: Window, filters: Filters) -> dict:
-    """Call-first carts of the window: contacted within 5 and 30 minutes of becoming workable, and the median."""
-    carts = _carts(window, filters).filter(route=Cart.Route.CALL_FIRST, workable_since__isnull=False,
-                                           in_control_group=False)
-    carts = carts.annotate(wait=ExpressionWrapper(F("first_attempt_at") - F("workable_since"),
-                                                  output_field=DurationField()))
-    totals = carts.aggregate(total=Count("pk"), within_5=Count("pk", filter=Q(wait__lte=FIVE_MINUTES)),
-                             within_30=Count("pk", filter=Q(wait__lte=THIRTY_MINUTES)),
-                             median_seconds=MedianSeconds("wait"))  # carts never attempted have no wait
-    median = totals["median_seconds"]
-    return {"contacted_within_5_min": ratio(totals["within_5"], totals["total"]),
-            "contacted_within_30_min": ratio(totals["within_30"], totals["total"]),
-            "median_minutes_to_first_contact": None if median is None else median / 60}
-
-
-class MedianSeconds(Aggregate):
-    """The median of an interval, in seconds, computed by PostgreSQL (nulls left out)."""
-
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s))"
-    output_field = FloatField()
-
-
-def response(window: Window, filters: Filters) -> dict[str, dict]:
-    """Attempts per channel and the share that reached the customer: a call spoken on, a text delivered,
-    an email sent (without bounce reports, sent is all that is known)."""
-    reached = {"voice": Q(outcome__in=SPOKEN_DISPOSITIONS),
-               "sms": Q(provider_status__in=("delivered", "read")),
-               "email": Q(outcome__in=("sent", "link_sent"))}
-    rows = {}
-    attempts = _attempts(window, filters)
-    for channel, reached_filter in reached.items():
-        totals = attempts.filter(channel=channel).aggregate(total=Count("pk"),
-                                                            reached=Count("pk", filter=reached_filter))
-        rows[channel] = {"attempts": totals["total"], "reached": totals["reached"],
-                         "reach_rate": ratio(totals["reached"], totals["total"])}
+def _scoped(rows, filters: Filters, *, route: bool = True, store: bool = True):
+    if store and filters.store_ids:
+        rows = rows.filter(store_id__in=filters.store_ids)
+    if route and filters.route:
+        rows = rows.filter(route=filters.route)
     return rows
 
 
-def recovery(window: Window, filters: Filters) -> dict:
-    from compliance.models import ContactAttempt
+def load_facts(first: date, last: date, filters: Filters = NO_FILTERS, *, now: datetime | None = None) -> Facts:
+    """Read the roll-ups of [first, last] (building the days that are missing or out of date first)."""
+    from agents.models import AgentProfile
+    from dashboards.rollups import rollups_ensure
 
-    carts = _carts(window, filters).filter(in_control_group=False)
-    recovered = Q(status=Cart.Status.RECOVERED)
-    totals = carts.aggregate(
-        carts=Count("pk"), recovered=Count("pk", filter=recovered),
-        value=Sum("recovered_value", filter=recovered), upsell=Sum("upsell_value", filter=recovered),
-        contacted_value=Sum("recovered_value", filter=recovered & Q(attribution=Cart.Attribution.CONTACTED)),
-    )
-    value = totals["value"] or Decimal("0")
-    cart_ids = carts.values("pk")
-    attempts = ContactAttempt.objects.filter(cart__in=cart_ids).exclude(outcome="not_sent")
+    now = now or timezone.now()
+    rollups_ensure(first, last, now=now)
+    days = {"day__gte": first, "day__lte": last}
+    scopes = {EVERYONE, filters.agent_id or EVERYONE}
+    cart_rows = (_scoped(CartsByDay.objects.filter(agent_id__in=scopes, **days), filters)
+                 .values("agent_id", "day", "in_control_group").annotate(**{f"sum_{name}": Sum(name)
+                                                                            for name in _CART_SUMS}))
+    carts = {(row["agent_id"], row["day"], row["in_control_group"]): {name: row[f"sum_{name}"] for name in _CART_SUMS}
+             for row in cart_rows}
+    attempt_rows = _scoped(AttemptsByDay.objects.filter(**days), filters)
     if filters.agent_id:
-        attempts = attempts.filter(agent_id=filters.agent_id)
-    attempt_count = attempts.count()
-    on_recovered = attempts.filter(cart__status=Cart.Status.RECOVERED, at__lte=F("cart__recovered_at")).count()
+        attempt_rows = attempt_rows.filter(agent_id=filters.agent_id)
+    attempts = {(row["day"], row["channel"]): {"attempts": row["made"], "reached": row["got"]}
+                for row in attempt_rows.values("day", "channel").annotate(made=Sum("attempts"), got=Sum("reached"))}
+    duty_rows = DutyByDay.objects.filter(**days)
+    if filters.agent_id:
+        duty_rows = duty_rows.filter(agent_id=filters.agent_id)
+    duty = {(row["day"], row["agent_id"]): row["seconds"] for row in duty_rows.values("day", "agent_id", "seconds")}
+    shares = {}
+    if filters.store_ids or filters.route:  # each agent's cost is shared out by their attempts on these carts
+        part = Q(store_id__in=filters.store_ids) if filters.store_ids else Q()
+        if filters.route:
+            part &= Q(route=filters.route)
+        logged = F("attempts") + F("not_sent")
+        for row in (AttemptsByDay.objects.filter(**days).exclude(agent_id=EVERYONE).values("day", "agent_id")
+                    .annotate(all=Sum(logged), part=Sum(logged, filter=part))):
+            shares[(row["day"], row["agent_id"])] = (row["all"], row["part"] or 0)
+    costs = dict(AgentProfile.objects.values_list("user_id", "hourly_cost"))
+    return Facts(filters, carts, _waits(first, last, filters), attempts, duty, shares, costs)
+
+
+def _waits(first: date, last: date, filters: Filters) -> dict[date, dict[int, int]]:
+    sql = """
+        SELECT day, bucket.key::bigint, sum(bucket.value::bigint)::bigint
+        FROM dashboards_cartsbyday CROSS JOIN LATERAL jsonb_each_text(waits) AS bucket
+        WHERE day >= %(first)s AND day <= %(last)s AND agent_id = %(scope)s AND NOT in_control_group
+          AND route = 'call_first' AND (%(route)s = '' OR route = %(route)s)
+          AND (cardinality(%(stores)s::integer[]) = 0 OR store_id = ANY(%(stores)s::integer[]))
+        GROUP BY 1, 2
+    """
+    found: dict[date, dict[int, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"first": first, "last": last, "scope": filters.agent_id or EVERYONE,
+                             "route": filters.route, "stores": list(filters.store_ids)})
+        for day, bucket, carts in cursor.fetchall():
+            found.setdefault(day, {})[bucket] = carts
+    return found
+
+
+def _facts(window: Window, filters: Filters) -> Facts:
+    return load_facts(window.first_day, window.last_day, filters, now=window.end)
+
+
+# (below this many seconds, buckets this wide), as dashboards.rollup_sql.CARTS keeps the waits; then an hour wide.
+WAIT_BUCKETS = ((60, 1), (600, 5), (3600, 30), (86400, 300))
+
+
+def bucket_width(lower: int) -> int:
+    return next((width for below, width in WAIT_BUCKETS if lower < below), 3600)
+
+
+def median_of_buckets(counts: dict[int, int]) -> float | None:
+    """The median (percentile_cont(0.5)) of values known by their bucket, the values of a bucket taken as evenly
+    spread across it: within a bucket of the exact median (half a bucket on many waits), and unbiased."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    wanted = [(total - 1) // 2, total // 2]  # ranks of the middle one, or the two middle ones
+    found, seen = [], 0
+    for lower in sorted(counts):
+        in_bucket = counts[lower]
+        while wanted and wanted[0] < seen + in_bucket:
+            rank = wanted.pop(0) - seen
+            found.append(lower + bucket_width(lower) * (rank + 0.5) / in_bucket)
+        seen += in_bucket
+    return sum(found) / 2
+
+
+def _speed_to_lead(facts: Facts, window: Window) -> dict:
+    totals = facts.cart_sums(window)
+    merged: dict[int, int] = {}
+    for day, counts in facts.waits.items():
+        if day in window:
+            for bucket, carts in counts.items():
+                merged[bucket] = merged.get(bucket, 0) + carts
+    median = median_of_buckets(merged)  # carts never attempted have no wait
+    return {"contacted_within_5_min": ratio(totals.get("within_5", 0), totals.get("timed", 0)),
+            "contacted_within_30_min": ratio(totals.get("within_30", 0), totals.get("timed", 0)),
+            "median_minutes_to_first_contact": None if median is None else median / 60}
+
+
+def speed_to_lead(window: Window, filters: Filters) -> dict:
+    """Call-first carts of the window: contacted within 5 and 30 minutes of becoming workable, and the median
+    (from the roll-up's buckets: exact to 5 s under a minute, 15 s under ten minutes, a minute under an hour)."""
+    return _speed_to_lead(_facts(window, filters), window)
+
+
+REACHED_MEANS = {"voice": "a call on which the agent spoke with the customer", "sms": "a text the carrier delivered",
+                 "email": "an email sent (without bounce reports, sent is all that is known)"}
+
+
+def _response(facts: Facts, window: Window) -> dict[str, dict]:
+    rows = {}
+    for channel in REACHED_MEANS:
+        made = reached = 0
+        for (day, row_channel), sums in facts.attempts.items():
+            if row_channel == channel and day in window:
+                made, reached = made + sums["attempts"], reached + sums["reached"]
+        rows[channel] = {"attempts": made, "reached": reached, "reach_rate": ratio(reached, made)}
+    return rows
+
+
+def response(window: Window, filters: Filters) -> dict[str, dict]:
+    """Attempts per channel and the share that reached the customer (REACHED_MEANS)."""
+    return _response(_facts(window, filters), window)
+
+
+def _recovery(facts: Facts, window: Window) -> dict:
+    totals = facts.cart_sums(window)
+    carts, recovered = totals.get("carts", 0), totals.get("recovered", 0)
+    value = Decimal(totals.get("recovered_value", 0))
+    attempts, after_contact = totals.get("attempts", 0), Decimal(totals.get("value_after_contact", 0))
     return {
-        "carts": totals["carts"], "recovered": totals["recovered"],
-        "recovery_rate": ratio(totals["recovered"], totals["carts"]),
-        "recovered_value": value, "value_per_cart": ratio(value, totals["carts"]),
-        "recovered_order_value": ratio(value, totals["recovered"]),
-        "attempts_per_recovered_cart": ratio(on_recovered, totals["recovered"]),
-        "upsell_value": totals["upsell"] or Decimal("0"),
-        "value_after_contact": totals["contacted_value"] or Decimal("0"),
-        "attempts": attempt_count,
-        "revenue_per_attempt": ratio(totals["contacted_value"] or 0, attempt_count),
+        "carts": carts, "recovered": recovered, "recovery_rate": ratio(recovered, carts),
+        "recovered_value": value, "value_per_cart": ratio(value, carts),
+        "recovered_order_value": ratio(value, recovered),
+        "attempts_per_recovered_cart": ratio(totals.get("attempts_before_order", 0), recovered),
+        "upsell_value": Decimal(totals.get("upsell_value", 0)), "value_after_contact": after_contact,
+        "attempts": attempts, "revenue_per_attempt": ratio(after_contact, attempts),
     }
+
+
+def recovery(window: Window, filters: Filters) -> dict:
+    """The window's carts (control group left out): how many were recovered, for how much, after how many attempts
+    (those made before the order; with an agent filter, that agent's)."""
+    return _recovery(_facts(window, filters), window)
+
+
+def _conversion_by_channel(facts: Facts, window: Window) -> dict[str, dict]:
+    totals = facts.cart_sums(window)
+    rows = {}
+    for channel in ("voice", "sms", "email"):
+        contacted, converted = totals.get(f"contacted_{channel}", 0), totals.get(f"converted_{channel}", 0)
+        rows[channel] = {"contacted_carts": contacted, "converted": converted,
+                         "conversion": ratio(converted, contacted)}
+    return rows
 
 
 def conversion_by_channel(window: Window, filters: Filters) -> dict[str, dict]:
     """Of the carts contacted on a channel, the share recovered with the credit on that channel."""
-    from compliance.models import ContactAttempt
-
-    carts = _carts(window, filters).filter(in_control_group=False)
-    rows = {}
-    for channel in ("voice", "sms", "email"):
-        contacted = carts.filter(pk__in=ContactAttempt.objects.filter(channel=channel).exclude(outcome="not_sent")
-                                 .values("cart_id"))
-        totals = contacted.aggregate(carts=Count("pk"), converted=Count(
-            "pk", filter=Q(status=Cart.Status.RECOVERED, recovered_channel=channel)))
-        rows[channel] = {"contacted_carts": totals["carts"], "converted": totals["converted"],
-                         "conversion": ratio(totals["converted"], totals["carts"])}
-    return rows
+    return _conversion_by_channel(_facts(window, filters), window)
 
 
-def lift(window: Window, filters: Filters) -> Lift:
-    """The team's effect: the recovery rate of the carts it could contact minus the control group's, with a
-    95% confidence interval (normal approximation for a difference of two proportions)."""
-    carts = _carts(window, Filters(store_ids=filters.store_ids, route=filters.route))
-    recovered = Q(status=Cart.Status.RECOVERED)
-    totals = carts.aggregate(
-        contacted=Count("pk", filter=Q(in_control_group=False)),
-        contacted_won=Count("pk", filter=Q(in_control_group=False) & recovered),
-        control=Count("pk", filter=Q(in_control_group=True)),
-        control_won=Count("pk", filter=Q(in_control_group=True) & recovered),
-    )
-    n1, w1, n2, w2 = totals["contacted"], totals["contacted_won"], totals["control"], totals["control_won"]
+def _lift(facts: Facts, window: Window) -> Lift:
+    contacted = facts.cart_sums(window, scope=EVERYONE)
+    control = facts.cart_sums(window, control=True, scope=EVERYONE)
+    n1, w1 = contacted.get("carts", 0), contacted.get("recovered", 0)
+    n2, w2 = control.get("carts", 0), control.get("recovered", 0)
     p1, p2 = ratio(w1, n1), ratio(w2, n2)
     too_small = min(n1, n2) < MIN_GROUP or min(w1, n1 - w1, w2, n2 - w2) < 5
     if p1 is None or p2 is None:
@@ -218,63 +324,54 @@ def lift(window: Window, filters: Filters) -> Lift:
     return Lift(p1, p2, difference * 100, (difference - margin) * 100, (difference + margin) * 100, n1, n2, too_small)
 
 
+def lift(window: Window, filters: Filters) -> Lift:
+    """The team's effect: the recovery rate of the carts it could contact minus the control group's, with a
+    95% confidence interval (normal approximation for a difference of two proportions). An agent filter does not
+    apply: the control group has no agent."""
+    return _lift(_facts(window, filters), window)
+
+
+def _team_cost(facts: Facts, window: Window) -> Decimal:
+    seconds: dict[int, float] = {}
+    for (day, agent), on_duty in facts.duty.items():
+        if day in window:
+            seconds[agent] = seconds.get(agent, 0.0) + on_duty
+    shared_out = bool(facts.filters.store_ids or facts.filters.route)
+    share: dict[int, list[int]] = {}
+    for (day, agent), (logged, part) in facts.shares.items():
+        if day in window:
+            counts = share.setdefault(agent, [0, 0])
+            counts[0], counts[1] = counts[0] + logged, counts[1] + part
+    total = Decimal("0")
+    for agent, on_duty in seconds.items():
+        if shared_out:
+            logged, part = share.get(agent, (0, 0))
+            if not logged:
+                continue  # the agent worked none of these carts
+            fraction = Decimal(part) / Decimal(logged)
+        else:
+            fraction = Decimal(1)
+        hours = Decimal(str(round(on_duty / 3600, 4)))
+        total += facts.costs.get(agent, Decimal("0")) * hours * fraction
+    return total.quantize(Decimal("0.01"))
+
+
 def team_cost(window: Window, filters: Filters) -> Decimal:
     """Hours on duty (any status but away, from the status log, each stretch at most a shift) times each
     agent's hourly cost. For some stores or a route only, each agent's cost is shared out by their contact
     attempts: the part of their attempts that went to those carts."""
-    from agents.models import AgentProfile
-    from compliance.models import ContactAttempt
-
-    costs = dict(AgentProfile.objects.values_list("user_id", "hourly_cost"))
-    share: dict[int, Decimal] = {}
-    if filters.store_ids or filters.route:  # only the agents who worked those carts, for their part
-        attempts = ContactAttempt.objects.filter(at__gte=window.start, at__lt=window.end, agent__isnull=False)
-        part = Q(store_id__in=filters.store_ids) if filters.store_ids else Q()
-        if filters.route:
-            part &= Q(cart__route=filters.route)
-        for row in attempts.values("agent_id").annotate(all=Count("pk"), part=Count("pk", filter=part)):
-            share[row["agent_id"]] = Decimal(row["part"]) / Decimal(row["all"])
-    total = Decimal("0")
-    shared_out = bool(filters.store_ids or filters.route)
-    for agent_id, seconds in _seconds_on_duty(window, agent_ids=list(share) if shared_out else None,
-                                              agent_id=filters.agent_id).items():
-        total += costs.get(agent_id, Decimal("0")) * Decimal(str(round(seconds / 3600, 4))) * share.get(agent_id, 1)
-    return total.quantize(Decimal("0.01"))
+    return _team_cost(_facts(window, filters), window)
 
 
-_ON_DUTY_SQL = """
-WITH stretches AS (
-    SELECT agent_id, status, at, lead(at) OVER (PARTITION BY agent_id ORDER BY at, id) AS next_at
-    FROM agents_agentstatuschange
-    WHERE at < %(end)s AND at >= %(since)s
-      AND (%(agent)s::integer IS NULL OR agent_id = %(agent)s::integer)
-      AND (%(agents)s::integer[] IS NULL OR agent_id = ANY(%(agents)s::integer[]))
-)
-SELECT agent_id, sum(greatest(0, extract(epoch FROM
-           least(coalesce(next_at, %(end)s), at + %(shift)s, %(end)s) - greatest(at, %(start)s))))
-FROM stretches WHERE status <> 'away' GROUP BY agent_id
-"""
-
-
-def _seconds_on_duty(window: Window, *, agent_ids: list[int] | None, agent_id: int | None) -> dict[int, float]:
-    """Seconds each agent spent in any status but away within the window, summed in PostgreSQL: each stretch
-    ends at the next change, a shift at most, or the window's end."""
-    from django.db import connection
-
-    params = {"start": window.start, "end": window.end, "since": window.start - LONGEST_SHIFT,
-              "shift": LONGEST_SHIFT, "agent": agent_id, "agents": agent_ids}
-    with connection.cursor() as cursor:
-        cursor.execute(_ON_DUTY_SQL, params)
-        return {agent: float(seconds) for agent, seconds in cursor.fetchall()}
-
-
-def window_metrics(window: Window, filters: Filters = NO_FILTERS) -> WindowMetrics:
+def window_metrics(window: Window, filters: Filters = NO_FILTERS, *, facts: Facts | None = None) -> WindowMetrics:
+    """Every headline number of one window; pass `facts` read once for several windows."""
+    facts = facts or _facts(window, filters)
     metrics = WindowMetrics(window)
-    metrics.values.update(speed_to_lead(window, filters))
-    metrics.values.update(recovery(window, filters))
-    cost = team_cost(window, filters)
+    metrics.values.update(_speed_to_lead(facts, window))
+    metrics.values.update(_recovery(facts, window))
+    cost = _team_cost(facts, window)
     value = metrics.values["value_after_contact"]
     metrics.values.update({"team_cost": cost, "roi": ratio(value - cost, cost) if cost else None})
-    metrics.by_channel = {"response": response(window, filters), "conversion": conversion_by_channel(window, filters)}
-    metrics.lift = lift(window, filters)
+    metrics.by_channel = {"response": _response(facts, window), "conversion": _conversion_by_channel(facts, window)}
+    metrics.lift = _lift(facts, window)
     return metrics

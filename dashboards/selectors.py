@@ -1,8 +1,8 @@
-"""Headline numbers for the home screen; the 30/60/90-day dashboards build on these."""
+"""Reads for the home screen and the dashboard's page: headline numbers, filter choices, the figures' freshness."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
@@ -50,33 +50,6 @@ def speed_to_lead(*, days: int = 30, now=None) -> dict:
             "attempted": totals["count"], "attempted_late": totals["late"]}
 
 
-def script_funnel(*, days: int = 30, now=None, filters=None) -> list[dict]:
-    """Where calls are lost: of the calls dialed in the period, how many reached each step of the script."""
-    from agents.models import Call
-
-    now = now or timezone.now()
-    calls = Call.objects.filter(opened_at__gte=now - timedelta(days=days), attempt__isnull=False)
-    if filters is not None:
-        if filters.store_ids:
-            calls = calls.filter(cart__store_id__in=filters.store_ids)
-        if filters.agent_id:
-            calls = calls.filter(agent_id=filters.agent_id)
-        if filters.route:
-            calls = calls.filter(cart__route=filters.route)
-    counts = calls.aggregate(
-        dialed=Count("pk"),
-        **{f"step_{step}": Count("pk", filter=Q(step_times__has_key=str(step)))
-           for step in range(Call.Step.FRICTION, Call.Step.COMPLETION + 1)},
-        recovered=Count("pk", filter=Q(disposition=Call.Disposition.RECOVERED)),
-    )
-    dialed = counts["dialed"]
-    rows = [("Dialed", dialed)] + [(Call.Step(step).label, counts[f"step_{step}"])
-                                   for step in range(Call.Step.FRICTION, Call.Step.COMPLETION + 1)]
-    rows.append(("Recovered on the call", counts["recovered"]))
-    return [{"label": label, "count": count, "share": round(count * 100 / dialed) if dialed else None}
-            for label, count in rows]
-
-
 def filter_choices() -> dict:
     """Stores and agents to filter the dashboard by."""
     from django.contrib.auth import get_user_model
@@ -88,3 +61,10 @@ def filter_choices() -> dict:
     return {"stores": list(Store.objects.order_by("name").values_list("pk", "name")),
             "agents": [(user.pk, user.get_full_name() or user.username) for user in agents],
             "routes": Cart.Route.choices}
+
+
+def rollups_as_of(day: date) -> datetime | None:
+    """The moment the day's roll-ups describe: the dashboard says how fresh its figures are."""
+    from dashboards.models import RolledUpDay
+
+    return RolledUpDay.objects.filter(day=day).values_list("as_of", flat=True).first()

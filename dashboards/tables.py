@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from dashboards.metrics import Filters, Window, WindowMetrics, window_metrics
+from dashboards.metrics import Filters, Window, WindowMetrics, load_facts, window_metrics
 
 WINDOWS = (30, 60, 90)
 
@@ -113,6 +113,8 @@ class Dashboard:
 
 
 def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
-    current = {days: window_metrics(Window.last(days, now=now), filters) for days in WINDOWS}
-    previous = {days: window_metrics(current[days].window.previous, filters) for days in WINDOWS}
+    windows = {days: Window.last(days, now=now) for days in WINDOWS}
+    facts = load_facts(windows[max(WINDOWS)].previous.first_day, windows[max(WINDOWS)].last_day, filters, now=now)
+    current = {days: window_metrics(window, filters, facts=facts) for days, window in windows.items()}
+    previous = {days: window_metrics(window.previous, filters, facts=facts) for days, window in windows.items()}
     return Dashboard(now, filters, current, previous)

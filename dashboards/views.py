@@ -1,5 +1,6 @@
 import csv
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,7 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "summary": selectors.recovery_summary(days=30),
         "speed": selectors.speed_to_lead(days=30),
-        "funnel": selectors.script_funnel(days=30),
+        "funnel": breakdowns.script_funnel(Window.last(30)),
         "recent_carts": recent_carts(limit=15),
     }
     return render(request, "dashboards/home.html", context)
@@ -53,10 +54,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "response_rows": board.channel_rows("response", "reach_rate", "Reached"),
         "conversion_rows": board.channel_rows("conversion", "conversion", "Converted"),
         "lifts": board.lifts(), "filters": filters, "choices": selectors.filter_choices(),
-        "funnel": selectors.script_funnel(days=days, filters=filters), "days": days,
+        "funnel": breakdowns.script_funnel(window, filters), "days": days,
         "leaderboard": breakdowns.leaderboard(window, filters), "frictions": breakdowns.frictions(window, filters),
         "resolutions": breakdowns.resolutions(window, filters),
         "trend": breakdowns.daily_trend(Window.last(TREND_DAYS, now=now), filters), "trend_days": TREND_DAYS,
+        "as_of": selectors.rollups_as_of(timezone.localdate(now)), "time_zone": settings.TIME_ZONE,
     }
     return render(request, "dashboards/dashboard.html", context)
 

@@ -141,6 +141,8 @@ class Cart(models.Model):
             models.Index(fields=["next_call_at"], name="cart_call_queue_due",
                          condition=Q(status="open", route="call_first", next_call_at__isnull=False,
                                      calls_ended_at__isnull=True)),
+            # The dashboard's roll-ups read the recoveries of recent days.
+            models.Index(fields=["recovered_at"], name="cart_recovered_at", condition=Q(status="recovered")),
             # The sequence sweep reads due messages.
             models.Index(fields=["next_message_at"], name="cart_message_due",
                          condition=Q(status="open", next_message_at__isnull=False)),

@@ -69,7 +69,8 @@ def test_frictions_and_what_resolved_them(team):
 def test_the_daily_trend_has_every_day_and_divides_by_nothing_on_empty_days(team):
     series = daily_trend(Window.last(5, now=NOW))
     by_day = {row["day"]: row for row in series}
-    assert [row["day"] for row in series][0] == "2026-11-15" and series[-1]["day"] == "2026-11-20"
+    # Five whole days: today so far and the four before.
+    assert [row["day"] for row in series] == ["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"]
     assert (by_day["2026-11-17"]["carts"], by_day["2026-11-17"]["recovered"]) == (2, 1)
     assert by_day["2026-11-17"]["recovery_rate"] == 0.5 and by_day["2026-11-17"]["value"] == 300.0
     assert by_day["2026-11-16"]["carts"] == 0 and by_day["2026-11-16"]["recovery_rate"] is None
@@ -95,4 +96,4 @@ def test_the_dashboard_shows_the_breakdowns_and_exports_each_table(client, super
     rows = list(csv.reader(io.StringIO(leaderboard_csv)))
     assert rows[0][0] == "agent" and rows[1][:6] == ["Maya", "2", "0.5", "2", "1", "0.5"]
     trend = list(csv.reader(io.StringIO(trend_csv)))
-    assert trend[0][0] == "day" and len(trend) == 92  # header + the 91 days the 90-day chart shows
+    assert trend[0][0] == "day" and len(trend) == 91  # header + the 90 days the chart shows

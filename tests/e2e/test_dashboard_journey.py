@@ -53,6 +53,11 @@ def day(now: datetime, days: float, hours: float = 0) -> datetime:
     return now - timedelta(days=days, hours=hours)
 
 
+def since(now: datetime, days: int) -> datetime:
+    """Where the dashboard's window of `days` starts: the UTC midnight of today - (days - 1)."""
+    return datetime.combine(now.date() - timedelta(days=days - 1), datetime.min.time(), tzinfo=now.tzinfo)
+
+
 def past_cart(store, at: datetime, *, route="call_first", status="lost", value=None, attribution="", by=None,
               channel="", control=False, first_minutes=None, **fields) -> Cart:
     """A cart abandoned at `at`, workable from then; recovered a day later when `value` is given."""
@@ -205,14 +210,14 @@ def rate_change(rate, before) -> str:
 def headline(now: datetime, store: Store | None = None) -> dict[int, dict]:
     expected = {}
     for days in WINDOWS:
-        current = recovery(now - timedelta(days=days), now, store)
-        before = recovery(now - timedelta(days=2 * days), now - timedelta(days=days), store)
+        current = recovery(since(now, days), now, store)
+        before = recovery(since(now, 2 * days), since(now, days), store)
         expected[days] = {**current, "change": rate_change(current["rate"], before["rate"])}
     return expected
 
 
 def group_sizes(now: datetime, days: int, store: Store | None = None) -> tuple[int, int]:
-    carts = Cart.objects.filter(abandoned_at__gte=now - timedelta(days=days), abandoned_at__lt=now)
+    carts = Cart.objects.filter(abandoned_at__gte=since(now, days), abandoned_at__lt=now)
     if store is not None:
         carts = carts.filter(store=store)
     return carts.filter(in_control_group=False).count(), carts.filter(in_control_group=True).count()
@@ -224,7 +229,7 @@ def team_cost(now: datetime, days: int) -> Decimal:
     for profile in AgentProfile.objects.all():
         log = list(AgentStatusChange.objects.filter(agent=profile.user).order_by("at").values_list("status", "at"))
         for (status, start), (_following, end) in zip(log, log[1:], strict=False):
-            if status != "away" and start >= now - timedelta(days=days):
+            if status != "away" and start >= since(now, days):
                 total += profile.hourly_cost * Decimal((end - start).total_seconds()) / 3600
     return total.quantize(Decimal("0.01"))
 
@@ -232,7 +237,7 @@ def team_cost(now: datetime, days: int) -> Decimal:
 def agent_numbers(now: datetime, agent, days: int = 30, store: Store | None = None) -> dict:
     """The agent's leaderboard numbers: voice attempts and how many were spoken on, the carts called, the
     recoveries credited to them, handle times of the dialed calls, and reached calls through all five steps."""
-    start = now - timedelta(days=days)
+    start = since(now, days)
     attempts = ContactAttempt.objects.filter(agent=agent, channel="voice", at__gte=start)
     calls = Call.objects.filter(agent=agent, attempt__isnull=False, opened_at__gte=start)
     credited = Cart.objects.filter(recovered_by=agent, status="recovered", recovered_at__gte=start)
@@ -263,7 +268,7 @@ def leaderboard_row(now: datetime, agent, days: int = 30, store: Store | None = 
 def daily_counts(now: datetime) -> dict[str, tuple[int, int]]:
     """Per UTC day of abandonment over the last 90 days: the team's carts and how many were recovered."""
     days: dict[str, list[int]] = {}
-    for at, status in Cart.objects.filter(abandoned_at__gte=now - timedelta(days=90),
+    for at, status in Cart.objects.filter(abandoned_at__gte=since(now, 90),
                                           in_control_group=False).values_list("abandoned_at", "status"):
         counts = days.setdefault(at.date().isoformat(), [0, 0])
         counts[0] += 1
@@ -405,7 +410,7 @@ def test_the_dashboard_shows_the_numbers_in_the_database(screen, history, superv
 
     # the frictions found on the calls of the last 30 days
     frictions = {row.split("\t")[0]: row.split("\t")[1] for row in cells(page, "#frictions tbody tr")}
-    calls = Call.objects.filter(opened_at__gte=now - timedelta(days=30))
+    calls = Call.objects.filter(opened_at__gte=since(now, 30))
     assert frictions == {reason.label: str(calls.filter(frictions=reason).count())
                          for reason in FrictionReason.objects.filter(calls__in=calls).distinct()}
 
@@ -421,7 +426,7 @@ def test_the_dashboard_shows_the_numbers_in_the_database(screen, history, superv
     assert [len(chart["series"]) for chart in drawn] == [2, 2, 1]
     counts = daily_counts(now)
     carts_per_day, recovered_per_day = drawn[0]["series"]
-    assert len(carts_per_day) == 91 and sum(carts_per_day) == sum(carts for carts, _ in counts.values())
+    assert len(carts_per_day) == 90 and sum(carts_per_day) == sum(carts for carts, _ in counts.values())
     assert sum(recovered_per_day) == sum(recovered for _, recovered in counts.values())
     page.click("#trend details summary")
     rows = page.locator("#trend details tbody tr")
@@ -518,7 +523,7 @@ def test_the_trend_csv_holds_the_ninety_days_the_section_shows(screen, history, 
     open_dashboard(page)
     charted = page.evaluate("Chart.getChart(document.getElementById('chart-carts')).data.labels.length")
     _name, rows = download(page, "#trend a.csv")
-    assert len(rows) - 1 == charted == 91
+    assert len(rows) - 1 == charted == 90
 
 
 def test_the_script_funnel_follows_the_store_filter(screen, history, supervisor):
@@ -526,7 +531,7 @@ def test_the_script_funnel_follows_the_store_filter(screen, history, supervisor)
     open_dashboard(page)
     page.goto(f"/dashboards/?store={south.pk}")
     page.wait_for_selector("#script-funnel")
-    dialed_on_south = Call.objects.filter(opened_at__gte=now - timedelta(days=30), attempt__isnull=False,
+    dialed_on_south = Call.objects.filter(opened_at__gte=since(now, 30), attempt__isnull=False,
                                           cart__store=south).count()
     shown = page.locator("#script-funnel tbody tr", has=page.locator("td:text-is('Dialed')")).locator("td").nth(1)
     assert int(shown.inner_text()) == dialed_on_south

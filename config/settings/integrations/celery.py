@@ -44,6 +44,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboards.tasks.email_live_alerts_task",
         "schedule": 60.0,
     },
+    "refresh-dashboard-rollups-today": {
+        "task": "dashboards.tasks.refresh_rollups_today_task",
+        "schedule": 60.0,
+    },
+    "refresh-dashboard-rollups-recent": {
+        "task": "dashboards.tasks.refresh_rollups_recent_task",
+        "schedule": 600.0,
+    },
+    "refresh-dashboard-rollups-nightly": {
+        "task": "dashboards.tasks.refresh_rollups_all_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "scrub-open-carts-nightly": {
         "task": "compliance.tasks.scrub_open_carts_task",
         "schedule": crontab(hour=3, minute=15),
