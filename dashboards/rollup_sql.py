@@ -9,7 +9,8 @@ from __future__ import annotations
 
 # `waits`: seconds to first contact by bucket (dashboards.metrics.WAIT_BUCKETS: a second wide under a minute, 5 s
 # under ten minutes, 30 s under an hour, 5 minutes under a day, then an hour), keyed by the bucket's lower bound.
-# The median is read from these. A call "reached" the customer when its disposition is one of dashboards.metrics.SPOKEN_DISPOSITIONS.
+# The median is read from these. A call "reached" the customer when its disposition is one of
+# dashboards.metrics.SPOKEN_DISPOSITIONS.
 CARTS = """
 INSERT INTO dashboards_cartsbyday (day, store_id, route, in_control_group, agent_id, carts, recovered,
     recovered_value, upsell_value, value_after_contact, timed, within_5, within_30, waits, attempts,
