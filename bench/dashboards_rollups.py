@@ -17,7 +17,7 @@ import time
 from datetime import datetime
 from decimal import Decimal
 
-ROLLUP_TABLES = ("dashboards_cartsbyday", "dashboards_attemptsbyday", "dashboards_callsbyday",
+ROLLUP_TABLES = ("dashboards_cartsbyday", "dashboards_waitsbyday", "dashboards_attemptsbyday", "dashboards_callsbyday",
                  "dashboards_frictionsbyday", "dashboards_offersbyday", "dashboards_recoveriesbyday",
                  "dashboards_dutybyday")
 

@@ -119,7 +119,7 @@ class Facts:
 
     filters: Filters
     carts: dict[tuple[int, date, bool], dict]  # (EVERYONE or the agent, day, in control group) -> sums
-    waits: dict[date, dict[int, int]]  # seconds to first contact (bucketed) -> call-first carts
+    waits: dict[tuple[date, date], dict[int, int]]  # (first, last day) -> {wait bucket: call-first carts}
     attempts: dict[tuple[date, str], dict]  # (day, channel) -> attempts, reached
     duty: dict[tuple[date, int], float]  # (day, agent) -> seconds on duty
     shares: dict[tuple[date, int], tuple[int, int]]  # (day, agent) -> attempts, of them on the filtered carts
@@ -138,6 +138,13 @@ class Facts:
                     totals[name] = totals.get(name, 0) + value
         return totals
 
+    def waits_of(self, window: Window) -> dict[int, int]:
+        """The window's waits to first contact by bucket (read now when the window was not asked for up front)."""
+        key = (window.first_day, window.last_day)
+        if key not in self.waits:
+            self.waits.update(_waits([window], self.filters))
+        return self.waits[key]
+
 
 _CART_SUMS = ("carts", "recovered", "recovered_value", "upsell_value", "value_after_contact", "timed", "within_5",
               "within_30", "attempts", "attempts_before_order", "contacted_voice", "contacted_sms", "contacted_email",
@@ -152,8 +159,10 @@ def _scoped(rows, filters: Filters, *, route: bool = True, store: bool = True):
     return rows
 
 
-def load_facts(first: date, last: date, filters: Filters = NO_FILTERS, *, now: datetime | None = None) -> Facts:
-    """Read the roll-ups of [first, last] (building the days that are missing or out of date first)."""
+def load_facts(first: date, last: date, filters: Filters = NO_FILTERS, *, now: datetime | None = None,
+               windows: list[Window] | tuple[Window, ...] = ()) -> Facts:
+    """Read the roll-ups of [first, last] (building the days that are missing or out of date first); the waits to
+    first contact of each of `windows` are added up at once (a median does not add up across days)."""
     from agents.models import AgentProfile
     from dashboards.rollups import rollups_ensure
 
@@ -185,29 +194,38 @@ def load_facts(first: date, last: date, filters: Filters = NO_FILTERS, *, now: d
                     .annotate(all=Sum(logged), part=Sum(logged, filter=part))):
             shares[(row["day"], row["agent_id"])] = (row["all"], row["part"] or 0)
     costs = dict(AgentProfile.objects.values_list("user_id", "hourly_cost"))
-    return Facts(filters, carts, _waits(first, last, filters), attempts, duty, shares, costs)
+    return Facts(filters, carts, _waits(windows, filters) if windows else {}, attempts, duty, shares, costs)
 
 
-def _waits(first: date, last: date, filters: Filters) -> dict[date, dict[int, int]]:
-    sql = """
-        SELECT day, bucket.key::bigint, sum(bucket.value::bigint)::bigint
-        FROM dashboards_cartsbyday CROSS JOIN LATERAL jsonb_each_text(waits) AS bucket
-        WHERE day >= %(first)s AND day <= %(last)s AND agent_id = %(scope)s AND NOT in_control_group
-          AND route = 'call_first' AND (%(route)s = '' OR route = %(route)s)
-          AND (cardinality(%(stores)s::integer[]) = 0 OR store_id = ANY(%(stores)s::integer[]))
-        GROUP BY 1, 2
-    """
-    found: dict[date, dict[int, int]] = {}
+def _waits(windows, filters: Filters) -> dict[tuple[date, date], dict[int, int]]:
+    """Each window's waits by bucket, in one pass over the merged daily rows."""
+    found: dict[tuple[date, date], dict[int, int]] = {(window.first_day, window.last_day): {} for window in windows}
+    if filters.route and filters.route != "call_first":
+        return found  # only call-first carts are timed
+    keys = list(found)
+    columns = ", ".join(f"sum(carts) FILTER (WHERE day >= %(first_{index})s AND day <= %(last_{index})s)"
+                        for index in range(len(keys)))
+    sql = f"""
+        SELECT bound, {columns}
+        FROM dashboards_waitsbyday CROSS JOIN LATERAL unnest(bounds, counts) AS bucket (bound, carts)
+        WHERE day >= %(first)s AND day <= %(last)s AND agent_id = %(scope)s AND store_id = ANY(%(stores)s)
+        GROUP BY bound
+    """  # nosec B608: the columns are numbered placeholders, the values are parameters
+    params = {"first": min(first for first, _ in keys), "last": max(last for _, last in keys),
+              "scope": filters.agent_id or EVERYONE, "stores": list(filters.store_ids) or [0]}
+    for index, (first, last) in enumerate(keys):
+        params[f"first_{index}"], params[f"last_{index}"] = first, last
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"first": first, "last": last, "scope": filters.agent_id or EVERYONE,
-                             "route": filters.route, "stores": list(filters.store_ids)})
-        for day, bucket, carts in cursor.fetchall():
-            found.setdefault(day, {})[bucket] = carts
+        cursor.execute(sql, params)
+        for bound, *per_window in cursor.fetchall():
+            for key, carts in zip(keys, per_window, strict=True):
+                if carts:
+                    found[key][bound] = carts
     return found
 
 
 def _facts(window: Window, filters: Filters) -> Facts:
-    return load_facts(window.first_day, window.last_day, filters, now=window.end)
+    return load_facts(window.first_day, window.last_day, filters, now=window.end, windows=[window])
 
 
 # (below this many seconds, buckets this wide), as dashboards.rollup_sql.CARTS keeps the waits; then an hour wide.
@@ -237,12 +255,7 @@ def median_of_buckets(counts: dict[int, int]) -> float | None:
 
 def _speed_to_lead(facts: Facts, window: Window) -> dict:
     totals = facts.cart_sums(window)
-    merged: dict[int, int] = {}
-    for day, counts in facts.waits.items():
-        if day in window:
-            for bucket, carts in counts.items():
-                merged[bucket] = merged.get(bucket, 0) + carts
-    median = median_of_buckets(merged)  # carts never attempted have no wait
+    median = median_of_buckets(facts.waits_of(window))  # carts never attempted have no wait
     return {"contacted_within_5_min": ratio(totals.get("within_5", 0), totals.get("timed", 0)),
             "contacted_within_30_min": ratio(totals.get("within_30", 0), totals.get("timed", 0)),
             "median_minutes_to_first_contact": None if median is None else median / 60}

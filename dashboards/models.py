@@ -1,3 +1,4 @@
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -71,6 +72,19 @@ class CartsByDay(DailyRow):
 
     class Meta:
         indexes = [models.Index(fields=["agent_id", "day"], name="cartsbyday_agent_day")]
+
+
+class WaitsByDay(DailyRow):
+    """Seconds to first contact of the day's call-first carts (control group left out), by bucket: the cart roll-up's
+    waits merged per store and for every store (store_id 0), so a median reads one short row per day."""
+
+    store_id = models.IntegerField(help_text="0: every store")
+    agent_id = models.IntegerField(default=EVERYONE)
+    bounds = ArrayField(models.IntegerField(), help_text="Each bucket's lower bound, in seconds, ascending")
+    counts = ArrayField(models.IntegerField(), help_text="Carts in each bucket")
+
+    class Meta:
+        indexes = [models.Index(fields=["agent_id", "store_id", "day"], name="waitsbyday_scope_day")]
 
 
 class AttemptsByDay(DailyRow):

@@ -82,6 +82,20 @@ SELECT totals.day, totals.store_id, totals.route, totals.in_control_group, total
 FROM totals LEFT JOIN waits USING (day, store_id, route, in_control_group, agent_id)
 """
 
+# Built from the cart roll-up just rebuilt: its waits merged per store and for every store (GROUPING SETS).
+WAITS = """
+INSERT INTO dashboards_waitsbyday (day, store_id, agent_id, bounds, counts)
+SELECT day, store_id, agent_id, array_agg(bound ORDER BY bound), array_agg(carts ORDER BY bound)
+FROM (
+    SELECT day, CASE WHEN GROUPING(store_id) = 1 THEN 0 ELSE store_id END AS store_id, agent_id,
+           bucket.key::integer AS bound, sum(bucket.value::integer)::integer AS carts
+    FROM dashboards_cartsbyday CROSS JOIN LATERAL jsonb_each_text(waits) AS bucket
+    WHERE day >= %(first)s AND day <= %(last)s AND route = 'call_first' AND NOT in_control_group
+    GROUP BY GROUPING SETS ((day, agent_id, bucket.key), (day, store_id, agent_id, bucket.key))
+) AS merged
+GROUP BY day, store_id, agent_id
+"""
+
 ATTEMPTS = """
 INSERT INTO dashboards_attemptsbyday (day, store_id, route, channel, agent_id, attempts, reached, not_sent,
     carts_first_called)
@@ -172,6 +186,7 @@ GROUP BY 1, 2
 # (table, statement) in the order they are rebuilt.
 ROLLUPS = (
     ("dashboards_cartsbyday", CARTS),
+    ("dashboards_waitsbyday", WAITS),
     ("dashboards_attemptsbyday", ATTEMPTS),
     ("dashboards_callsbyday", CALLS),
     ("dashboards_frictionsbyday", FRICTIONS),

@@ -114,7 +114,9 @@ class Dashboard:
 
 def dashboard(filters: Filters, *, now: datetime) -> Dashboard:
     windows = {days: Window.last(days, now=now) for days in WINDOWS}
-    facts = load_facts(windows[max(WINDOWS)].previous.first_day, windows[max(WINDOWS)].last_day, filters, now=now)
+    every = [*windows.values(), *(window.previous for window in windows.values())]
+    facts = load_facts(windows[max(WINDOWS)].previous.first_day, windows[max(WINDOWS)].last_day, filters, now=now,
+                       windows=every)
     current = {days: window_metrics(window, filters, facts=facts) for days, window in windows.items()}
     previous = {days: window_metrics(window.previous, filters, facts=facts) for days, window in windows.items()}
     return Dashboard(now, filters, current, previous)

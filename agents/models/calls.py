@@ -117,7 +117,9 @@ class Call(models.Model):
 
     class Meta:
         ordering = ["-opened_at"]
-        indexes = [models.Index(fields=["agent", "-opened_at"]), models.Index(fields=["cart", "-opened_at"])]
+        indexes = [models.Index(fields=["agent", "-opened_at"]), models.Index(fields=["cart", "-opened_at"]),
+                   # The dashboard's roll-ups read the calls of recent days.
+                   models.Index(fields=["opened_at"], name="call_opened_at")]
         constraints = [
             models.UniqueConstraint(fields=["agent"], condition=models.Q(wrapped_up_at__isnull=True),
                                     name="call_one_open_per_agent"),

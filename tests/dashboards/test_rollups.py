@@ -159,3 +159,20 @@ def test_beat_refreshes_today_every_minute_recent_days_and_everything_nightly(se
     assert tasks.refresh_rollups_today_task.delay().get() == 1
     assert tasks.refresh_rollups_recent_task.delay().get() == 14
     assert tasks.refresh_rollups_all_task.delay().get() == 180
+
+
+def test_the_median_of_every_store_and_of_one_store_come_from_the_merged_waits():
+    from dashboards.models import WaitsByDay
+
+    north, south = StoreFactory(), StoreFactory()
+    start = NOW - timedelta(days=2)
+    for store, minutes in ((north, 2), (north, 4), (south, 30)):
+        cart(store, abandoned_at=start, workable_since=start, first_attempt_at=start + timedelta(minutes=minutes))
+    window = Window.last(30, now=NOW)
+    every_store = window_metrics(window).values["median_minutes_to_first_contact"]
+    only_north = window_metrics(window, Filters(store_ids=(north.pk,))).values["median_minutes_to_first_contact"]
+    # Within half of a 5-second bucket: 4 min is read as 242.5 s.
+    assert every_store == pytest.approx(4, abs=3 / 60) and only_north == pytest.approx(3, abs=3 / 60)
+    merged = WaitsByDay.objects.get(day=TODAY - timedelta(days=2), store_id=0, agent_id=0)
+    assert (merged.bounds, merged.counts) == ([120, 240, 1800], [1, 1, 1])
+    assert window_metrics(window, Filters(route="automated_first")).values["median_minutes_to_first_contact"] is None
