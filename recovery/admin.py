@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
@@ -15,13 +16,46 @@ from recovery.models import (
 from recovery.services import delivery_process
 
 
+class StoreAdminForm(forms.ModelForm):
+    """The Shopify Admin API access token is write-only: typed in, never shown back; left blank, it is kept.
+
+    No Meta: the admin builds it with the model and every field, so fields added to Store later appear too.
+    """
+
+    shopify_admin_access_token = forms.CharField(
+        required=False,
+        strip=True,
+        max_length=255,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        label="Shopify Admin API access token",
+        help_text="Write-only (read_orders scope): lets the reconciliation read the abandoned checkouts no webhook "
+                  "brought. Leave blank to keep the stored token.",
+    )
+    remove_shopify_admin_access_token = forms.BooleanField(required=False, label="Remove the stored access token")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("remove_shopify_admin_access_token"):
+            # B105: blanking the token removes it; no secret is written here.
+            cleaned["shopify_admin_access_token"] = ""  # nosec B105
+        elif not cleaned.get("shopify_admin_access_token"):
+            cleaned["shopify_admin_access_token"] = self.instance.shopify_admin_access_token
+        return cleaned
+
+
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
+    form = StoreAdminForm
     list_display = ("name", "platform", "shop_domain", "currency", "timezone", "is_active", "api_token_prefix")
     list_filter = ("platform", "is_active")
     search_fields = ("name", "shop_domain")
-    readonly_fields = ("api_token_prefix", "created_at")
+    readonly_fields = ("api_token_prefix", "created_at", "shopify_access_token_hint", "shopify_reconciled_through")
     actions = ["issue_api_token"]
+
+    @admin.display(description="Stored Shopify access token")
+    def shopify_access_token_hint(self, obj) -> str:
+        token = obj.shopify_admin_access_token if obj else ""
+        return f"…{token[-4:]} (set)" if len(token) > 8 else ("set" if token else "none")
 
     @admin.action(description="Issue a new REST API token (revokes the old one)")
     def issue_api_token(self, request, queryset):

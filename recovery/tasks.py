@@ -9,11 +9,12 @@ from celery import shared_task
 from django.utils import timezone
 
 from recovery import selectors
-from recovery.models import WebhookDelivery
+from recovery.models import Store, WebhookDelivery
 from recovery.services import cart_open_if_abandoned, delivery_process
 from recovery.services.call_cadence import carts_after_calls_close, carts_expire
 from recovery.services.priority import carts_reprioritize
 from recovery.services.sequence import TransientSendError, message_step_send
+from recovery.services.shopify_reconciliation import CREATED, UPDATED, reconcilable_store_ids, store_reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -96,3 +97,36 @@ def send_message_step_task(self, cart_id: int, step: int) -> str | None:
 def advance_cadences_task() -> dict:
     """Move carts on when their calls are done, and close those past their store's time limit."""
     return {"after_calls": carts_after_calls_close(), "expired": carts_expire()}
+
+
+@shared_task
+def reconcile_shopify_stores_task() -> int:
+    """Queue one reconciliation per active Shopify store with Admin API credentials; returns how many.
+
+    One task per store, so a store whose API fails (or is slow to page through) delays no other store.
+    """
+    store_ids = reconcilable_store_ids()
+    for store_id in store_ids:
+        reconcile_shopify_store_task.delay(store_id)
+    return len(store_ids)
+
+
+@shared_task
+def reconcile_shopify_store_task(store_id: int) -> str:
+    """Ingest the store's abandoned checkouts that no webhook brought (see `store_reconcile`).
+
+    No retry of its own: a failed run leaves the watermark, so the next beat run reads the same window again.
+    """
+    store = Store.objects.filter(pk=store_id, is_active=True).first()
+    if store is None or not store.shopify_admin_access_token:
+        return "skipped"
+    try:
+        result = store_reconcile(store=store)
+    except Exception:  # any failure is this store's alone: logged with its shop, and the window is read again
+        logger.exception("Shopify reconciliation of %s failed; the next run reads the same window", store.shop_domain)
+        return "failed"
+    if result.busy:
+        return "busy"
+    if result.count(CREATED) or result.count(UPDATED):
+        logger.info("Shopify reconciliation of %s: %s", store.shop_domain, result.outcomes)
+    return "reconciled"

@@ -46,6 +46,21 @@ class Store(models.Model):
         blank=True,
         help_text="Signs this store's webhooks. Blank: Shopify stores use SHOPIFY_API_SECRET.",
     )
+    shopify_admin_access_token = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Shopify Admin API access token (read_orders scope): lets the reconciliation read the abandoned "
+                  "checkouts no webhook brought. Blank: no reconciliation.",
+    )
+    shopify_reconciled_through = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Every checkout updated before this time has been read from Shopify's Admin API: the end of the "
+                  "last successful reconciliation, where the next one starts (less an overlap).",
+    )
     api_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     api_token_prefix = models.CharField(max_length=12, blank=True, editable=False)
     abandonment_delay = models.DurationField(

@@ -40,6 +40,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.advance_cadences_task",
         "schedule": 300.0,
     },
+    "reconcile-shopify-checkouts": {
+        "task": "recovery.tasks.reconcile_shopify_stores_task",
+        "schedule": 900.0,  # each run re-reads 10 minutes of the last one (WINDOW_OVERLAP)
+    },
     "email-live-alerts": {
         "task": "dashboards.tasks.email_live_alerts_task",
         "schedule": 60.0,
