@@ -26,11 +26,14 @@ WITH cohort AS (
     FROM recovery_cart
     WHERE abandoned_at >= %(start)s AND abandoned_at < %(end)s
 ),
+-- LATERAL: each cohort cart's attempts by the attempts' cart index, never a scan of every attempt (a day's
+-- refresh reads a few thousand carts).
 sent AS (
-    SELECT attempt.cart_id, attempt.agent_id, attempt.channel,
+    SELECT cohort.id AS cart_id, attempt.agent_id, attempt.channel,
            cohort.won AND attempt.at <= cohort.recovered_at AS before_order
-    FROM compliance_contactattempt AS attempt JOIN cohort ON cohort.id = attempt.cart_id
-    WHERE attempt.outcome <> 'not_sent'
+    FROM cohort CROSS JOIN LATERAL (
+        SELECT agent_id, channel, at FROM compliance_contactattempt
+        WHERE cart_id = cohort.id AND outcome <> 'not_sent') AS attempt
 ),
 everyone AS (
     SELECT cart_id, count(*) AS attempts, count(*) FILTER (WHERE before_order) AS before_order,
