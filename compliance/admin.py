@@ -1,4 +1,8 @@
+import json
+import logging
+
 from django.contrib import admin
+from django.http import HttpResponse
 
 from compliance.models import (
     CallingRule,
@@ -8,8 +12,14 @@ from compliance.models import (
     ContactDecision,
     DncImport,
     DncList,
+    LegalHold,
     OptOut,
+    PrivacyRequest,
+    Suppression,
 )
+from compliance.selectors_privacy import customer_data_export
+
+logger = logging.getLogger(__name__)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -85,3 +95,40 @@ class ContactAttemptAdmin(ReadOnlyAdmin):
     list_display = ("at", "store", "channel", "phone", "email", "agent", "outcome", "duration_seconds")
     list_filter = ("channel", "outcome", "store")
     search_fields = ("phone", "email", "provider_id")
+
+
+@admin.register(PrivacyRequest)
+class PrivacyRequestAdmin(ReadOnlyAdmin):
+    """Erasures, data requests and retention runs as they were handled; data requests are exported here."""
+
+    list_display = ("at", "kind", "source", "store", "requested_by", "counts", "completed_at")
+    list_filter = ("kind", "source", "store")
+    date_hierarchy = "at"
+    actions = ["export_customer_data"]
+
+    @admin.action(description="Export the customers' data (JSON)")
+    def export_customer_data(self, request, queryset):
+        exports = [customer_data_export(row) for row in queryset.filter(kind=PrivacyRequest.Kind.DATA_REQUEST)
+                   .select_related("store")]
+        logger.info("User %s exported the data of %d data requests", request.user.pk, len(exports))
+        response = HttpResponse(json.dumps(exports, indent=2), content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="customer-data.json"'
+        return response
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(ReadOnlyAdmin):
+    """Keyed hashes of erased people who must never be contacted again: nothing here can be read back."""
+
+    list_display = ("digest", "scope", "reason", "request", "created_at")
+    list_filter = ("scope", "reason")
+    search_fields = ("digest",)
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(ReadOnlyAdmin):
+    """Records kept after an erasure because the law requires it, with until when and why."""
+
+    list_display = ("record_type", "record_id", "retained_until", "reason", "released_at", "request")
+    list_filter = ("record_type", "released_at")
+    date_hierarchy = "retained_until"

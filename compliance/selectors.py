@@ -19,6 +19,7 @@ from compliance.models import (
     DncList,
     OptOut,
 )
+from compliance.models.privacy import suppression_digest
 from compliance.numbers import stored_form
 from config.prepared import PreparedStatement
 
@@ -83,6 +84,7 @@ class ContactFacts:
     dnc_lists: list[DncListFact]  # active lists by kind and name; none for email
     attempt_times: list[datetime]  # attempts on the channel since `since`, oldest first
     cart_attempts: int  # attempts on the channel for the cart; 0 without a cart
+    suppressed: bool = False  # the number or address hashes to a suppression of this channel (or all) after erasure
 
 
 _POLICY_FIELDS = [field for field in CompliancePolicy._meta.concrete_fields if field.name not in ("id", "store")]
@@ -110,7 +112,9 @@ SELECT
             AND outcome <> 'not_sent' ORDER BY at),
     (SELECT count(*) FROM compliance_contactattempt
      WHERE cart_id = %(cart)s AND channel = %(channel)s AND outcome <> 'not_sent'),
-    {dnc_lists}
+    {dnc_lists},
+    EXISTS (SELECT FROM compliance_suppression
+            WHERE digest IN (%(phone_digest)s, %(email_digest)s) AND scope IN (%(channel)s, 'all'))
 FROM (VALUES (1)) AS one (x)
 LEFT JOIN compliance_compliancepolicy AS policy ON policy.store_id = %(store)s
 """
@@ -146,7 +150,8 @@ def contact_facts(*, store, channel: str, phone: str, email: str, since: datetim
     Opt-outs and attempts follow the channel's address (the number for calls and texts, the email address
     for email); consent and the inquiry follow the person, by number when one is given, else by email.
     Customers' numbers are compared as their field stores them (E.164). Calls and texts also get the
-    customer's address and the DNC lists; email gets neither.
+    customer's address and the DNC lists; email gets neither. Suppressions left by an erasure follow both the
+    number and the address given (one probe of the digest index, in the same statement).
     """
     from recovery.models import Customer
 
@@ -156,6 +161,7 @@ def contact_facts(*, store, channel: str, phone: str, email: str, since: datetim
         "store": store.pk, "channel": channel, "since": since, "cart": _saved_pk(cart), "phone": phone,
         "contact": phone if by_phone else email.lower(), "person": phone or email.lower(), "person_email": email,
         "customer_phone": stored_form(phone, phone_region),
+        "phone_digest": suppression_digest(phone=phone), "email_digest": suppression_digest(email=email),
     }
     statement = _facts_statement(contact_by_email=not by_phone, person_by_email=not phone, by_phone=by_phone)
     with connection.cursor() as cursor:
@@ -167,7 +173,7 @@ def contact_facts(*, store, channel: str, phone: str, email: str, since: datetim
 def _facts_from_row(row: tuple, *, store) -> ContactFacts:
     has_policy, *rest = row
     policy_values, rest = rest[:len(_POLICY_FIELDS)], rest[len(_POLICY_FIELDS):]
-    optouts, consent, inquiry_at, address, attempt_times, cart_attempts, dnc_lists = rest
+    optouts, consent, inquiry_at, address, attempt_times, cart_attempts, dnc_lists, suppressed = rest
     policy = CompliancePolicy(store_id=store.pk)  # no row: the safe defaults
     if has_policy:
         for field, value in zip(_POLICY_FIELDS, policy_values, strict=True):
@@ -183,6 +189,7 @@ def _facts_from_row(row: tuple, *, store) -> ContactFacts:
                    for fact in _json(dnc_lists) or []],
         attempt_times=attempt_times,
         cart_attempts=cart_attempts,
+        suppressed=suppressed,
     )
 
 

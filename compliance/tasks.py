@@ -1,5 +1,6 @@
-"""Background work for compliance: DNC imports queued from the admin's upload page, and the
-scrub that re-checks open carts after every import and nightly."""
+"""Background work for compliance: DNC imports queued from the admin's upload page, the scrub that
+re-checks open carts after every import and nightly, a store's erasure (Shopify's `shop/redact`) and the
+nightly retention purge."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from celery import shared_task
 
 from compliance.models import DncImport
 from compliance.services.dnc import DncImportBusy, dnc_import_run
+from compliance.services.erasure import retention_purge, shop_erase
 from compliance.services.scrub import carts_scrub
 
 # Another import of the same list holds it: wait for it rather than fail (a national list takes a minute or two).
@@ -34,3 +36,20 @@ def import_dnc_file_task(self, import_id: int) -> str:
 def scrub_open_carts_task() -> int:
     """Suppress open carts nobody may contact any more (after each import, and nightly)."""
     return len(carts_scrub().suppressed)
+
+
+@shared_task
+def erase_store_task(store_id: int) -> dict[str, int]:
+    """Erase every customer's personal data in one store (Shopify's `shop/redact`) and return the counts.
+    Batched, each batch committed: a task that dies half-way is finished by running it again."""
+    from compliance.models import PrivacyRequest
+    from recovery.models import Store
+
+    store = Store.objects.get(pk=store_id)
+    return shop_erase(store=store, source=PrivacyRequest.Source.SHOPIFY, requested_by="shopify:shop/redact").counts
+
+
+@shared_task
+def purge_closed_carts_task() -> dict[str, int]:
+    """Nightly: purge the personal data of carts closed more than RETENTION_DAYS ago (legal records held)."""
+    return retention_purge().counts

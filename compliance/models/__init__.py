@@ -1,5 +1,6 @@
 """Compliance records: DNC lists, opt-outs, consent, per-store policy, calling rules,
-contact attempts (call detail records) and the append-only decision audit log."""
+contact attempts (call detail records), the append-only decision audit log, and privacy requests with the
+suppressions and legal holds they leave."""
 
 from compliance.models.audit import ContactAttempt, ContactDecision
 from compliance.models.choices import Channel, ConsentBasis
@@ -7,6 +8,7 @@ from compliance.models.consent import ConsentRecord
 from compliance.models.dnc import DncEntry, DncImport, DncList
 from compliance.models.optouts import OptOut
 from compliance.models.policy import CallingRule, CompliancePolicy
+from compliance.models.privacy import LegalHold, PrivacyRequest, Suppression
 
 __all__ = [
     "CallingRule",
@@ -19,5 +21,8 @@ __all__ = [
     "DncEntry",
     "DncImport",
     "DncList",
+    "LegalHold",
     "OptOut",
+    "PrivacyRequest",
+    "Suppression",
 ]

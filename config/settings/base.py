@@ -102,6 +102,9 @@ STORAGES = {
 # Where DNC imports write their full rejected-lines reports (downloadable from the import page).
 DNC_REPORTS_DIR = Path(env_str("DNC_REPORTS_DIR", str(BASE_DIR / "var" / "dnc-reports")))
 
+# Personal data of carts closed this many days ago is purged nightly (compliance.tasks.purge_closed_carts_task).
+RETENTION_DAYS = env_int("RETENTION_DAYS", 365)
+
 # Webhook bodies from stores can be several MB (large carts, many line items).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 

@@ -9,6 +9,8 @@ from config.settings.base import database_settings
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = env_str("SECRET_KEY", "development-only-secret-key-do-not-use-in-production")
+# Keys the hashes that keep erased people suppressed (compliance.models.Suppression); production requires its own.
+SUPPRESSION_HASH_KEY = env_str("SUPPRESSION_HASH_KEY", "development-only-suppression-hash-key")
 
 DATABASE_URL = env_str("DATABASE_URL") or embedded_database_url()
 DATABASES = database_settings(DATABASE_URL)

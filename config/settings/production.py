@@ -26,6 +26,11 @@ SECRET_KEY = _required("SECRET_KEY")
 if SECRET_KEY.startswith("development-only") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters in production.")
 
+# Never to be changed once set: every suppression of an erased person is a hash under this key.
+SUPPRESSION_HASH_KEY = _required("SUPPRESSION_HASH_KEY")
+if SUPPRESSION_HASH_KEY.startswith("development-only") or len(SUPPRESSION_HASH_KEY) < 32:
+    raise ImproperlyConfigured("SUPPRESSION_HASH_KEY must be a random value of at least 32 characters in production.")
+
 DATABASE_URL = _required("DATABASE_URL")
 DATABASES = database_settings(DATABASE_URL)
 REDIS_URL = _required("REDIS_URL")

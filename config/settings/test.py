@@ -6,6 +6,7 @@ from config.env import env_str
 from config.settings.development import *  # noqa: F403
 
 DEBUG = False
+SUPPRESSION_HASH_KEY = "test-only-suppression-hash-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -111,7 +111,10 @@ def _dispatch_shopify(store: Store, topic: str, payload: dict) -> tuple[str, str
         order = shopify.order_data_from_shopify(payload, store_currency=store.currency)
         return _order_outcome(cart_record_order(store=store, order=order, source=source), order.counts_as_sale)
     if topic in shopify.PRIVACY_TOPICS:
-        return WebhookDelivery.Status.DEFERRED, "privacy request kept for the privacy workflow"
+        from compliance.services.erasure import shopify_privacy_request_apply
+
+        return WebhookDelivery.Status.PROCESSED, shopify_privacy_request_apply(store=store, topic=topic,
+                                                                                payload=payload)
     return WebhookDelivery.Status.IGNORED, f"topic {topic} is not used"
 
 

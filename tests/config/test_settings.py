@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL",
                                                               "SECRET_KEY", "SHOPIFY_API_SECRET", "DEBUG",
+                                                              "SUPPRESSION_HASH_KEY",
                                                               "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
                           capture_output=True, text=True, timeout=120)
@@ -30,6 +31,7 @@ def production_env() -> dict[str, str]:
         "DATABASE_URL": settings.DATABASE_URL,
         "REDIS_URL": settings.REDIS_URL,
         "SHOPIFY_API_SECRET": secrets.token_hex(16),
+        "SUPPRESSION_HASH_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "recovery.example.com",
     }
 
@@ -41,7 +43,8 @@ def test_production_passes_check_deploy_without_warnings(production_env):
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SHOPIFY_API_SECRET"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SHOPIFY_API_SECRET",
+                                     "SUPPRESSION_HASH_KEY"])
 def test_production_refuses_to_start_without_its_secrets_and_services(production_env, missing):
     del production_env[missing]
 

@@ -215,7 +215,8 @@ def test_cancelled_order_does_not_recover(deliver):
     assert Cart.objects.get().status == Cart.Status.OPEN
 
 
-def test_customers_redact_is_acknowledged_and_deferred(deliver):
+def test_customers_redact_is_acknowledged_and_erases_the_customer(deliver):
+    deliver(shopify_checkout(), topic="checkouts/create")
     payload = {"shop_id": 954889, "shop_domain": "demo-store.myshopify.com",
                "customer": {"id": 6939212513450, "email": "jane.doe@example.com", "phone": "555-625-1199"},
                "orders_to_redact": [299938, 280263]}
@@ -223,7 +224,10 @@ def test_customers_redact_is_acknowledged_and_deferred(deliver):
     response = deliver(payload, topic="customers/redact")
 
     assert response.status_code == 200
-    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DEFERRED
+    redact = WebhookDelivery.objects.get(topic="customers/redact")
+    assert redact.status == WebhookDelivery.Status.PROCESSED
+    assert redact.outcome.startswith("customer erased")
+    assert not Customer.objects.exists() and Cart.objects.get().raw_payload == {}
 
 
 @pytest.mark.parametrize("header_case", [str.lower, str.upper, str.title])

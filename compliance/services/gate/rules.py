@@ -32,6 +32,9 @@ def apply_rules(evaluation: Evaluation, facts: ContactFacts, *, channel: str, st
     if cart is not None and getattr(cart, "in_control_group", False):
         evaluation.deny("control_group", "This cart is in the control group: nobody contacts it, so that the "
                                          "team's effect on recoveries can be measured.")
+    if facts.suppressed:
+        evaluation.deny("suppressed_after_erasure", "This person's data was erased at their request and the "
+                                                    "suppression kept in its place forbids any further contact.")
     _check_optouts(evaluation, facts.optouts, channel=channel)
     _check_basis(evaluation, facts, store=store, channel=channel)
     if channel != Channel.EMAIL:

@@ -64,4 +64,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.tasks.scrub_open_carts_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    "purge-closed-carts-nightly": {
+        "task": "compliance.tasks.purge_closed_carts_task",
+        "schedule": crontab(hour=3, minute=45),  # personal data of carts closed over RETENTION_DAYS ago
+    },
 }

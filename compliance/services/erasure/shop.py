@@ -1,0 +1,81 @@
+"""A whole store's erasure (Shopify's `shop/redact`, 48 hours after the store uninstalled the app): every
+customer as in a customer erasure, then whatever else still names someone, in batches so that a large store
+never holds one huge transaction."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from compliance.models import ConsentRecord, ContactAttempt, ContactDecision, OptOut, PrivacyRequest
+from compliance.services.erasure import records
+from compliance.services.erasure.requests import Person, person_erase, request_complete
+
+
+def shop_erase(*, store, source: str, requested_by: str = "",
+               batch_size: int = 500) -> PrivacyRequest:
+    """Erase every customer's personal data in `store` and return the request's record (counts summed).
+
+    Each batch of `batch_size` rows commits on its own; an interrupted run is finished by running it again.
+    """
+    from recovery.models import Cart, Customer, WebhookDelivery
+
+    request = PrivacyRequest.objects.create(kind=PrivacyRequest.Kind.SHOP_REDACT, source=source, store=store,
+                                            requested_by=requested_by[:100], at=timezone.now())
+    counts: Counter = Counter()
+    batches: list[tuple[QuerySet, Callable[[QuerySet], None]]] = [
+        (Customer.objects.filter(store=store), lambda rows: counts.update(_people_erase(store, rows, request))),
+        (Cart.objects.filter(store=store), lambda rows: records.carts_erase(list(rows.values_list("pk", flat=True)),
+                                                                            counts=counts)),
+        (ContactAttempt.objects.filter(store=store),
+         lambda rows: records.attempts_erase(rows, request=request, counts=counts)),
+        (ContactDecision.objects.filter(store=store), lambda rows: records.decisions_erase(rows, counts=counts)),
+        (OptOut.objects.filter(store=store), lambda rows: _optouts_erase(rows, request, counts)),
+        (ConsentRecord.objects.filter(store=store),
+         lambda rows: records.consents_hold(rows, request=request, counts=counts)),
+        (WebhookDelivery.objects.filter(store=store),
+         lambda rows: records.deliveries_erase(list(rows.values_list("pk", flat=True)), counts=counts)),
+    ]
+    for rows, erase in batches:
+        batches_run(rows, erase, request=request, batch_size=batch_size)
+    return request_complete(request, counts)
+
+
+def batches_run(rows: QuerySet, erase: Callable[[QuerySet], None], *, request: PrivacyRequest,
+                batch_size: int) -> None:
+    """Run `erase` on `rows` `batch_size` primary keys at a time, each batch in its own transaction."""
+    last = 0
+    while True:
+        ids = list(rows.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return
+        with transaction.atomic():
+            records.request_bind(request)
+            erase(rows.model.objects.filter(pk__in=ids))
+        last = ids[-1]
+
+
+def _people_erase(store, customers: QuerySet, request: PrivacyRequest) -> Counter:
+    """A batch of customers, erased as one person is (their bodies in the inbox go with the store's, later)."""
+    from recovery.models import Cart
+
+    person = Person(store_id=store.pk, customer_ids=set(customers.values_list("pk", flat=True)))
+    for phone, sms_phone, email in customers.values_list("phone", "sms_marketing_phone", "email"):
+        person.phones |= {str(phone or ""), str(sms_phone or "")} - {""}
+        person.emails |= {email.lower()} - {""}
+    person.cart_ids = set(Cart.objects.filter(customer_id__in=person.customer_ids).values_list("pk", flat=True))
+    return person_erase(person, request=request, suppress=False)
+
+
+def _optouts_erase(optouts: QuerySet, request: PrivacyRequest, counts: Counter) -> None:
+    """The store's own opt-out rows for people who were not (or no longer) its customers: suppress, then erase."""
+    pending = optouts.filter(~Q(phone="") | ~Q(email=""))
+    phones = set(pending.exclude(phone="").values_list("phone", flat=True))
+    emails = set(pending.exclude(email="").values_list("email", flat=True))
+    counts["suppressions_created"] += records.suppressions_record(phones=phones, emails=emails, request=request,
+                                                                  requested=False)
+    records.optouts_erase(optouts, counts=counts)
