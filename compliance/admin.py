@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 
 from compliance.models import (
+    AuditEvent,
     CallingRule,
     CompliancePolicy,
     ConsentRecord,
@@ -132,3 +133,8 @@ class LegalHoldAdmin(ReadOnlyAdmin):
     list_display = ("record_type", "record_id", "retained_until", "reason", "released_at", "request")
     list_filter = ("record_type", "released_at")
     date_hierarchy = "retained_until"
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor_name", "action", "subject_type", "subject_id", "summary")
+    list_filter = ("action", "subject_type")
+    search_fields = ("actor_name", "summary", "subject_id")

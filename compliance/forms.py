@@ -1,6 +1,6 @@
 from django import forms
 
-from compliance.models import Channel
+from compliance.models import AuditEvent, Channel
 
 
 class DecisionSearchForm(forms.Form):
@@ -12,6 +12,22 @@ class DecisionSearchForm(forms.Form):
         data = self.cleaned_data if self.is_valid() else {}
         allowed = {"1": True, "0": False}.get(data.get("allowed") or "")
         return {"phone": data.get("q", ""), "channel": data.get("channel", ""), "allowed": allowed}
+
+
+class AuditSearchForm(forms.Form):
+    who = forms.CharField(required=False, max_length=150, label="Who",
+                          widget=forms.TextInput(attrs={"type": "search", "placeholder": "Username or system"}))
+    action = forms.ChoiceField(required=False, choices=[("", "Any action"), *AuditEvent.Action.choices])
+    subject = forms.CharField(required=False, max_length=60, label="What",
+                              widget=forms.TextInput(attrs={"type": "search", "placeholder": "customer, store, ..."}))
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(required=False, max_length=100, label="Text",
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Text or id"}))
+
+    def filters(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {name: data.get(name) or None for name in ("who", "action", "subject", "since", "until", "q")}
 
 
 class DncUploadForm(forms.Form):

@@ -6,6 +6,7 @@ app_name = "compliance"
 
 urlpatterns = [
     path("decisions/", views.decision_list, name="decision-list"),
+    path("audit/", views.audit_list, name="audit-list"),
     path("dnc/", views.dnc_lists, name="dnc-lists"),
     path("dnc/numbers/", views.dnc_numbers, name="dnc-numbers"),
     path("dnc/imports/<int:import_id>/", views.dnc_import_detail, name="dnc-import"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 from datetime import timedelta
 
 from django.contrib import messages
@@ -11,10 +12,12 @@ from django.views.decorators.http import require_http_methods
 
 from agents import roles
 from compliance import selectors
-from compliance.forms import DecisionSearchForm, DncNumbersForm, DncUploadForm
+from compliance.forms import AuditSearchForm, DecisionSearchForm, DncNumbersForm, DncUploadForm
+from compliance.selectors_trail import audit_events
 from compliance.services.dnc import rejected_report_path
 from compliance.services.dnc_small import dnc_numbers_import
 from compliance.services.dnc_uploads import dnc_upload_queue
+from compliance.services.trail import audit_export
 from compliance.services.unsubscribe import unsubscribe_confirm, unsubscribe_target
 from config.exceptions import ApplicationError
 
@@ -27,6 +30,36 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     partial = request.htmx and not request.htmx.boosted
     template = "compliance/_decision_table.html" if partial else "compliance/decision_list.html"
     return render(request, template, {"form": form, "page": page})
+
+
+@roles.role_required(roles.ADMIN)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """Search the audit trail; `?format=csv` downloads what the search found (and is itself recorded)."""
+    form = AuditSearchForm(request.GET or None)
+    events = audit_events(**form.filters())
+    if request.GET.get("format") == "csv":
+        return _audit_csv(request, events)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    partial = request.htmx and not request.htmx.boosted
+    template = "compliance/_audit_table.html" if partial else "compliance/audit_list.html"
+    return render(request, template, {"form": form, "page": page})
+
+
+AUDIT_CSV_LIMIT = 100_000
+
+
+def _audit_csv(request: HttpRequest, events) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-trail-{timezone.now():%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["at", "who", "action", "subject", "subject id", "summary", "changes", "ip", "path"])
+    rows = 0
+    for event in events[:AUDIT_CSV_LIMIT].iterator():
+        writer.writerow([event.at.isoformat(), event.actor_name, event.action, event.subject_type, event.subject_id,
+                         event.summary, event.changes or "", event.ip or "", event.path])
+        rows += 1
+    audit_export(request, what="the audit trail", rows=rows)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -78,6 +111,7 @@ def dnc_import_rejected(request: HttpRequest, import_id: int) -> FileResponse:
     path = rejected_report_path(record)
     if not path.exists():
         raise Http404("This import has no rejected-lines report.")
+    audit_export(request, what=f"the rejected lines of DNC import {record.pk}")
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"dnc-import-{record.pk}-rejected.csv",
                         content_type="text/csv")
 

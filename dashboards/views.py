@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from agents.roles import ADMIN, SUPERVISOR, role_required
+from compliance.services.trail import audit_export
 from dashboards import breakdowns, selectors, tables
 from dashboards.live import floor_now
 from dashboards.metrics import Filters, Window
@@ -44,9 +45,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     table = request.GET.get("table", "")
     if request.GET.get("format") == "csv" and table in BREAKDOWN_CSV:
         window = Window.last(TREND_DAYS if table == "trend" else days, now=now)  # as the section shows it
-        return _breakdown_csv(table, window, filters)
+        return _breakdown_csv(request, table, window, filters)
     board = tables.dashboard(filters, now=now)
     if request.GET.get("format") == "csv":
+        audit_export(request, what="the dashboard's 30/60/90-day numbers")
         return _csv(board)
     window = Window.last(days, now=now)
     context = {
@@ -81,8 +83,9 @@ BREAKDOWN_CSV = {
 }
 
 
-def _breakdown_csv(table: str, window: Window, filters: Filters) -> HttpResponse:
+def _breakdown_csv(request: HttpRequest, table: str, window: Window, filters: Filters) -> HttpResponse:
     rows_for, header, line = BREAKDOWN_CSV[table]
+    audit_export(request, what=f"the dashboard's {table} table ({window.days} days)")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table}-{window.end:%Y-%m-%d}.csv"'
     writer = csv.writer(response)

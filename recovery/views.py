@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from agents import roles
+from compliance.services.trail import audit_view
 from recovery import selectors
 from recovery.forms import CartFilterForm
 
@@ -23,4 +24,6 @@ def cart_list(request: HttpRequest) -> HttpResponse:
 @roles.role_required(roles.SUPERVISOR, roles.ADMIN)
 def cart_detail(request: HttpRequest, cart_id: int) -> HttpResponse:
     cart = get_object_or_404(selectors.cart_with_history(), pk=cart_id)
+    audit_view(request, subject_type="customer", subject_id=cart.customer_id,
+               summary=f"Opened cart {cart.pk} of {cart.store}: the customer's details")
     return render(request, "recovery/cart_detail.html", {"cart": cart})

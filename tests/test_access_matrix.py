@@ -78,6 +78,7 @@ MATRIX = {
     "console:line": ("get", "/agent/calls/{call}/line/", CALL_OWNER),
     "console:hang-up": ("post", "/agent/calls/{call}/hangup/", CALL_OWNER),
     "compliance:decision-list": ("get", "/compliance/decisions/", SUPERVISORS),
+    "compliance:audit-list": ("get", "/compliance/audit/", ADMINS),
     "compliance:dnc-lists": ("get", "/compliance/dnc/", ADMINS),
     "compliance:dnc-numbers": ("get", "/compliance/dnc/numbers/", ADMINS),
     "compliance:dnc-import": ("get", "/compliance/dnc/imports/{dnc_import}/", ADMINS),

@@ -35,6 +35,7 @@ from agents.services.calls import (
 from agents.services.completion import call_callback_book, call_invoice_create, call_link_send, call_paid_by_phone
 from agents.services.line import offline_line_advance, offline_line_hang_up, offline_line_start
 from compliance.models.choices import ConsentBasis
+from compliance.services.trail import audit_view
 from recovery.services.priority import money
 
 agent_only = roles.role_required(roles.AGENT, roles.SUPERVISOR, roles.ADMIN)
@@ -174,6 +175,8 @@ def call_page(request: HttpRequest, call_id: int) -> HttpResponse:
     if not call.is_open:
         messages.info(request, "That call is wrapped up.")
         return redirect("console:home")
+    audit_view(request, subject_type="customer", subject_id=call.cart.customer_id,
+               summary=f"Opened call {call.pk} on cart {call.cart_id}: the customer's details")
     return _render_call_page(request, call, _step_context(call))
 
 

@@ -9,8 +9,10 @@ from compliance.models.dnc import DncEntry, DncImport, DncList
 from compliance.models.optouts import OptOut
 from compliance.models.policy import CallingRule, CompliancePolicy
 from compliance.models.privacy import LegalHold, PrivacyRequest, Suppression
+from compliance.models.trail import AuditEvent
 
 __all__ = [
+    "AuditEvent",
     "CallingRule",
     "Channel",
     "CompliancePolicy",

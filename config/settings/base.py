@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "template_partials",
     "phonenumber_field",
     "import_export",
+    "axes",
     "recovery",
     "agents",
     "compliance",
@@ -34,14 +35,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.admin_policy.AdminInlineStylesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "compliance.services.trail.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -141,5 +146,6 @@ LOGGING = {
 # Integrations: one module each.
 from config.settings.integrations.celery import *  # noqa: E402, F403
 from config.settings.integrations.drf import *  # noqa: E402, F403
+from config.settings.integrations.security import *  # noqa: E402, F403
 from config.settings.integrations.shopify import *  # noqa: E402, F403
 from config.settings.integrations.twilio import *  # noqa: E402, F403

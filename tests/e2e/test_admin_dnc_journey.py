@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from compliance.models import DncImport
+from tests.e2e.conftest import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -59,7 +60,7 @@ def test_supervisor_searches_the_audit_log(page):
     page.click("nav >> text=Compliance")
     page.wait_for_selector("#decision-table")
     page.fill("input[name=q]", str(cart.customer.phone))
-    page.wait_for_function("location.search.includes('q=')")  # the search is in the address bar (hx-push-url)
+    wait_until(page, "location.search.includes('q=')")  # the search is in the address bar (hx-push-url)
     rows = page.locator("#decision-table tbody tr")
     assert rows.count() == 1
     assert str(cart.customer.phone) in rows.inner_text()

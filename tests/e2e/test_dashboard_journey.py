@@ -25,6 +25,7 @@ from agents.services.calls import agent_status_set
 from compliance.models import ContactAttempt
 from recovery.models import Cart, Store
 from tests.dashboards.test_metrics import attempt
+from tests.e2e.conftest import wait_until
 from tests.factories import CartFactory, CustomerFactory, StoreFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -376,8 +377,8 @@ def screenshot(page, name: str) -> None:
 def open_dashboard(page) -> None:
     sign_in(page, "/dashboards/")
     page.wait_for_selector("#metric-recovery_rate")
-    page.wait_for_function("ids => window.Chart && ids.every(id => Chart.getChart(document.getElementById(id)))",
-                           arg=list(CHARTS))
+    wait_until(page, "ids => window.Chart && ids.every(id => Chart.getChart(document.getElementById(id)))",
+               arg=list(CHARTS))
 
 
 # --- the journeys ------------------------------------------------------------------------------------------------

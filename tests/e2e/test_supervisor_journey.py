@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from recovery.models import Cart
+from tests.e2e.conftest import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -28,7 +29,7 @@ def test_supervisor_filters_carts_and_opens_one(page):
     page.wait_for_selector("#cart-table")
     page.select_option("select[name=status]", "recovered")
     page.wait_for_url("**/carts/?*status=recovered*")
-    page.wait_for_function("() => !document.querySelector('#cart-table .status-open')")
+    wait_until(page, "() => !document.querySelector('#cart-table .status-open')")
     shown = page.locator("#cart-table tbody tr .status").all_inner_texts()
     assert shown and set(shown) == {"Recovered"}
     page.screenshot(path=SCREENSHOTS / "carts-recovered.png", full_page=True)
