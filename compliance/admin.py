@@ -19,6 +19,7 @@ from compliance.models import (
     Suppression,
 )
 from compliance.selectors_privacy import customer_data_export
+from compliance.services.trail import audit_export
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ class PrivacyRequestAdmin(ReadOnlyAdmin):
         exports = [customer_data_export(row) for row in queryset.filter(kind=PrivacyRequest.Kind.DATA_REQUEST)
                    .select_related("store")]
         logger.info("User %s exported the data of %d data requests", request.user.pk, len(exports))
+        audit_export(request, what=f"the personal data of {len(exports)} data requests (JSON)", rows=len(exports))
         response = HttpResponse(json.dumps(exports, indent=2), content_type="application/json")
         response["Content-Disposition"] = 'attachment; filename="customer-data.json"'
         return response
