@@ -37,6 +37,8 @@ def actor_of(request: HttpRequest) -> Actor:
     user = getattr(request, "user", None)
     ip = request.META.get("REMOTE_ADDR") or None
     if user is not None and user.is_authenticated:
+        if not hasattr(user, "get_username"):  # a store's API token (recovery.authentication.StorePrincipal)
+            return Actor(None, str(user), ip, request.path[:300])
         return Actor(user.pk, user.get_username(), ip, request.path[:300])
     return Actor(None, "anonymous", ip, request.path[:300])
 

@@ -114,3 +114,25 @@ def test_the_trail_is_append_only_in_the_database():
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
     assert AuditEvent.objects.get(pk=event.pk).summary == "x"
+
+
+def test_a_store_token_is_the_actor_of_what_its_api_calls_change(api_client, custom_store):
+    from compliance.services.trail import current_actor
+    from tests.recovery.test_cart_api import cart_body
+
+    seen = []
+
+    def remember(sender, instance, **kwargs):
+        seen.append(current_actor())
+
+    from django.db.models.signals import post_save
+
+    from recovery.models import Cart
+
+    post_save.connect(remember, sender=Cart, dispatch_uid="test-actor")
+    try:
+        response = api_client.post("/api/v1/carts/", cart_body(), format="json")
+    finally:
+        post_save.disconnect(dispatch_uid="test-actor", sender=Cart)
+    assert response.status_code in (200, 201, 202), response.content
+    assert seen and all(actor.name == f"store:{custom_store.shop_domain}" for actor in seen)
