@@ -101,11 +101,15 @@ class Command(BaseCommand):
             # B311: seeded demo data, not security.
             calls = seed_demo_activity(stores, random.Random(20261124))  # nosec B311
         suppressed = seed_demo_compliance(stores)  # outside the transaction: DNC imports use their own connection
+        from dashboards.rollups import rollups_refresh
+
+        rolled_up = rollups_refresh()  # the dashboards' daily roll-ups of the demo's history (beat keeps them)
         if verbosity:
             self._print_summary(created)
             if calls:
                 self.stdout.write(f"Demo history: {calls} calls by the team over 90 days, shifts and messages.")
             self.stdout.write(f"Compliance: demo DNC lists current; {suppressed} open carts suppressed by the scrub.")
+            self.stdout.write(f"Dashboards: {rolled_up} days rolled up.")
 
     def _value_points(self, stores: list[Store]) -> None:
         """Each demo store's own reasons to buy, for step 4 of the call script."""
