@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -15,6 +26,50 @@ from config.exceptions import ApplicationError, ConflictError
 from recovery import selectors
 from recovery.models import CartEvent
 from recovery.services import CartData, CustomerData, LineItemData, PayloadError, cart_upsert
+
+
+def required_text(max_length: int) -> serializers.RegexField:
+    """Text that may not be blank. It accepts what a CharField accepts; its schema also says "not blank"
+    (a non-space character), which a CharField's does not."""
+    return serializers.RegexField(r"\S", max_length=max_length)
+
+
+# A non-negative amount with at most two decimals, as a string: the pattern DRF's own schema for a
+# DecimalField would give allows "", "-" and negative amounts, which are refused.
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^\d{1,12}(?:\.\d{1,2})?$"})
+class AmountField(serializers.DecimalField):
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=14, decimal_places=2, min_value=0, **kwargs)
+
+
+class CheckoutTimeField(serializers.DateTimeField):
+    """A time between 2000 and 2100: a checkout's times are the present, and the product adds delays and
+    windows to them (a year-1 time minus the attribution window does not exist)."""
+
+    EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not self.EARLIEST <= parsed < self.LATEST:
+            raise serializers.ValidationError("Give a time between 2000 and 2100.")
+        return parsed
+
+
+UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value) -> bool:
+    """Whether PostgreSQL can store every string in `value` (a JSON body): no NUL, no lone surrogate."""
+    if isinstance(value, str):
+        return UNSTORABLE_CHARACTER.search(value) is None
+    if isinstance(value, dict):
+        return all(storable(key) and storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(storable(item) for item in value)
+    return True
+
+
+UNSTORABLE = "The body contains a NUL character (\\u0000) or a lone surrogate, which cannot be stored."
 
 
 class CustomerInputSerializer(serializers.Serializer):
@@ -30,13 +85,13 @@ class CustomerInputSerializer(serializers.Serializer):
 
 
 class LineItemInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=500)
+    title = required_text(500)
     sku = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     variant = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     product_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     variant_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    quantity = serializers.IntegerField(min_value=1, default=1)
-    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    quantity = serializers.IntegerField(min_value=1, max_value=2_147_483_647, default=1)  # the column's limit
+    unit_price = AmountField()
 
 
 class FrictionInputSerializer(serializers.Serializer):
@@ -86,20 +141,37 @@ class CartOutputSerializer(serializers.Serializer):
     )
 
 
+class ErrorDetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = serializers.CharField()
+
+
+# The error answers every operation can give, documented so clients (and the schema fuzzing) can rely on them.
+UNAUTHENTICATED = {401: OpenApiResponse(ErrorDetailSerializer, description="No, malformed or revoked store token.")}
+INVALID_BODY = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input: each field with its errors, "
+                                                          "`non_field_errors`, `detail` or `error`."),
+    415: OpenApiResponse(ErrorDetailSerializer, description="The body is not JSON."),
+}
+
+
 class CartCollectionApi(APIView):
     parser_classes = [JSONParser]
     """`POST` upserts a cart (idempotent on `external_id`); `GET` lists the store's carts."""
 
     class InputSerializer(serializers.Serializer):
-        external_id = serializers.CharField(max_length=100)
+        external_id = required_text(100)
         checkout_token = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
         currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False)
-        total = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+        total = AmountField()
         checkout_url = serializers.URLField(max_length=2000, required=False, allow_blank=True, default="")
-        created_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-        updated_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-        abandoned_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-        completed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+        created_at = CheckoutTimeField(required=False, allow_null=True, default=None)
+        updated_at = CheckoutTimeField(required=False, allow_null=True, default=None)
+        abandoned_at = CheckoutTimeField(required=False, allow_null=True, default=None)
+        completed_at = CheckoutTimeField(required=False, allow_null=True, default=None)
         customer = CustomerInputSerializer(required=False)
         line_items = LineItemInputSerializer(many=True, required=False, default=list)
         friction = FrictionInputSerializer(required=False)
@@ -112,10 +184,14 @@ class CartCollectionApi(APIView):
                 )
             return attrs
 
-    @extend_schema(request=InputSerializer, responses={200: CartOutputSerializer, 201: CartOutputSerializer})
+    @extend_schema(request=InputSerializer, responses={
+        200: CartOutputSerializer, 201: CartOutputSerializer, **INVALID_BODY, **UNAUTHENTICATED,
+        409: OpenApiResponse(ErrorSerializer, description="A newer version of the cart is stored already.")})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if not storable(request.data):  # the body itself is kept as the cart's raw payload
+            raise ApplicationError(UNSTORABLE)
         store = request.auth
         data = cart_data_from_api(serializer.validated_data, store_currency=store.currency, raw=request.data)
         try:
@@ -128,7 +204,10 @@ class CartCollectionApi(APIView):
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(CartOutputSerializer(cart).data, status=code)
 
-    @extend_schema(responses=CartOutputSerializer(many=True))
+    @extend_schema(operation_id="v1_carts_list", responses={200: inline_serializer("PaginatedCartList", {
+        "count": serializers.IntegerField(), "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True), "results": CartOutputSerializer(many=True)}),
+        **UNAUTHENTICATED})
     def get(self, request):
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(selectors.carts_for_store(request.auth), request, view=self)
@@ -136,9 +215,13 @@ class CartCollectionApi(APIView):
 
 
 class CartDetailApi(APIView):
-    @extend_schema(responses=CartOutputSerializer)
-    def get(self, request, cart_id: int):
-        cart = get_object_or_404(selectors.carts_for_store(request.auth), pk=cart_id)
+    @extend_schema(parameters=[OpenApiParameter("cart_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+                   responses={200: CartOutputSerializer, **UNAUTHENTICATED,
+                              404: OpenApiResponse(ErrorDetailSerializer, description="No such cart in this store.")})
+    def get(self, request, cart_id: str):
+        if not (cart_id.isascii() and cart_id.isdigit()):  # the URL takes any text: see api_urls
+            raise NotFound()
+        cart = get_object_or_404(selectors.carts_for_store(request.auth), pk=int(cart_id))
         return Response(CartOutputSerializer(cart).data)
 
 
@@ -186,10 +269,10 @@ class OrderApi(APIView):
     parser_classes = [JSONParser]
 
     class OrderInputSerializer(serializers.Serializer):
-        order_id = serializers.CharField(max_length=100)
-        total = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+        order_id = required_text(100)
+        total = AmountField()
         currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False)
-        placed_at = serializers.DateTimeField()
+        placed_at = CheckoutTimeField()
         cart_external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
         checkout_token = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
         email = serializers.EmailField(required=False, allow_blank=True, default="")
@@ -204,7 +287,8 @@ class OrderApi(APIView):
             return attrs
 
     @extend_schema(request=OrderInputSerializer, responses={
-        200: inline_serializer("OrderResult", {"recovered_cart": CartOutputSerializer(allow_null=True)})})
+        200: inline_serializer("OrderResult", {"recovered_cart": CartOutputSerializer(allow_null=True)}),
+        **INVALID_BODY, **UNAUTHENTICATED})
     def post(self, request):
         from recovery.services import OrderData, cart_record_order, phone_to_e164
 

@@ -3,18 +3,22 @@
 Each verifies the signature on the raw body in constant time before parsing
 anything, stores the delivery in the inbox, and answers at once; processing
 happens in a Celery task. A delivery that fails verification is refused with
-401 and stored nowhere.
+401 and stored nowhere; one that arrives while the database is unreachable is
+refused with 503 and Retry-After, so the sender delivers it again later.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -25,6 +29,9 @@ from recovery.services import delivery_receive, signature_valid
 from recovery.services.woocommerce import order_dedup_key
 
 logger = logging.getLogger(__name__)
+
+# Seconds a sender is asked to wait after a 503 (Shopify keeps its own schedule; others honour it).
+DATABASE_DOWN_RETRY_AFTER = 30
 
 SHOPIFY_HEADERS = (
     "X-Shopify-Topic",
@@ -72,12 +79,34 @@ def _parse(body: bytes) -> tuple[object | None, str]:
         return None, f"malformed JSON: {exc}"
 
 
+def database_down_is_503(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
+    """Answer 503 with Retry-After, not Django's 500 page, when the database cannot be reached.
+
+    A webhook is stored in one statement, so a delivery refused this way left nothing behind; the sender's
+    retry (same webhook or event id) is then stored once, like any redelivery.
+    """
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            logger.error("Webhook %s refused with 503: the database is unavailable (%s)", request.path,
+                         type(exc).__name__)
+            response = _refuse(503, "The database is unavailable; nothing was stored. Deliver it again later.")
+            response["Retry-After"] = str(DATABASE_DOWN_RETRY_AFTER)
+            return response
+
+    return wrapped
+
+
 def _kept(request: HttpRequest, names: tuple[str, ...]) -> dict[str, str]:
     return {name: request.headers[name] for name in names if name in request.headers}
 
 
 @csrf_exempt
 @require_POST
+@database_down_is_503
 def shopify_webhook(request: HttpRequest) -> JsonResponse:
     shop_domain = request.headers.get("X-Shopify-Shop-Domain", "")
     store = selectors.webhook_store(shop_domain)
@@ -121,6 +150,7 @@ def _woocommerce_store(request: HttpRequest):
 
 @csrf_exempt
 @require_POST
+@database_down_is_503
 def woocommerce_webhook(request: HttpRequest) -> JsonResponse:
     body = _read_body(request)  # first: request.POST of a multipart body would consume the stream; after it, the
     if body is None:           # form is parsed from the body read here
