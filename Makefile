@@ -9,7 +9,7 @@ HTMX_VERSION := 2.0.11
 TWILIO_VOICE_SDK_VERSION := 2.18.5
 CHARTJS_VERSION := 4.6.1
 
-.PHONY: run test install install-dev vendor bench bench-queue bench-console bench-dashboards lint e2e-browser clean
+.PHONY: run test install install-dev vendor bench bench-queue bench-console bench-dashboards bench-soak lint e2e-browser clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -55,6 +55,10 @@ bench-console: install-dev
 ## Dashboards benchmark: the 30/60/90-day dashboard and the live view for 8 supervisors on 1M carts, 5M attempts.
 bench-dashboards: install-dev
 	$(BIN)/python bench/dashboards.py $(BENCH_ARGS)
+
+## Soak: the running product for 120 s, 50 agents working the queue over HTTP while stores send 100 webhooks/s.
+bench-soak: install-dev
+	$(BIN)/python bench/soak.py $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

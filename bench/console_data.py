@@ -61,7 +61,7 @@ class ConsoleAgent:
 
 
 def sign_in(user) -> tuple[str, str]:
-    """A session as Django's login() leaves it (for `user`, through the first backend), and a CSRF secret for
+    """A session as Django's login() leaves it (for `user`, through the backend that loads users), and a CSRF secret for
     the cookie and the X-CSRFToken header; returns (session key, CSRF token)."""
     from importlib import import_module
 
@@ -70,10 +70,19 @@ def sign_in(user) -> tuple[str, str]:
 
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[BACKEND_SESSION_KEY] = _user_backend()
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key, "".join(secrets.choice(_CSRF_ALPHABET) for _ in range(32))
+
+
+def _user_backend() -> str:
+    """The backend login() would record: the first that loads users (django-axes' backend only guards sign-ins,
+    so a session naming it fails on every request)."""
+    from django.conf import settings
+    from django.contrib.auth import load_backend
+
+    return next(path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user"))
 
 
 def sign_out_everyone(session_keys: list[str]) -> None:

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,7 +164,8 @@ def _paced_result(name: str, path: str, deliveries: list[Delivery], answers: lis
         errors=sum(1 for a in answers if not 200 <= a.status <= 299),
         duplicates_answered=statuses.count("duplicate"),
         details={"rate": rate, "client_threads": PACED_CLIENT_THREADS, "accepted_answered": statuses.count("accepted"),
-                 "max_ms": latencies[-1] if latencies else 0.0},
+                 "max_ms": latencies[-1] if latencies else 0.0,
+                 "statuses": {str(code): count for code, count in sorted(Counter(a.status for a in answers).items())}},
     )
 
 

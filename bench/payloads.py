@@ -138,9 +138,9 @@ def checkout_payload(rng: random.Random, token: str, created: datetime, updated:
     }
 
 
-def sign(body: bytes) -> str:
+def sign(body: bytes, secret: str = BENCH_WEBHOOK_SECRET) -> str:
     """Shopify's signature, computed here as the sender does (not with the server's own helper)."""
-    return base64.b64encode(hmac.new(BENCH_WEBHOOK_SECRET.encode(), body, hashlib.sha256).digest()).decode()
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
 def _signed(payload: dict, token: str, triggered: datetime) -> Delivery:
