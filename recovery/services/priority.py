@@ -22,6 +22,7 @@ from django.utils import timezone
 from recovery.models import Cart, PriorityPolicy
 
 REPRIORITIZE_BATCH_SIZE = 500
+_REPRIORITIZE_LOCK = 0x52455052  # "REPR": the one sweep's session lock
 DECAY_FLOOR = 0.3
 
 
@@ -191,14 +192,27 @@ def cart_prioritize(*, cart_id: int, now: datetime | None = None) -> CartPriorit
 
 
 def carts_reprioritize(*, now: datetime | None = None, batch_size: int = REPRIORITIZE_BATCH_SIZE) -> int:
-    """Re-score every open cart (time passes: intent decays, calling windows open), in batches of keys."""
+    """Re-score every open cart (time passes: intent decays, calling windows open), in batches of keys.
+
+    One sweep at a time: with many open carts a sweep can outlast beat's interval, and sweeps piling up behind
+    each other on the worker would delay ingestion. A sweep that finds another running returns -1 at once."""
+    from django.db import connection
+
     now = now or timezone.now()
-    count, last_pk = 0, 0
-    while True:
-        open_carts = Cart.objects.open().filter(pk__gt=last_pk).order_by("pk")
-        batch = list(open_carts.values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return count
-        for cart_id in batch:
-            count += cart_prioritize(cart_id=cart_id, now=now) is not None
-        last_pk = batch[-1]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_REPRIORITIZE_LOCK])
+        if not cursor.fetchone()[0]:
+            return -1
+    try:
+        count, last_pk = 0, 0
+        while True:
+            open_carts = Cart.objects.open().filter(pk__gt=last_pk).order_by("pk")
+            batch = list(open_carts.values_list("pk", flat=True)[:batch_size])
+            if not batch:
+                return count
+            for cart_id in batch:
+                count += cart_prioritize(cart_id=cart_id, now=now) is not None
+            last_pk = batch[-1]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_REPRIORITIZE_LOCK])

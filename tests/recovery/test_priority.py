@@ -126,3 +126,25 @@ def test_shopify_customer_history_is_kept_for_routing(client, shopify_store, dja
 
     stored = Customer.objects.get()
     assert (stored.orders_count, stored.lifetime_value) == (3, Decimal("2310.50"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_that_finds_another_running_returns_at_once():
+    import psycopg
+    from django.db import connection
+
+    from recovery.services.priority import _REPRIORITIZE_LOCK
+
+    settings = connection.settings_dict
+    with psycopg.connect(dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"] or None,
+                         host=settings["HOST"] or None, port=settings["PORT"] or None, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [_REPRIORITIZE_LOCK])  # a sweep in another worker
+        assert carts_reprioritize() == -1
+        other.execute("SELECT pg_advisory_unlock(%s)", [_REPRIORITIZE_LOCK])
+    assert carts_reprioritize() == 0  # and the lock is given back after a sweep
+    assert carts_reprioritize() == 0
+
+
+def test_beat_drops_a_sweep_still_queued_when_the_next_is_due(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["reprioritize-open-carts"]
+    assert entry["options"]["expires"] < entry["schedule"]

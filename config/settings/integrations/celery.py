@@ -27,6 +27,7 @@ CELERY_BEAT_SCHEDULE = {
     "reprioritize-open-carts": {
         "task": "recovery.tasks.reprioritize_open_carts_task",
         "schedule": 60.0,
+        "options": {"expires": 55},  # a sweep still queued when the next is due is dropped, not run late
     },
     "release-due-call-retries": {
         "task": "agents.tasks.release_due_call_retries_task",
