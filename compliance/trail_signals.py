@@ -88,6 +88,8 @@ def record_roles(sender, instance, action, pk_set, model, reverse=False, **kwarg
     if action not in ("post_add", "post_remove", "post_clear") or reverse:
         return
     names = sorted(model._default_manager.filter(pk__in=pk_set or ()).values_list("name", flat=True))
+    if action != "post_clear" and not names:
+        return  # the roles were there already: nothing changed
     verb = {"post_add": "Gave", "post_remove": "Took", "post_clear": "Cleared"}[action]
     what = "every role" if action == "post_clear" else ", ".join(names)
     audit_record(action="changed", subject_type="user roles", subject_id=instance.pk,

@@ -53,6 +53,7 @@ def test_roles_changes_and_agent_costs_are_recorded_but_an_agents_status_is_not(
         from django.contrib.auth.models import Group
 
         maya.groups.add(Group.objects.get_or_create(name=SUPERVISOR)[0])
+        maya.groups.add(Group.objects.get(name=SUPERVISOR))  # already hers: nothing changes, nothing recorded
         profile = AgentProfile.objects.create(user=maya, hourly_cost=Decimal("30.00"))
         profile.hourly_cost = Decimal("32.50")
         profile.save()
