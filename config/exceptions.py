@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -25,7 +26,15 @@ class ConflictError(ApplicationError):
     message = "A newer version is already stored."
 
 
+DATABASE_DOWN_RETRY_AFTER = 30  # seconds; what a store's client should wait before sending again
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, (OperationalError, InterfaceError)):  # the database is unreachable: retryable, not a bug
+        response = Response({"error": "The database is unavailable; nothing was stored. Send it again later."},
+                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = str(DATABASE_DOWN_RETRY_AFTER)
+        return response
     if isinstance(exc, ApplicationError):
         return Response({"error": exc.message, **exc.extra}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

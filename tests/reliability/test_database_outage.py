@@ -93,3 +93,22 @@ def test_connections_cut_by_a_database_restart_are_replaced_on_the_next_delivery
                              headers={**headers, "Content-Type": "application/json"})
     assert response.status_code == 200
     assert WebhookDelivery.objects.count() == 2
+
+
+def test_a_cart_sent_to_the_api_during_an_outage_is_refused_with_503_and_its_retry_stored_once(custom_store,
+                                                                                                  live_url):
+    from tests.conftest import API_TOKEN
+    from tests.recovery.test_cart_api import cart_body
+
+    def post() -> requests.Response:
+        return requests.post(f"{live_url}/api/v1/carts/", json=cart_body(), timeout=30,
+                             headers={"Authorization": f"Bearer {API_TOKEN}"})
+
+    with database_unavailable():
+        refused = post()
+    assert refused.status_code == 503 and refused.headers["Retry-After"].isdigit()
+    assert "database" in refused.json()["error"]
+    assert Cart.objects.count() == 0
+
+    assert [post().status_code, post().status_code] == [201, 200]  # the retry, then a repeat: one cart
+    assert Cart.objects.count() == 1
