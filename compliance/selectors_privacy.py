@@ -44,7 +44,8 @@ def customer_data_export(request: PrivacyRequest) -> dict:
                             for row in ConsentRecord.objects.filter(store=request.store)
                             .filter(_any(identity, emails)).order_by("at")],
         "optouts": [_dict(row, ["phone", "email", "scope", "action", "source", "at"])
-                    for row in OptOut.objects.filter(_any(identity, emails)).order_by("at")],
+                    for row in OptOut.objects.filter(Q(store=request.store) | Q(store__isnull=True))
+                    .filter(_any(identity, emails)).order_by("at")],
     }
 
 

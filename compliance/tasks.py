@@ -5,12 +5,14 @@ nightly retention purge."""
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import DatabaseError
 
 from compliance.models import DncImport
 from compliance.services.dnc import DncImportBusy, dnc_import_run
 from compliance.services.erasure import retention_purge, shop_erase
 from compliance.services.scrub import carts_scrub
 
+ERASE_STORE_MAX_RETRIES = 8  # about four hours of backoff
 # Another import of the same list holds it: wait for it rather than fail (a national list takes a minute or two).
 BUSY_RETRY_SECONDS = 60
 BUSY_MAX_RETRIES = 30
@@ -38,15 +40,22 @@ def scrub_open_carts_task() -> int:
     return len(carts_scrub().suppressed)
 
 
-@shared_task
-def erase_store_task(store_id: int) -> dict[str, int]:
+@shared_task(bind=True, acks_late=True, max_retries=ERASE_STORE_MAX_RETRIES)
+def erase_store_task(self, store_id: int) -> dict[str, int]:
     """Erase every customer's personal data in one store (Shopify's `shop/redact`) and return the counts.
-    Batched, each batch committed: a task that dies half-way is finished by running it again."""
+
+    Batched, each batch committed: a task that dies half-way is finished by running it again, so a worker killed
+    mid-way leaves it queued (`acks_late`) and a database error retries it with backoff; the delivery that asked
+    is already answered, and nothing else would run it again."""
     from compliance.models import PrivacyRequest
     from recovery.models import Store
 
     store = Store.objects.get(pk=store_id)
-    return shop_erase(store=store, source=PrivacyRequest.Source.SHOPIFY, requested_by="shopify:shop/redact").counts
+    try:
+        return shop_erase(store=store, source=PrivacyRequest.Source.SHOPIFY,
+                          requested_by="shopify:shop/redact").counts
+    except DatabaseError as exc:
+        raise self.retry(countdown=min(3600, 60 * 2**self.request.retries)) from exc
 
 
 @shared_task

@@ -19,7 +19,7 @@ AUDITED: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "compliance.CompliancePolicy": ("compliance policy", None),
     "compliance.CallingRule": ("calling rule", None),
     "compliance.DncList": ("DNC list", ("name", "kind", "region", "is_active", "last_full_import_at")),
-    "compliance.DncImport": ("DNC import", ("list", "mode", "status")),
+    "compliance.DncImport": ("DNC import", ("dnc_list_id", "mode", "status")),
     "compliance.OptOut": ("opt-out", None),
     "compliance.ConsentRecord": ("consent", None),
     "agents.AgentProfile": ("agent profile", ("languages", "max_attempts_per_hour", "hourly_cost")),
@@ -42,7 +42,7 @@ def _fields(model) -> list[str]:
 
 
 def _value(instance, attname: str) -> object:
-    value = getattr(instance, attname if hasattr(instance, attname) else f"{attname}_id", None)
+    value = getattr(instance, attname, None)  # attnames only: a foreign key is its id, never a query
     if any(word in attname for word in SECRET_WORDS):
         return "(set)" if value else "(empty)"
     return value
@@ -56,15 +56,24 @@ def _is_system_consent(instance) -> bool:
     return instance._meta.label == "compliance.ConsentRecord" and current_actor().user_id is None
 
 
-def remember_before(sender, instance, raw=False, **kwargs) -> None:
-    if raw or instance.pk is None:
+def _untouched(sender, update_fields) -> bool:
+    """A save of named fields, none of them audited (an agent's status): no snapshot read, nothing recorded."""
+    if update_fields is None:
+        return False
+    audited = set(_fields(sender))
+    names = {field.name for field in sender._meta.concrete_fields if field.attname in audited} | audited
+    return not set(update_fields) & names
+
+
+def remember_before(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    if raw or instance.pk is None or _untouched(sender, update_fields):
         return
     before = sender._default_manager.filter(pk=instance.pk).first()
     setattr(instance, _BEFORE, _snapshot(before) if before is not None else None)
 
 
-def record_save(sender, instance, created, raw=False, **kwargs) -> None:
-    if raw or _is_system_consent(instance):
+def record_save(sender, instance, created, raw=False, update_fields=None, **kwargs) -> None:
+    if raw or _is_system_consent(instance) or (not created and _untouched(sender, update_fields)):
         return
     after = _snapshot(instance)
     before = getattr(instance, _BEFORE, None)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from dashboards.metrics import NO_FILTERS, Filters, Window, ratio
+from dashboards.metrics import NO_FILTERS, Filters, Window, ratio, scoped
 from dashboards.models import (
     EVERYONE,
     AttemptsByDay,
@@ -40,14 +40,7 @@ def _days(rows, window: Window, filters: Filters, *, route: bool = True, agent: 
     from dashboards.rollups import rollups_ensure
 
     rollups_ensure(window.first_day, window.last_day, now=window.end)
-    rows = rows.filter(day__gte=window.first_day, day__lte=window.last_day)
-    if filters.store_ids:
-        rows = rows.filter(store_id__in=filters.store_ids)
-    if route and filters.route:
-        rows = rows.filter(route=filters.route)
-    if agent and filters.agent_id:
-        rows = rows.filter(agent_id=filters.agent_id)
-    return rows
+    return scoped(rows.filter(day__gte=window.first_day, day__lte=window.last_day), filters, route=route, agent=agent)
 
 
 def leaderboard(window: Window, filters: Filters = NO_FILTERS) -> list[AgentRow]:
@@ -132,7 +125,7 @@ def daily_trend(window: Window, filters: Filters = NO_FILTERS) -> list[dict]:
     """Per day of abandonment: carts, recovered, recovery rate, value recovered, and call-first carts contacted
     within 5 minutes (control group left out; with an agent filter, the carts the agent contacted)."""
     carts = _days(CartsByDay.objects.filter(in_control_group=False), window, filters, agent=False).filter(
-        agent_id=filters.agent_id or EVERYONE)
+        agent_id=filters.scope)
     days = {row["day"]: row for row in carts.values("day").annotate(
         all=Sum("carts"), won=Sum("recovered"), worth=Sum("recovered_value"), call_first=Sum("timed"),
         fast=Sum("within_5"))}

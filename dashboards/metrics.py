@@ -76,6 +76,11 @@ class Filters:
     agent_id: int | None = None
     route: str = ""
 
+    @property
+    def scope(self) -> int:
+        """The cart roll-up's rows these filters read: the agent's, or every cart's."""
+        return self.agent_id or EVERYONE
+
 
 NO_FILTERS = Filters()
 
@@ -125,12 +130,8 @@ class Facts:
     shares: dict[tuple[date, int], tuple[int, int]]  # (day, agent) -> attempts, of them on the filtered carts
     costs: dict[int, Decimal]  # agent -> hourly cost
 
-    @property
-    def scope(self) -> int:
-        return self.filters.agent_id or EVERYONE
-
     def cart_sums(self, window: Window, *, control: bool = False, scope: int | None = None) -> dict:
-        scope = self.scope if scope is None else scope
+        scope = self.filters.scope if scope is None else scope
         totals: dict = {}
         for (agent, day, in_control), sums in self.carts.items():
             if agent == scope and in_control == control and day in window:
@@ -151,11 +152,14 @@ _CART_SUMS = ("carts", "recovered", "recovered_value", "upsell_value", "value_af
               "converted_voice", "converted_sms", "converted_email")
 
 
-def _scoped(rows, filters: Filters, *, route: bool = True, store: bool = True):
-    if store and filters.store_ids:
+def scoped(rows, filters: Filters, *, route: bool = True, agent: bool = False):
+    """A roll-up's rows under the filters: its store, its route (for a roll-up that has one), its agent."""
+    if filters.store_ids:
         rows = rows.filter(store_id__in=filters.store_ids)
     if route and filters.route:
         rows = rows.filter(route=filters.route)
+    if agent and filters.agent_id:
+        rows = rows.filter(agent_id=filters.agent_id)
     return rows
 
 
@@ -169,18 +173,15 @@ def load_facts(first: date, last: date, filters: Filters = NO_FILTERS, *, now: d
     now = now or timezone.now()
     rollups_ensure(first, last, now=now)
     days = {"day__gte": first, "day__lte": last}
-    scopes = {EVERYONE, filters.agent_id or EVERYONE}
-    cart_rows = (_scoped(CartsByDay.objects.filter(agent_id__in=scopes, **days), filters)
+    cart_rows = (scoped(CartsByDay.objects.filter(agent_id__in={EVERYONE, filters.scope}, **days), filters)
                  .values("agent_id", "day", "in_control_group").annotate(**{f"sum_{name}": Sum(name)
                                                                             for name in _CART_SUMS}))
     carts = {(row["agent_id"], row["day"], row["in_control_group"]): {name: row[f"sum_{name}"] for name in _CART_SUMS}
              for row in cart_rows}
-    attempt_rows = _scoped(AttemptsByDay.objects.filter(**days), filters)
-    if filters.agent_id:
-        attempt_rows = attempt_rows.filter(agent_id=filters.agent_id)
+    attempt_rows = scoped(AttemptsByDay.objects.filter(**days), filters, agent=True)
     attempts = {(row["day"], row["channel"]): {"attempts": row["made"], "reached": row["got"]}
                 for row in attempt_rows.values("day", "channel").annotate(made=Sum("attempts"), got=Sum("reached"))}
-    duty_rows = DutyByDay.objects.filter(**days)
+    duty_rows = DutyByDay.objects.filter(**days)  # hours on duty have no store: shared out below
     if filters.agent_id:
         duty_rows = duty_rows.filter(agent_id=filters.agent_id)
     duty = {(row["day"], row["agent_id"]): row["seconds"] for row in duty_rows.values("day", "agent_id", "seconds")}
@@ -212,7 +213,7 @@ def _waits(windows, filters: Filters) -> dict[tuple[date, date], dict[int, int]]
         GROUP BY bound
     """  # nosec B608: the columns are numbered placeholders, the values are parameters
     params = {"first": min(first for first, _ in keys), "last": max(last for _, last in keys),
-              "scope": filters.agent_id or EVERYONE, "stores": list(filters.store_ids) or [0]}
+              "scope": filters.scope, "stores": list(filters.store_ids) or [0]}
     for index, (first, last) in enumerate(keys):
         params[f"first_{index}"], params[f"last_{index}"] = first, last
     with connection.cursor() as cursor:

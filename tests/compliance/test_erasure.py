@@ -306,3 +306,11 @@ def test_a_bound_request_must_exist(history):
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('compliance.privacy_request', '999999', true)")
         assert _refused("UPDATE compliance_optout SET phone = ''", [])
+
+
+def test_erase_customer_command_refuses_a_number_that_is_not_one(shopify_store):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="not a valid phone number"):
+        call_command("erase_customer", "--store", shopify_store.shop_domain, "--phone", "+1 000")
+    assert not PrivacyRequest.objects.exists()

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from compliance.models import PrivacyRequest
 from compliance.services.erasure import customer_erase
+from compliance.services.erasure.requests import normalized_phone
 
 
 class _DryRun(Exception):
@@ -41,6 +42,8 @@ class Command(BaseCommand):
         found = Store.objects.filter(shop_domain=store.strip().lower()).first()
         if found is None:
             raise CommandError(f"No store with the shop domain {store!r}.")
+        if phone and not normalized_phone(phone):
+            raise CommandError(f"{phone!r} is not a valid phone number (use E.164, e.g. +12125550142).")
         try:
             with transaction.atomic():
                 request = customer_erase(store=found, source=PrivacyRequest.Source.COMMAND,
@@ -56,7 +59,7 @@ class Command(BaseCommand):
         if not verbosity:
             return
         verb = "would be" if dry_run else "were"
-        if verbosity >= 2 or not request.counts:
+        if verbosity >= 2:
             for name, count in request.counts.items():
                 self.stdout.write(f"  {name}: {count}")
         if not request.counts:

@@ -7,18 +7,14 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from compliance.models import ConsentRecord, ContactAttempt, ContactDecision, OptOut, PrivacyRequest
-from compliance.numbers import stored_form
 from compliance.services.erasure import records
 
 logger = logging.getLogger(__name__)
-
-SHOP_BATCH_SIZE = 500  # customers (then carts) per transaction when a whole store is erased
 
 
 @dataclass
@@ -34,9 +30,10 @@ class Person:
 
 
 def normalized_phone(phone: str) -> str:
-    """E.164 for a number as a request wrote it (national numbers in the default region), or ''."""
-    e164 = stored_form(phone.strip(), settings.PHONENUMBER_DEFAULT_REGION) if phone else ""
-    return e164 if e164.startswith("+") else ""
+    """E.164 for a number as a request wrote it (national numbers in the default region), or '' when invalid."""
+    from recovery.services.customers import phone_to_e164
+
+    return phone_to_e164(phone.strip()) or ""
 
 
 def person_find(*, store, email: str = "", phone: str = "", customer_id: str = "",

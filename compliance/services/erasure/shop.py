@@ -15,9 +15,11 @@ from compliance.models import ConsentRecord, ContactAttempt, ContactDecision, Op
 from compliance.services.erasure import records
 from compliance.services.erasure.requests import Person, person_erase, request_complete
 
+SHOP_BATCH_SIZE = 500  # customers (then carts) per transaction when a whole store is erased
+
 
 def shop_erase(*, store, source: str, requested_by: str = "",
-               batch_size: int = 500) -> PrivacyRequest:
+               batch_size: int = SHOP_BATCH_SIZE) -> PrivacyRequest:
     """Erase every customer's personal data in `store` and return the request's record (counts summed).
 
     Each batch of `batch_size` rows commits on its own; an interrupted run is finished by running it again.

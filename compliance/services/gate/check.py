@@ -87,10 +87,11 @@ def _decide(*, channel: str, store, phone: str, email: str, at: datetime, cart, 
     evaluation = Evaluation(at=at)
     if channel == Channel.EMAIL:
         if not is_valid_email(email):
-            evaluation.deny("invalid_email", f"“{email}” is not a usable email address.")
+            # The input is not quoted: a decision outlives an erasure, and its explanation is not blanked.
+            evaluation.deny("invalid_email", "The email address is not usable.")
             return evaluation.decision()
     elif not is_valid_e164(phone):
-        evaluation.deny("invalid_number", f"“{phone}” is not a valid phone number in international format.")
+        evaluation.deny("invalid_number", "The number is not a valid phone number in international format.")
         return evaluation.decision()
     facts = selectors.contact_facts(store=store, channel=channel, phone=phone, email=email,
                                     since=at - timedelta(hours=24), cart=cart)
