@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 class ApplicationError(Exception):
@@ -26,11 +30,14 @@ class ConflictError(ApplicationError):
     message = "A newer version is already stored."
 
 
-DATABASE_DOWN_RETRY_AFTER = 30  # seconds; what a store's client should wait before sending again
+DATABASE_DOWN_RETRY_AFTER = 30  # seconds; what a store's client or a webhook sender should wait before sending again
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)  # the database is unreachable: retryable, not a bug
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, (OperationalError, InterfaceError)):  # the database is unreachable: retryable, not a bug
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.error("API request %s refused with 503: the database is unavailable (%s)",
+                     context["request"].path if context.get("request") else "?", type(exc).__name__)
         response = Response({"error": "The database is unavailable; nothing was stored. Send it again later."},
                             status=status.HTTP_503_SERVICE_UNAVAILABLE)
         response["Retry-After"] = str(DATABASE_DOWN_RETRY_AFTER)

@@ -18,20 +18,17 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from config.exceptions import DATABASE_DOWN_RETRY_AFTER, DATABASE_UNAVAILABLE
 from recovery import selectors
 from recovery.models import Platform
 from recovery.services import delivery_receive, signature_valid
 from recovery.services.woocommerce import order_dedup_key
 
 logger = logging.getLogger(__name__)
-
-# Seconds a sender is asked to wait after a 503 (Shopify keeps its own schedule; others honour it).
-DATABASE_DOWN_RETRY_AFTER = 30
 
 SHOPIFY_HEADERS = (
     "X-Shopify-Topic",
@@ -90,7 +87,7 @@ def database_down_is_503(view: Callable[..., JsonResponse]) -> Callable[..., Jso
     def wrapped(request: HttpRequest, *args, **kwargs) -> JsonResponse:
         try:
             return view(request, *args, **kwargs)
-        except (OperationalError, InterfaceError) as exc:
+        except DATABASE_UNAVAILABLE as exc:
             logger.error("Webhook %s refused with 503: the database is unavailable (%s)", request.path,
                          type(exc).__name__)
             response = _refuse(503, "The database is unavailable; nothing was stored. Deliver it again later.")

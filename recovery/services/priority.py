@@ -19,10 +19,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from config.locks import session_try_lock
 from recovery.models import Cart, PriorityPolicy
 
 REPRIORITIZE_BATCH_SIZE = 500
-_REPRIORITIZE_LOCK = 0x52455052  # "REPR": the one sweep's session lock
+REPRIORITIZE_LOCK = "recovery:reprioritize"  # the one sweep's session lock
 DECAY_FLOOR = 0.3
 
 
@@ -196,14 +197,10 @@ def carts_reprioritize(*, now: datetime | None = None, batch_size: int = REPRIOR
 
     One sweep at a time: with many open carts a sweep can outlast beat's interval, and sweeps piling up behind
     each other on the worker would delay ingestion. A sweep that finds another running returns -1 at once."""
-    from django.db import connection
-
     now = now or timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_REPRIORITIZE_LOCK])
-        if not cursor.fetchone()[0]:
+    with session_try_lock(REPRIORITIZE_LOCK) as acquired:
+        if not acquired:
             return -1
-    try:
         count, last_pk = 0, 0
         while True:
             open_carts = Cart.objects.open().filter(pk__gt=last_pk).order_by("pk")
@@ -213,6 +210,3 @@ def carts_reprioritize(*, now: datetime | None = None, batch_size: int = REPRIOR
             for cart_id in batch:
                 count += cart_prioritize(cart_id=cart_id, now=now) is not None
             last_pk = batch[-1]
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [_REPRIORITIZE_LOCK])

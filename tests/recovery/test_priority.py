@@ -133,14 +133,14 @@ def test_a_sweep_that_finds_another_running_returns_at_once():
     import psycopg
     from django.db import connection
 
-    from recovery.services.priority import _REPRIORITIZE_LOCK
+    from recovery.services.priority import REPRIORITIZE_LOCK
 
     settings = connection.settings_dict
     with psycopg.connect(dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"] or None,
                          host=settings["HOST"] or None, port=settings["PORT"] or None, autocommit=True) as other:
-        other.execute("SELECT pg_advisory_lock(%s)", [_REPRIORITIZE_LOCK])  # a sweep in another worker
+        other.execute("SELECT pg_advisory_lock(hashtext(%s))", [REPRIORITIZE_LOCK])  # a sweep in another worker
         assert carts_reprioritize() == -1
-        other.execute("SELECT pg_advisory_unlock(%s)", [_REPRIORITIZE_LOCK])
+        other.execute("SELECT pg_advisory_unlock(hashtext(%s))", [REPRIORITIZE_LOCK])
     assert carts_reprioritize() == 0  # and the lock is given back after a sweep
     assert carts_reprioritize() == 0
 

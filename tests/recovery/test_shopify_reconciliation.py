@@ -31,6 +31,7 @@ from recovery.models import Cart, CartEvent, Platform, Store
 from recovery.services.shopify_reconciliation import (
     COMPLETED,
     CREATED,
+    INVALID,
     KNOWN,
     SHOPIFY_ADMIN_API_VERSION,
     UPDATED,
@@ -295,6 +296,22 @@ def test_completed_checkouts_are_not_abandoned_carts(store, shopify_api, waits):
     # then
     assert result.outcomes == {COMPLETED: 1, CREATED: 1}
     assert list(Cart.objects.values_list("external_id", flat=True)) == ["2002"]
+
+
+def test_a_checkout_the_database_refuses_is_skipped_and_the_run_goes_on(store, shopify_api, waits):
+    # given: a checkout with a NUL in the customer's name (PostgreSQL cannot store it), then a good one
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    unstorable = graphql_checkout(2101, updated_at=an_hour_ago)
+    unstorable["customer"]["firstName"] = "Ja\x00ne"
+    shopify_api.checkouts[ACCESS_TOKEN] = [unstorable, graphql_checkout(2102, updated_at=an_hour_ago)]
+
+    # when
+    result = store_reconcile(store=store, sleep=waits.append)
+
+    # then: the good one is stored and the watermark moves, so the next run does not stop at the same checkout
+    assert result.outcomes == {INVALID: 1, CREATED: 1}
+    assert list(Cart.objects.values_list("external_id", flat=True)) == ["2102"]
+    assert result.watermark_advanced
 
 
 def test_paging_follows_the_end_cursor(store, shopify_api, waits):

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import DataError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.locks import session_try_lock
 from recovery.models import Cart, CartEvent, Platform, Store
 from recovery.services.carts import _lock_identity, cart_upsert
 from recovery.services.data import CartData
@@ -26,8 +27,6 @@ logger = logging.getLogger(__name__)
 # Shopify's search index can lag a write by a little, so each run re-reads the end of the previous window.
 WINDOW_OVERLAP = timedelta(minutes=10)
 FIRST_WINDOW = timedelta(hours=24)
-# Carts close as lost 7 days after abandonment by default: an older checkout is not worth a call.
-MAX_LOOKBACK = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -57,11 +56,14 @@ def reconcilable_store_ids() -> list[int]:
 
 
 def reconciliation_window_start(store: Store, *, now: datetime) -> datetime:
-    """Where a scheduled run starts: the watermark less the overlap, 24 hours back the first time, and never more
-    than `MAX_LOOKBACK` back (a long outage reads its last 7 days)."""
+    """Where a scheduled run starts: the watermark less the overlap, 24 hours back the first time, and never further
+    back than the store's carts stay open (its `lost_after`, 7 days by default): an older checkout is not worth a
+    call."""
+    from recovery.services.priority import policy_for
+
     if store.shopify_reconciled_through is None:
         return now - FIRST_WINDOW
-    return max(store.shopify_reconciled_through - WINDOW_OVERLAP, now - MAX_LOOKBACK)
+    return max(store.shopify_reconciled_through - WINDOW_OVERLAP, now - policy_for(store).lost_after)
 
 
 def store_reconcile(
@@ -78,7 +80,9 @@ def store_reconcile(
                                 sleep=sleep)
     until = timezone.now()
     start = since or reconciliation_window_start(store, now=until)
-    with _store_run_lock(store.pk) as acquired:
+    # One run per store at a time (beat and an operator's command may overlap); a session lock, not a
+    # transaction's: the run makes HTTP requests and must not hold a transaction open.
+    with session_try_lock(f"shopify-reconcile:{store.pk}") as acquired:
         if not acquired:
             return ReconciliationResult(shop_domain=store.shop_domain, since=start, until=until, busy=True)
         outcomes: Counter[str] = Counter()
@@ -87,24 +91,6 @@ def store_reconcile(
         advanced = not dry_run and _watermark_advance(store, start=start, until=until, scheduled=since is None)
     return ReconciliationResult(shop_domain=store.shop_domain, since=start, until=until, outcomes=dict(outcomes),
                                 watermark_advanced=advanced)
-
-
-@contextmanager
-def _store_run_lock(store_id: int) -> Iterator[bool]:
-    """One run per store at a time (beat and an operator's command may overlap); yields False when busy.
-
-    A session lock, not a transaction's: the run makes HTTP requests and must not hold a transaction open.
-    """
-    key = f"shopify-reconcile:{store_id}"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [key])
-        acquired = bool(cursor.fetchone()[0])
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
 
 
 def _watermark_advance(store: Store, *, start: datetime, until: datetime, scheduled: bool) -> bool:
@@ -129,7 +115,14 @@ def _node_reconcile(store: Store, node: dict, *, dry_run: bool) -> str:
         # Retrying cannot fix Shopify's data: noted, and the run goes on.
         logger.warning("Shopify reconciliation of %s: checkout %s skipped: %s", store.shop_domain, node.get("id"), exc)
         return INVALID
-    return _checkout_ingest(store, data, dry_run=dry_run)
+    try:
+        return _checkout_ingest(store, data, dry_run=dry_run)  # its own transaction: rolled back on error
+    except (ValidationError, DataError) as exc:
+        # Data PostgreSQL or the model refuses (a NUL in a name) would fail every run at this checkout, so the
+        # watermark would never move: skipped and noted, like a malformed node.
+        logger.warning("Shopify reconciliation of %s: checkout %s not storable: %s", store.shop_domain,
+                       node.get("id"), type(exc).__name__)
+        return INVALID
 
 
 @transaction.atomic
