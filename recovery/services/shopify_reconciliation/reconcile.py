@@ -159,13 +159,18 @@ def _with_stored_identity(store: Store, data: CartData) -> tuple[Cart | None, Ca
     Matched by numeric id, then token, then recovery URL. The cart keeps its own token and id; the checkout's
     fill in those it lacks, unless another cart already holds them.
     """
-    match = Q(checkout_url=data.checkout_url) if data.checkout_url else Q(pk__in=[])
+    stored = Cart.objects.filter(store=store).order_by().only(
+        "pk", "checkout_token", "external_id", "checkout_url", "platform_updated_at")
+    match = Q(pk__in=[])
     if data.external_id:
         match |= Q(external_id=data.external_id)
     if data.checkout_token:
         match |= Q(checkout_token=data.checkout_token)
-    candidates = list(Cart.objects.filter(store=store).filter(match).only(
-        "pk", "checkout_token", "external_id", "checkout_url", "platform_updated_at"))
+    # By id and token first (both indexed); the recovery URL (not indexed) only when neither is stored. A cart
+    # matched by URL alone holds neither, so it could not change the choice below.
+    candidates = list(stored.filter(match))
+    if not candidates and data.checkout_url:
+        candidates = list(stored.filter(checkout_url=data.checkout_url))
 
     def rank(cart: Cart) -> int:
         if data.external_id and cart.external_id == data.external_id:
