@@ -12,17 +12,37 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from agents.models import AgentProfile, Call, Callback, FrictionReason, ValuePoint
-from agents.roles import ALL_ROLES
+from agents.roles import ADMIN, ALL_ROLES, user_roles
+
+StoreScope = frozenset[int] | None  # the stores a user may see; None: every store
 
 
-def team_members() -> QuerySet:
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=ALL_ROLES)
-        .prefetch_related("groups")
-        .distinct()
-        .order_by("first_name", "username")
-    )
+def store_scope(user) -> StoreScope:
+    """The stores whose carts, agents and figures `user` sees: their profile's stores. None (every store) for
+    admins, and for anyone whose profile names none: a team that works every store needs no setup."""
+    if ADMIN in user_roles(user):
+        return None
+    cached = getattr(user, "_store_scope", False)  # one query per request: the view and its fragments
+    if cached is not False:
+        return cached
+    ids = frozenset(AgentProfile.stores.through.objects.filter(agentprofile__user=user)
+                    .values_list("store_id", flat=True))
+    user._store_scope = ids or None
+    return user._store_scope
+
+
+def within_scope(rows: QuerySet, scope: StoreScope, *, field: str = "store") -> QuerySet:
+    """`rows` limited to the scope's stores, through `field` (a lookup path to the store)."""
+    return rows if scope is None else rows.filter(**{f"{field}__in": scope})
+
+
+def team_members(scope: StoreScope = None) -> QuerySet:
+    """People of the recovery team; within a scope, those who work one of its stores or every store."""
+    members = get_user_model().objects.filter(is_active=True, groups__name__in=ALL_ROLES)
+    if scope is not None:
+        members = members.filter(Q(agent_profile__isnull=True) | Q(agent_profile__stores__isnull=True)
+                                 | Q(agent_profile__stores__in=scope))
+    return members.prefetch_related("groups").distinct().order_by("first_name", "username")
 
 
 # Answers that mean the agent spoke with the customer.

@@ -105,6 +105,20 @@ def record_roles(sender, instance, action, pk_set, model, reverse=False, **kwarg
                  summary=f"{verb} {what} {'to' if action == 'post_add' else 'from'} {instance.get_username()}")
 
 
+def record_profile_stores(sender, instance, action, pk_set, model, reverse=False, **kwargs) -> None:
+    """The stores an agent calls for or a supervisor sees: who gets to see which customers."""
+    if action not in ("post_add", "post_remove", "post_clear") or reverse:
+        return
+    names = sorted(str(store) for store in model._default_manager.filter(pk__in=pk_set or ()))
+    if action != "post_clear" and not names:
+        return
+    what = {"post_add": f"Added {', '.join(names)} to", "post_remove": f"Removed {', '.join(names)} from",
+            "post_clear": "Cleared"}[action]
+    audit_record(action="changed", subject_type="agent profile", subject_id=instance.pk,
+                 summary=f"{what} the stores of {instance.user.get_username()}",
+                 changes={"stores": ("", ", ".join(names)) if action == "post_add" else (", ".join(names), "")})
+
+
 def connect() -> None:
     """Called from ComplianceConfig.ready()."""
     from django.contrib.auth import get_user_model
@@ -115,3 +129,5 @@ def connect() -> None:
         post_save.connect(record_save, sender=model, dispatch_uid=f"audit-save-{label}")
         post_delete.connect(record_delete, sender=model, dispatch_uid=f"audit-delete-{label}")
     m2m_changed.connect(record_roles, sender=get_user_model().groups.through, dispatch_uid="audit-roles")
+    m2m_changed.connect(record_profile_stores, sender=apps.get_model("agents.AgentProfile").stores.through,
+                        dispatch_uid="audit-profile-stores")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agents import roles
+from agents.selectors import store_scope, within_scope
 from compliance import selectors
 from compliance.forms import AuditSearchForm, DecisionSearchForm, DncNumbersForm, DncUploadForm
 from compliance.selectors_trail import audit_events
@@ -24,9 +25,10 @@ from config.exceptions import ApplicationError
 
 @roles.role_required(roles.SUPERVISOR, roles.ADMIN)
 def decision_list(request: HttpRequest) -> HttpResponse:
-    """Search the gate's audit log (read-only for everyone)."""
+    """Search the gate's audit log (read-only for everyone; a supervisor sees their team's stores' decisions)."""
     form = DecisionSearchForm(request.GET or None)
-    page = Paginator(selectors.decisions(**form.filters()), 50).get_page(request.GET.get("page"))
+    found = within_scope(selectors.decisions(**form.filters()), store_scope(request.user))
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
     partial = request.htmx and not request.htmx.boosted
     template = "compliance/_decision_table.html" if partial else "compliance/decision_list.html"
     return render(request, template, {"form": form, "page": page})

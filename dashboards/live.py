@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from agents.selectors import StoreScope, team_members, within_scope
 from dashboards.metrics import FIVE_MINUTES
 from recovery.models import Cart
 
@@ -39,9 +40,13 @@ class Alert:
     text: str
 
 
-def queue_depth(now: datetime) -> list[dict]:
+def _carts(scope: StoreScope):
+    return Cart.objects.all() if scope is None else Cart.objects.filter(store_id__in=scope)
+
+
+def queue_depth(now: datetime, scope: StoreScope = None) -> list[dict]:
     """Open carts by route and by how long they have been workable."""
-    open_carts = Cart.objects.open().filter(in_control_group=False)
+    open_carts = _carts(scope).open().filter(in_control_group=False)
     aggregates = {}
     for index, (_label, low, high) in enumerate(AGE_BUCKETS):
         condition = Q(workable_since__lte=now - low)
@@ -60,28 +65,32 @@ def queue_depth(now: datetime) -> list[dict]:
     return rows
 
 
-def breaches(now: datetime, *, limit: int = 10):
+def breaches(now: datetime, *, limit: int = 10, scope: StoreScope = None):
     """Call-first carts workable for over 5 minutes that nobody has attempted yet, oldest first."""
-    waiting = (Cart.objects.open().filter(route=Cart.Route.CALL_FIRST, first_attempt_at__isnull=True,
+    waiting = (_carts(scope).open().filter(route=Cart.Route.CALL_FIRST, first_attempt_at__isnull=True,
                                           in_control_group=False, workable_since__lte=now - FIVE_MINUTES)
                .select_related("store", "customer").order_by("workable_since"))
     return waiting.count(), list(waiting[:limit])
 
 
-def callbacks_due(now: datetime, *, within: timedelta = timedelta(minutes=15)):
+def callbacks_due(now: datetime, *, within: timedelta = timedelta(minutes=15), scope: StoreScope = None):
     from agents.models import Callback
 
-    return list(Callback.objects.filter(status=Callback.Status.SCHEDULED, due_at__lte=now + within)
-                .select_related("agent", "cart__customer").order_by("due_at")[:20])
+    due = Callback.objects.filter(status=Callback.Status.SCHEDULED, due_at__lte=now + within)
+    return list(within_scope(due, scope, field="cart__store").select_related("agent", "cart__customer")
+                .order_by("due_at")[:20])
 
 
-def agents_now(now: datetime, *, work_waiting: bool) -> list[AgentNow]:
+def agents_now(now: datetime, *, work_waiting: bool, scope: StoreScope = None) -> list[AgentNow]:
+    """Every agent's status and call now; within a scope, the agents who work one of its stores or every store."""
     from agents.models import AgentProfile, Call
 
     open_calls = {call.agent_id: call for call in
                   Call.objects.filter(wrapped_up_at__isnull=True).select_related("cart__customer")}
+    team = AgentProfile.objects.filter(user__in=team_members(scope).values("pk")) if scope is not None \
+        else AgentProfile.objects.all()
     rows = []
-    for profile in AgentProfile.objects.select_related("user").order_by("user__first_name", "user__username"):
+    for profile in team.select_related("user").order_by("user__first_name", "user__username"):
         call = open_calls.get(profile.user_id)
         idle = (work_waiting and profile.status == AgentProfile.Status.AVAILABLE and call is None
                 and profile.status_since is not None and now - profile.status_since >= IDLE_AFTER)
@@ -92,12 +101,13 @@ def agents_now(now: datetime, *, work_waiting: bool) -> list[AgentNow]:
     return rows
 
 
-def floor_now(*, now: datetime | None = None) -> dict:
+def floor_now(*, now: datetime | None = None, scope: StoreScope = None) -> dict:
+    """The floor of `scope`'s stores (None: every store): a supervisor watches their own team's queue."""
     now = now or timezone.now()
-    depth = queue_depth(now)
-    breach_count, oldest = breaches(now)
+    depth = queue_depth(now, scope)
+    breach_count, oldest = breaches(now, scope=scope)
     ready = depth[-1]["total"]
-    agents = agents_now(now, work_waiting=ready > 0)
+    agents = agents_now(now, work_waiting=ready > 0, scope=scope)
     alerts = [Alert("five_minute_rule", str(cart.pk),
                     f"Cart {cart.pk} ({cart.customer or 'unknown'}, {cart.store.name}) has waited "
                     f"{timesince(cart.workable_since, now)} for a first call.")
@@ -107,5 +117,6 @@ def floor_now(*, now: datetime | None = None) -> dict:
                      f"{ready} carts are ready.")
                for agent in agents if agent.idle]
     return {"now": now, "depth": depth, "buckets": [label for label, _low, _high in AGE_BUCKETS],
-            "breach_count": breach_count, "oldest": oldest, "callbacks": callbacks_due(now), "agents": agents,
+            "breach_count": breach_count, "oldest": oldest, "callbacks": callbacks_due(now, scope=scope),
+            "agents": agents,
             "alerts": alerts}

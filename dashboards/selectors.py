@@ -12,9 +12,14 @@ from dashboards.metrics import FIVE_MINUTES
 from recovery.models import Cart
 
 
-def recovery_summary(*, days: int = 30) -> dict:
+def _carts(scope: frozenset[int] | None):
+    return Cart.objects.all() if scope is None else Cart.objects.filter(store_id__in=scope)
+
+
+def recovery_summary(*, days: int = 30, scope: frozenset[int] | None = None) -> dict:
+    """The headline numbers of the last `days` days, for the stores of `scope` (None: every store)."""
     since = timezone.now() - timedelta(days=days)
-    abandoned = Cart.objects.filter(abandoned_at__gte=since)
+    abandoned = _carts(scope).filter(abandoned_at__gte=since)
     totals = abandoned.aggregate(
         carts=Count("pk"),
         recovered=Count("pk", filter=Q(status=Cart.Status.RECOVERED)),
@@ -29,20 +34,18 @@ def recovery_summary(*, days: int = 30) -> dict:
         "recovery_rate": (Decimal(totals["recovered"]) / carts * 100).quantize(Decimal("0.1")) if carts else None,
         "value_abandoned": totals["value_abandoned"] or Decimal("0"),
         "value_recovered": totals["value_recovered"] or Decimal("0"),
-        "open_now": Cart.objects.open().count(),
-        "in_checkout_now": Cart.objects.pending_abandonment().count(),
+        "open_now": _carts(scope).open().count(),
+        "in_checkout_now": _carts(scope).pending_abandonment().count(),
     }
 
 
-
-
-def speed_to_lead(*, days: int = 30, now=None) -> dict:
+def speed_to_lead(*, days: int = 30, now=None, scope: frozenset[int] | None = None) -> dict:
     """The 5-minute rule: call-first carts still waiting past it, and how fast first attempts came."""
     now = now or timezone.now()
-    waiting = Cart.objects.open().filter(
+    waiting = _carts(scope).open().filter(
         route=Cart.Route.CALL_FIRST, first_attempt_at__isnull=True, workable_since__lte=now - FIVE_MINUTES
     )
-    attempted = Cart.objects.filter(
+    attempted = _carts(scope).filter(
         route=Cart.Route.CALL_FIRST, workable_since__gte=now - timedelta(days=days), first_attempt_at__isnull=False
     ).annotate(wait=ExpressionWrapper(F("first_attempt_at") - F("workable_since"), output_field=DurationField()))
     totals = attempted.aggregate(count=Count("pk"), late=Count("pk", filter=Q(wait__gt=FIVE_MINUTES)))
@@ -50,15 +53,15 @@ def speed_to_lead(*, days: int = 30, now=None) -> dict:
             "attempted": totals["count"], "attempted_late": totals["late"]}
 
 
-def filter_choices() -> dict:
-    """Stores and agents to filter the dashboard by."""
-    from django.contrib.auth import get_user_model
-
+def filter_choices(scope: frozenset[int] | None = None) -> dict:
+    """Stores and agents to filter the dashboard by: within `scope`, its stores and the agents who work them."""
     from agents.roles import AGENT
+    from agents.selectors import team_members, within_scope
     from recovery.models import Store
 
-    agents = get_user_model().objects.filter(groups__name=AGENT, is_active=True).order_by("first_name", "username")
-    return {"stores": list(Store.objects.order_by("name").values_list("pk", "name")),
+    agents = team_members(scope).filter(groups__name=AGENT)
+    stores = within_scope(Store.objects.order_by("name"), scope, field="pk")
+    return {"stores": list(stores.values_list("pk", "name")),
             "agents": [(user.pk, user.get_full_name() or user.username) for user in agents],
             "routes": Cart.Route.choices}
 

@@ -6,24 +6,36 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from agents.roles import ADMIN, SUPERVISOR, role_required
+from agents.roles import ADMIN, SUPERVISOR, role_required, user_roles
+from agents.selectors import StoreScope, store_scope
 from compliance.services.trail import audit_export
 from dashboards import breakdowns, selectors, tables
 from dashboards.live import floor_now
 from dashboards.metrics import Filters, Window
 from recovery.models import Cart
-from recovery.selectors import recent_carts
+from recovery.selectors import recent_carts, recent_carts_worked_by
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The headline numbers of the user's stores; supervisors see their latest carts, agents the carts they worked."""
+    scope = store_scope(request.user)
+    supervises = bool(user_roles(request.user) & {SUPERVISOR, ADMIN})
     context = {
-        "summary": selectors.recovery_summary(days=30),
-        "speed": selectors.speed_to_lead(days=30),
-        "funnel": breakdowns.script_funnel(Window.last(30)),
-        "recent_carts": recent_carts(limit=15),
+        "summary": selectors.recovery_summary(days=30, scope=scope),
+        "speed": selectors.speed_to_lead(days=30, scope=scope),
+        "funnel": breakdowns.script_funnel(Window.last(30), _scoped(Filters(), scope)),
+        "recent_carts": recent_carts(limit=15, scope=scope) if supervises
+        else recent_carts_worked_by(request.user, limit=15),
     }
     return render(request, "dashboards/home.html", context)
+
+
+def _scoped(filters: Filters, scope: StoreScope) -> Filters:
+    """The filters within the user's stores: a store outside them, or none chosen, reads all of theirs."""
+    if scope is None or (filters.store_ids and set(filters.store_ids) <= scope):
+        return filters
+    return Filters(store_ids=tuple(sorted(scope)), agent_id=filters.agent_id, route=filters.route)
 
 
 def _filters(request: HttpRequest) -> Filters:
@@ -33,8 +45,9 @@ def _filters(request: HttpRequest) -> Filters:
 
     store = number("store")
     route = request.GET.get("route", "")
-    return Filters(store_ids=(store,) if store else (), agent_id=number("agent"),
-                   route=route if route in Cart.Route.values else "")
+    chosen = Filters(store_ids=(store,) if store else (), agent_id=number("agent"),
+                     route=route if route in Cart.Route.values else "")
+    return _scoped(chosen, store_scope(request.user))
 
 
 @role_required(SUPERVISOR, ADMIN)
@@ -55,7 +68,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "board": board, "sections": board.sections(), "windows": tables.WINDOWS,
         "response_rows": board.channel_rows("response", "reach_rate", "Reached"),
         "conversion_rows": board.channel_rows("conversion", "conversion", "Converted"),
-        "lifts": board.lifts(), "filters": filters, "choices": selectors.filter_choices(),
+        "lifts": board.lifts(), "filters": filters, "choices": selectors.filter_choices(store_scope(request.user)),
         "funnel": breakdowns.script_funnel(window, filters), "days": days,
         "leaderboard": breakdowns.leaderboard(window, filters), "frictions": breakdowns.frictions(window, filters),
         "resolutions": breakdowns.resolutions(window, filters),
@@ -124,4 +137,4 @@ def _csv(board: tables.Dashboard) -> HttpResponse:
 def live(request: HttpRequest) -> HttpResponse:
     """The floor now; the panel refreshes itself every 5 seconds."""
     template = "dashboards/_live_panel.html" if request.htmx else "dashboards/live.html"
-    return render(request, template, {"floor": floor_now()})
+    return render(request, template, {"floor": floor_now(scope=store_scope(request.user))})

@@ -71,8 +71,20 @@ def carts_for_store(store: Store) -> QuerySet[Cart]:
     )
 
 
-def recent_carts(limit: int = 50) -> QuerySet[Cart]:
-    return Cart.objects.select_related("store", "customer").order_by("-abandoned_at", "-pk")[:limit]
+def recent_carts(limit: int = 50, *, scope: frozenset[int] | None = None) -> QuerySet[Cart]:
+    carts = Cart.objects.select_related("store", "customer").order_by("-abandoned_at", "-pk")
+    if scope is not None:
+        carts = carts.filter(store_id__in=scope)
+    return carts[:limit]
+
+
+def recent_carts_worked_by(agent, limit: int = 15) -> QuerySet[Cart]:
+    """The carts an agent holds or held (a call of theirs): all of the customers' details an agent may see."""
+    from agents.models import Call
+
+    worked = Call.objects.filter(agent=agent).values("cart_id")
+    carts = Cart.objects.filter(pk__in=worked).select_related("store", "customer")
+    return carts.order_by("-abandoned_at", "-pk")[:limit]
 
 
 def filtered_carts(*, status: str = "", store: Store | None = None, q: str = "") -> QuerySet[Cart]:

@@ -1,5 +1,5 @@
-"""Every URL against every kind of visitor: anonymous, the agent whose call it is, another agent, a supervisor
-and an admin. A URL added without an entry here fails the test, so nobody ships a page without deciding who
+"""Every URL against every kind of visitor: anonymous, the agent whose call it is, another agent, the store's
+supervisor, another store's supervisor and an admin. A URL added without an entry here fails the test, so nobody ships a page without deciding who
 may see it."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from agents.models import Call, ValuePoint
+from agents.models import AgentProfile, Call, ValuePoint
 from agents.roles import AGENT
 from compliance.models import DncImport, DncList
 from compliance.services.unsubscribe import unsubscribe_token
-from tests.factories import CartFactory, CustomerFactory, UserFactory
+from tests.factories import CartFactory, CustomerFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-ROLES = ("anonymous", "agent", "other_agent", "supervisor", "admin")
+ROLES = ("anonymous", "agent", "other_agent", "supervisor", "other_supervisor", "admin")
 LOGIN, FORBIDDEN, MISSING = 302, 403, 404
 
 
@@ -29,10 +29,15 @@ def signed_in(status: int, *, anonymous: int = LOGIN) -> dict[str, int]:
     return {"anonymous": anonymous, **dict.fromkeys(ROLES[1:], status)}
 
 
-SUPERVISORS = {"anonymous": LOGIN, "agent": FORBIDDEN, "other_agent": FORBIDDEN, "supervisor": 200, "admin": 200}
-ADMINS = {"anonymous": LOGIN, "agent": FORBIDDEN, "other_agent": FORBIDDEN, "supervisor": FORBIDDEN, "admin": 200}
+SUPERVISORS = {"anonymous": LOGIN, "agent": FORBIDDEN, "other_agent": FORBIDDEN, "supervisor": 200,
+               "other_supervisor": 200, "admin": 200}
+# The store's own things: another store's supervisor gets "not found", as if they did not exist.
+STORE_SUPERVISORS = {**SUPERVISORS, "other_supervisor": MISSING}
+ADMINS = {"anonymous": LOGIN, "agent": FORBIDDEN, "other_agent": FORBIDDEN, "supervisor": FORBIDDEN,
+          "other_supervisor": FORBIDDEN, "admin": 200}
 # A call is its agent's own: anyone else gets "not found", supervisors and admins included.
-CALL_OWNER = {"anonymous": LOGIN, "agent": 200, "other_agent": MISSING, "supervisor": MISSING, "admin": MISSING}
+CALL_OWNER = {"anonymous": LOGIN, "agent": 200, "other_agent": MISSING, "supervisor": MISSING,
+              "other_supervisor": MISSING, "admin": MISSING}
 
 # name -> (method, path (formatted with the fixtures' ids), {role: status})
 MATRIX = {
@@ -42,7 +47,7 @@ MATRIX = {
     "healthz": ("get", "/healthz", everyone(200)),
     "login": ("get", "/login/", everyone(200)),
     "logout": ("get", "/logout/", everyone(405)),  # POST only
-    "admin": ("get", "/admin/", {**dict.fromkeys(ROLES[:4], LOGIN), "admin": 200}),
+    "admin": ("get", "/admin/", {**dict.fromkeys(ROLES[:-1], LOGIN), "admin": 200}),
     "webhook-shopify": ("post", "/webhooks/shopify/", everyone(401)),  # unsigned: refused, whoever asks
     "webhook-woocommerce": ("post", "/webhooks/woocommerce/", everyone(401)),
     "webhook-twilio-sms": ("post", "/webhooks/twilio/sms/", everyone(403)),
@@ -57,10 +62,10 @@ MATRIX = {
     "api-docs": ("get", "/api/docs/", everyone(200)),
     "api-redoc": ("get", "/api/redoc/", everyone(200)),
     "recovery:cart-list": ("get", "/carts/", SUPERVISORS),
-    "recovery:cart-detail": ("get", "/carts/{cart}/", SUPERVISORS),
+    "recovery:cart-detail": ("get", "/carts/{cart}/", STORE_SUPERVISORS),
     "agents:team": ("get", "/agents/", SUPERVISORS),
     "agents:script": ("get", "/agents/script/", SUPERVISORS),
-    "agents:script-edit": ("get", "/agents/script/value/{value_point}/", SUPERVISORS),
+    "agents:script-edit": ("get", "/agents/script/value/{value_point}/", STORE_SUPERVISORS),
     "console:home": ("get", "/agent/", signed_in(200)),
     "console:status": ("post", "/agent/status/", signed_in(302)),
     "console:next": ("post", "/agent/next/", signed_in(302)),
@@ -118,15 +123,18 @@ def world(shopify_store, tmp_path, settings):
         "agent": UserFactory(username="maya", role=AGENT),
         "other_agent": UserFactory(username="sam", role=AGENT),
         "supervisor": UserFactory(username="jordan", role="Supervisors"),
+        "other_supervisor": UserFactory(username="riley", role="Supervisors"),
         "admin": UserFactory(username="alex", role="Admins", is_staff=True, is_superuser=True),
     }
+    AgentProfile.objects.create(user=users["supervisor"]).stores.add(shopify_store)
+    AgentProfile.objects.create(user=users["other_supervisor"]).stores.add(StoreFactory(name="Other store"))
     customer = CustomerFactory(store=shopify_store, email="ana@example.com")
     cart = CartFactory(store=shopify_store, customer=customer)
     call = Call.objects.create(cart=cart, agent=users["agent"], opened_at=timezone.now() - timedelta(minutes=1))
     dnc_list = DncList.objects.create(name="national", kind="national")
     dnc_import = DncImport.objects.create(dnc_list=dnc_list, file_name="list.txt")
     ids = {"cart": cart.pk, "call": call.pk, "dnc_import": dnc_import.pk,
-           "value_point": ValuePoint.objects.create(text="Free returns").pk,
+           "value_point": ValuePoint.objects.create(store=shopify_store, text="Free returns").pk,
            "token": unsubscribe_token(email="ana@example.com", store_id=shopify_store.pk)}
     return users, ids
 

@@ -8,7 +8,8 @@ from django.db import models
 
 
 class AgentProfile(models.Model):
-    """What a recovery specialist works (which stores, blank: all; which languages) and their status now."""
+    """What a recovery specialist works (which stores, blank: all; which languages) and their status now; for a
+    supervisor, the stores of their team, whose carts, agents and figures they see."""
 
     class Status(models.TextChoices):
         AVAILABLE = "available", "Available"
@@ -17,7 +18,10 @@ class AgentProfile(models.Model):
         AWAY = "away", "Away"
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile")
-    stores = models.ManyToManyField("recovery.Store", blank=True, help_text="Blank: every store")
+    stores = models.ManyToManyField(
+        "recovery.Store", blank=True,
+        help_text="An agent's: the stores they call for; a supervisor's: the stores they see. Blank: every store",
+    )
     languages = models.CharField(max_length=100, blank=True, default="en", help_text="Comma-separated, e.g. en, es")
     is_available = models.BooleanField(default=True, help_text="Off (away): their callbacks go to the team")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AVAILABLE)

@@ -6,4 +6,4 @@ from agents import roles, selectors
 
 @roles.role_required(roles.SUPERVISOR, roles.ADMIN)
 def team(request: HttpRequest) -> HttpResponse:
-    return render(request, "agents/team.html", {"members": selectors.team_members()})
+    return render(request, "agents/team.html", {"members": selectors.team_members(selectors.store_scope(request.user))})
