@@ -1,6 +1,6 @@
 """Every URL against every kind of visitor: anonymous, the agent whose call it is, another agent, the store's
-supervisor, another store's supervisor and an admin. A URL added without an entry here fails the test, so nobody ships a page without deciding who
-may see it."""
+supervisor, another store's supervisor and an admin. A URL added without an entry here fails the test, so nobody
+ships a page without deciding who may see it."""
 
 from __future__ import annotations
 

@@ -130,4 +130,5 @@ def test_changing_whose_stores_a_person_sees_is_audited(teams):
     profile.stores.remove(teams["demo"])
     summaries = list(AuditEvent.objects.filter(subject_type="agent profile", subject_id=str(profile.pk))
                      .order_by("pk").values_list("summary", flat=True))
-    assert summaries[-2:] == ["Added Outdoor Gear to the stores of jordan", "Removed Demo Store from the stores of jordan"]
+    assert summaries[-2:] == ["Added Outdoor Gear to the stores of jordan",
+                              "Removed Demo Store from the stores of jordan"]
