@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from agents.roles import AGENT
 from agents.selectors import StoreScope, team_members, within_scope
 from dashboards.metrics import FIVE_MINUTES
 from recovery.models import Cart
@@ -87,8 +88,9 @@ def agents_now(now: datetime, *, work_waiting: bool, scope: StoreScope = None) -
 
     open_calls = {call.agent_id: call for call in
                   Call.objects.filter(wrapped_up_at__isnull=True).select_related("cart__customer")}
-    team = AgentProfile.objects.filter(user__in=team_members(scope).values("pk")) if scope is not None \
-        else AgentProfile.objects.all()
+    team = AgentProfile.objects.filter(user__groups__name=AGENT)  # a supervisor's profile only names their stores
+    if scope is not None:
+        team = team.filter(user__in=team_members(scope).values("pk"))
     rows = []
     for profile in team.select_related("user").order_by("user__first_name", "user__username"):
         call = open_calls.get(profile.user_id)

@@ -9,6 +9,7 @@ import time_machine
 from django.core import mail
 
 from agents.models import AgentProfile, Call, Callback
+from agents.roles import AGENT
 from dashboards.live import floor_now
 from dashboards.services import alerts_email
 from tests.factories import CartFactory, UserFactory
@@ -30,7 +31,8 @@ def floor(shopify_store):
     cart(3 * 60, route="automated_first")
     cart(2 * 24 * 60, route="automated_first")
     cart(50, in_control_group=True)  # never counted
-    maya, sam = UserFactory(username="maya", first_name="Maya"), UserFactory(username="sam", first_name="Sam")
+    maya = UserFactory(username="maya", first_name="Maya", role=AGENT)
+    sam = UserFactory(username="sam", first_name="Sam", role=AGENT)
     AgentProfile.objects.create(user=maya, status="available", status_since=NOW - timedelta(minutes=6))
     AgentProfile.objects.create(user=sam, status="on_call", status_since=NOW - timedelta(minutes=3))
     Call.objects.create(cart=oldest, agent=sam, opened_at=NOW - timedelta(minutes=3))
