@@ -13,7 +13,7 @@ from recovery.models import Store, WebhookDelivery
 from recovery.services import cart_open_if_abandoned, delivery_process
 from recovery.services.call_cadence import carts_after_calls_close, carts_expire
 from recovery.services.priority import carts_reprioritize
-from recovery.services.sequence import TransientSendError, message_step_send
+from recovery.services.sequence import TransientSendError, interrupted_sends_flag, message_step_send
 from recovery.services.shopify_reconciliation import CREATED, UPDATED, reconcilable_store_ids, store_reconcile
 
 logger = logging.getLogger(__name__)
@@ -91,6 +91,12 @@ def send_message_step_task(self, cart_id: int, step: int) -> str | None:
             return "failed"
         raise self.retry(countdown=min(3600, 60 * 2**self.request.retries)) from exc
     return message.status if message else None
+
+
+@shared_task
+def flag_interrupted_sends_task() -> int:
+    """Steps left "sending" by a worker that died mid-send are marked interrupted (never sent again)."""
+    return interrupted_sends_flag()
 
 
 @shared_task

@@ -22,6 +22,7 @@ class RecoveryMessage(models.Model):
         UNDELIVERABLE = "undeliverable", "Refused by the provider"
         DENIED = "denied", "Denied by the compliance gate"
         SKIPPED = "skipped", "Skipped (no way to reach the customer)"
+        INTERRUPTED = "interrupted", "Interrupted (may have gone out; not sent again)"
 
     cart = models.ForeignKey("recovery.Cart", on_delete=models.CASCADE, related_name="messages")
     step = models.PositiveSmallIntegerField(choices=MessageStep.choices)
@@ -34,6 +35,7 @@ class RecoveryMessage(models.Model):
     detail = models.CharField(max_length=1000, blank=True, help_text="Why it was denied, skipped or failed")
     tries = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When it was last handed to a worker to send")
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

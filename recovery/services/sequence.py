@@ -135,10 +135,37 @@ def _claim(*, cart_id: int, step: int, now: datetime) -> tuple[RecoveryMessage |
     message = message or RecoveryMessage(cart=cart, step=step)
     message.channel, message.recipient, message.attempt = outgoing.channel, outgoing.recipient, attempt
     message.status, message.detail, message.tries = RecoveryMessage.Status.SENDING, "", message.tries + 1
+    message.claimed_at = now
     message.save()
     if cart.next_message_step == step:
         _advance(cart, step=step, now=now)
     return message, outgoing
+
+
+# Far longer than any hand-over to the provider takes (its client times out in seconds): a step still
+# "sending" this long after its claim lost its worker between the claim and the provider's answer.
+SENDING_ABANDONED_AFTER = timedelta(minutes=15)
+INTERRUPTED_DETAIL = ("The worker stopped while handing this message to the provider: it may or may not have gone "
+                      "out, so it is not sent again (a customer is never contacted twice for one step).")
+
+
+def interrupted_sends_flag(*, now: datetime | None = None) -> int:
+    """Mark the steps whose worker died between the claim and the provider's answer; returns how many.
+
+    At most once wins over at least once: such a step is never sent again. It stays counted as a text for
+    the one-text rule and its contact attempt stays on the record, so the gate's caps still hold, and it
+    says what happened instead of "sending" forever.
+    """
+    now = now or timezone.now()
+    stale = RecoveryMessage.objects.filter(status=RecoveryMessage.Status.SENDING,
+                                           claimed_at__lt=now - SENDING_ABANDONED_AFTER)
+    flagged = list(stale.values_list("pk", "cart_id", "step", "channel"))
+    if flagged:
+        RecoveryMessage.objects.filter(pk__in=[pk for pk, *_ in flagged], status=RecoveryMessage.Status.SENDING) \
+            .update(status=RecoveryMessage.Status.INTERRUPTED, detail=INTERRUPTED_DETAIL)
+        for _pk, cart_id, step, channel in flagged:
+            logger.warning("Step %s (%s) of cart %s was interrupted mid-send; not sent again", step, channel, cart_id)
+    return len(flagged)
 
 
 def _sms_number(cart: Cart, now: datetime) -> str:

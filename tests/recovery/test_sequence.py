@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 import time_machine
@@ -17,7 +18,7 @@ from recovery.messaging import backends
 from recovery.messaging.backends import PermanentSendError, SentMessage, TransientSendError
 from recovery.models import Cart, CartLineItem, MessageTemplate, RecoveryMessage
 from recovery.services.priority import cart_prioritize
-from recovery.services.sequence import message_step_send
+from recovery.services.sequence import interrupted_sends_flag, message_step_send
 from recovery.tasks import send_due_messages_task, send_message_step_task
 from tests.factories import CartFactory, CustomerFactory
 
@@ -259,3 +260,29 @@ def test_the_stores_own_wording_is_used_and_keeps_the_unsubscribe_link(shopify_s
     assert email.subject == "Jane, psst"
     assert email.body.startswith(f"Your Canvas tote are waiting: {cart.checkout_url}")
     assert "Unsubscribe: http" in email.body
+
+
+def test_a_step_whose_worker_died_mid_send_is_flagged_interrupted_and_never_sent_again(shopify_store):
+    """The claim committed, then the worker vanished before the provider answered: whether the message went out
+    is unknown, so it is not sent again, and after 15 minutes it says so instead of "sending" forever."""
+    cart = automated_cart(shopify_store, sms_consent=True)
+    due = ABANDONED + timedelta(hours=1, minutes=1)
+    killed = mock.patch("recovery.services.sequence.deliver", side_effect=SystemExit("the worker is killed"))
+    with time_machine.travel(due, tick=False), pytest.raises(SystemExit), killed:
+        message_step_send(cart_id=cart.pk, step=1)
+    message = RecoveryMessage.objects.get(cart=cart, step=1)
+    assert message.status == RecoveryMessage.Status.SENDING and message.claimed_at == due
+
+    assert interrupted_sends_flag(now=due + timedelta(minutes=14)) == 0  # a slow provider is not a dead worker
+    assert interrupted_sends_flag(now=due + timedelta(minutes=16)) == 1
+    message.refresh_from_db()
+    assert message.status == RecoveryMessage.Status.INTERRUPTED and "not sent again" in message.detail
+    assert interrupted_sends_flag(now=due + timedelta(minutes=30)) == 0  # once
+
+    # the redelivered task sends nothing, and the text still counts: the reminder goes by email
+    with time_machine.travel(due + timedelta(minutes=20), tick=False):
+        send_message_step_task.apply(args=[cart.pk, 1])
+    assert backends.outbox == []
+    sweep(ABANDONED + timedelta(hours=24, minutes=1))
+    assert [m.channel for m in RecoveryMessage.objects.filter(cart=cart).order_by("step")] == ["sms", "email"]
+    assert ContactAttempt.objects.filter(cart=cart).count() == 2

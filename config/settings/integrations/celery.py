@@ -37,6 +37,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.send_due_messages_task",
         "schedule": 60.0,
     },
+    "flag-interrupted-sends": {
+        "task": "recovery.tasks.flag_interrupted_sends_task",
+        "schedule": 300.0,
+    },
     "advance-cadences": {
         "task": "recovery.tasks.advance_cadences_task",
         "schedule": 300.0,
