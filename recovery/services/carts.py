@@ -41,14 +41,20 @@ def _lock_identity(store_id: int, identity: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [store_id, identity])
 
 
-def _find_cart(store: Store, *, checkout_token: str, external_id: str) -> Cart | None:
+def _find_cart(store: Store, *, checkout_token: str, external_id: str, checkout_url: str = "") -> Cart | None:
+    """The stored cart of a checkout: by its token, its id, or (a token no cart has yet) a tokenless cart with the
+    same recovery URL, which the reconciliation stores when Shopify's URL does not show the token."""
     carts = Cart.objects.select_for_update(of=("self",)).filter(store=store)
     if checkout_token:
         found = carts.filter(checkout_token=checkout_token).first()
         if found:
             return found
     if external_id:
-        return carts.filter(external_id=external_id).first()
+        found = carts.filter(external_id=external_id).first()
+        if found:
+            return found
+    if checkout_token and checkout_url:
+        return carts.filter(checkout_token="", checkout_url=checkout_url).first()  # nosec B106: no password
     return None
 
 
@@ -116,7 +122,8 @@ def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResul
     ignored, so out-of-order deliveries never roll a cart back.
     """
     _lock_identity(store.pk, data.identity)
-    cart = _find_cart(store, checkout_token=data.checkout_token, external_id=data.external_id)
+    cart = _find_cart(store, checkout_token=data.checkout_token, external_id=data.external_id,
+                      checkout_url=data.checkout_url)
     created = cart is None
     if cart is not None and _is_stale(cart, data):
         return CartUpsertResult(cart=cart, stale=True)

@@ -282,6 +282,27 @@ def test_a_webhook_arriving_after_the_reconciliation_finds_its_cart(client, stor
     assert cart.reached_payment_step is True
 
 
+def test_a_webhook_finds_by_recovery_url_the_cart_the_reconciliation_stored_without_a_token(
+        client, store, shopify_api, waits):
+    # given: the reconciliation brought the checkout first, and its recovery URL does not show the token
+    updated = (timezone.now() - timedelta(minutes=30)).replace(microsecond=0)  # Shopify times are to the second
+    url = "https://demo-store.myshopify.com/12345/checkouts/ac/Z2NwLXVz/recover?key=abc"
+    node = graphql_checkout(35237611749546, updated_at=updated)
+    shopify_api.checkouts[ACCESS_TOKEN] = [{**node, "abandonedCheckoutUrl": url}]
+    store_reconcile(store=store, sleep=waits.append)
+    assert Cart.objects.get().checkout_token == ""
+
+    # when: the webhook, which names the checkout by its token only, gets through at last
+    token = "c1a2b3d4e5f60718293a4b5c6d7e8f90"
+    post_shopify(client, shopify_checkout(token, updated_at=(updated + timedelta(minutes=1)).isoformat(),
+                                          abandoned_checkout_url=url))
+    process_inbox()
+
+    # then: one cart, now known by both
+    cart = Cart.objects.get()
+    assert (cart.checkout_token, cart.external_id) == (token, "35237611749546")
+
+
 def test_completed_checkouts_are_not_abandoned_carts(store, shopify_api, waits):
     # given
     an_hour_ago = timezone.now() - timedelta(hours=1)
