@@ -54,7 +54,7 @@ def _find_cart(store: Store, *, checkout_token: str, external_id: str, checkout_
         if found:
             return found
     if checkout_token and checkout_url:
-        return carts.filter(checkout_token="", checkout_url=checkout_url).first()  # nosec B106: no password
+        return carts.filter(checkout_token="", checkout_url=checkout_url).first()
     return None
 
 
