@@ -54,7 +54,8 @@ def _find_cart(store: Store, *, checkout_token: str, external_id: str, checkout_
         if found:
             return found
     if checkout_token and checkout_url:
-        return carts.filter(checkout_token="", checkout_url=checkout_url).first()
+        # B106: a query condition, not a password.
+        return carts.filter(checkout_token="", checkout_url=checkout_url).first()  # nosec B106
     return None
 
 
