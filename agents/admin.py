@@ -5,8 +5,18 @@ from agents.models import AgentProfile, Call, Callback, DraftOrder, FrictionReas
 
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "languages", "is_available")
+    """An agent's stores are those they call for; a supervisor's, the stores they see."""
+
+    list_display = ("user", "store_names", "languages", "is_available")
     filter_horizontal = ("stores",)
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user").prefetch_related("stores")
+
+    @admin.display(description="Stores")
+    def store_names(self, profile: AgentProfile) -> str:
+        return ", ".join(store.name for store in profile.stores.all()) or "every store"
 
 
 @admin.register(Callback)
