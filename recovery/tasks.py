@@ -12,7 +12,7 @@ from recovery import selectors
 from recovery.models import Store, WebhookDelivery
 from recovery.services import cart_open_if_abandoned, delivery_process
 from recovery.services.call_cadence import carts_after_calls_close, carts_expire
-from recovery.services.priority import carts_reprioritize
+from recovery.services.rescoring import carts_reprioritize
 from recovery.services.sequence import TransientSendError, message_step_send
 from recovery.services.shopify_reconciliation import CREATED, UPDATED, reconcilable_store_ids, store_reconcile
 

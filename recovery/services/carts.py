@@ -12,7 +12,7 @@ from recovery.models import Cart, CartEvent, CartLineItem, Store
 from recovery.services import attribution
 from recovery.services.customers import customer_upsert
 from recovery.services.data import CartData, OrderData
-from recovery.services.priority import cart_prioritize
+from recovery.services.priority import cart_prioritize, cart_rescore
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,8 @@ def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResul
     """
     _lock_identity(store.pk, data.identity)
     cart = _find_cart(store, checkout_token=data.checkout_token, external_id=data.external_id)
+    if cart is not None:
+        cart.store = store  # the one in hand, not read again for its delays and policy
     created = cart is None
     if cart is not None and _is_stale(cart, data):
         return CartUpsertResult(cart=cart, stale=True)
@@ -141,8 +143,10 @@ def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResul
     if previous_status is not None and previous_status != cart.status:
         _record_status_change(cart, previous_status, source)
     if cart.status == Cart.Status.PENDING:
-        # A checkout already quiet for the delay (a late delivery, a backlog) is workable at once.
-        if not cart_open_if_abandoned(cart_id=cart.pk):
+        # A checkout already quiet for the delay (a late delivery, a backlog) is workable at once; one that is
+        # not (the usual case) is not read again to find that out.
+        now = timezone.now()
+        if not (_quiet_long_enough(cart, now) and cart_open_if_abandoned(cart_id=cart.pk, now=now)):
             _schedule_abandonment_check(cart)
     elif cart.status == Cart.Status.OPEN:
         cart_prioritize(cart_id=cart.pk)
@@ -173,11 +177,20 @@ def _record_status_change(cart: Cart, previous: str, source: str) -> None:
     _record_event(cart, CartEvent.Kind.STATUS_CHANGED, source, previous=previous, status=cart.status)
 
 
+def _last_activity(cart: Cart) -> datetime:
+    return cart.platform_updated_at or cart.platform_created_at or cart.created_at
+
+
+def _quiet_long_enough(cart: Cart, now: datetime) -> bool:
+    """The checkout has not been touched for its store's abandonment delay (shorter with friction)."""
+    return _last_activity(cart) + abandonment_delay_for(cart) <= now
+
+
 def _schedule_abandonment_check(cart: Cart) -> None:
     """Check again when the checkout will have been quiet for the delay (a second after, for clock skew)."""
     from recovery.tasks import open_cart_if_abandoned_task
 
-    last_activity = cart.platform_updated_at or cart.platform_created_at or cart.created_at
+    last_activity = _last_activity(cart)
     remaining = last_activity + abandonment_delay_for(cart) - timezone.now()
     countdown = min(max(1, int(remaining.total_seconds()) + 1), int(abandonment_delay_for(cart).total_seconds()) + 1)
     transaction.on_commit(lambda: open_cart_if_abandoned_task.apply_async(args=[cart.pk], countdown=countdown))
@@ -204,21 +217,20 @@ def cart_open_if_abandoned(*, cart_id: int, now: datetime | None = None) -> bool
     now = now or timezone.now()
     cart = (
         Cart.objects.select_for_update(of=("self",))
-        .select_related("store", "customer")
+        .select_related("store__priority_policy", "customer")
         .filter(pk=cart_id, status=Cart.Status.PENDING, completed_at__isnull=True)
         .first()
     )
-    if cart is None or not _is_reachable(cart):
+    if cart is None or not _is_reachable(cart) or not _quiet_long_enough(cart, now):
         return False
-    last_activity = cart.platform_updated_at or cart.platform_created_at or cart.created_at
-    if last_activity + abandonment_delay_for(cart) > now:
-        return False
+    last_activity = _last_activity(cart)
     cart.status = Cart.Status.OPEN
     cart.abandoned_at = last_activity
     cart.workable_since = now
-    cart.save(update_fields=["status", "abandoned_at", "workable_since", "updated_at"])
     _record_event(cart, CartEvent.Kind.ABANDONED, CartEvent.Source.SYSTEM, last_activity=last_activity.isoformat())
-    cart_prioritize(cart_id=cart.pk, now=now)
+    # Scored in the same breath: the cart in hand is not read again, and one UPDATE stores it all.
+    _, scored_fields = cart_rescore(cart, now=now)
+    cart.save(update_fields=["status", "abandoned_at", "workable_since", *scored_fields])
     return True
 
 
