@@ -52,21 +52,21 @@ def _find_cart(store: Store, *, checkout_token: str, external_id: str) -> Cart |
     return None
 
 
-def _replace_line_items(cart: Cart, data: CartData) -> None:
-    cart.line_items.all().delete()
+_LINE_ITEM_FIELDS = ("title", "sku", "variant", "product_id", "variant_id", "quantity", "unit_price")
+
+
+def _replace_line_items(cart: Cart, data: CartData, *, created: bool) -> None:
+    """Make the cart's items the checkout's. Most updates leave them as they were (a new address, a note):
+    those are compared, not deleted and inserted again; a new cart has none to delete."""
+    items = [(position, *(getattr(item, name) for name in _LINE_ITEM_FIELDS))
+             for position, item in enumerate(data.line_items)]
+    if not created:
+        stored = list(cart.line_items.order_by("position", "pk").values_list("position", *_LINE_ITEM_FIELDS))
+        if stored == items:
+            return
+        cart.line_items.all().delete()
     CartLineItem.objects.bulk_create(
-        CartLineItem(
-            cart=cart,
-            position=position,
-            title=item.title,
-            sku=item.sku,
-            variant=item.variant,
-            product_id=item.product_id,
-            variant_id=item.variant_id,
-            quantity=item.quantity,
-            unit_price=item.unit_price,
-        )
-        for position, item in enumerate(data.line_items)
+        CartLineItem(cart=cart, **dict(zip(("position", *_LINE_ITEM_FIELDS), item, strict=True))) for item in items
     )
 
 
@@ -138,7 +138,7 @@ def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResul
         cart.workable_since = timezone.now()
     cart.full_clean(exclude=["customer", "store", "checkout_url"], validate_unique=False)
     cart.save()
-    _replace_line_items(cart, data)
+    _replace_line_items(cart, data, created=created)
     _record_event(cart, CartEvent.Kind.CREATED if created else CartEvent.Kind.UPDATED, source)
     if previous_status is not None and previous_status != cart.status:
         _record_status_change(cart, previous_status, source)

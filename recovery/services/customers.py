@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import phonenumbers
 from django.conf import settings
+from django.db.models import Case, IntegerField, Q, Value, When
 
 from recovery.models import Customer, Store
 from recovery.services.data import CustomerData
@@ -26,19 +30,26 @@ def phone_to_e164(raw: str, *, region: str = "") -> str | None:
 
 
 def _find_customer(store: Store, data: CustomerData, phone: str | None) -> Customer | None:
-    customers = Customer.objects.filter(store=store)
+    """The store's customer a checkout names: by external id, else (among customers without one, when the
+    checkout has one) the oldest by email (any case), else the oldest by phone. One query: a new customer
+    used to cost three, on every checkout that brought one."""
+    by_contact = [Q(email__iexact=data.email)] if data.email else []
+    by_contact += [Q(phone=phone)] if phone else []
+    contact = functools.reduce(operator.or_, by_contact) if by_contact else None
     if data.external_id:
-        found = customers.filter(external_id=data.external_id).first()
-        if found:
-            return found
-        customers = customers.filter(external_id="")
-    if data.email:
-        found = customers.filter(email__iexact=data.email).order_by("pk").first()
-        if found:
-            return found
-    if phone:
-        return customers.filter(phone=phone).order_by("pk").first()
-    return None
+        match = Q(external_id=data.external_id)
+        if contact is not None:
+            match |= Q(external_id="") & contact
+    elif contact is not None:
+        match = contact
+    else:
+        return None
+    rank = Case(
+        *([When(external_id=data.external_id, then=Value(0))] if data.external_id else []),
+        *([When(email__iexact=data.email, then=Value(1))] if data.email else []),
+        default=Value(2), output_field=IntegerField(),
+    )
+    return Customer.objects.filter(match, store=store).annotate(match_rank=rank).order_by("match_rank", "pk").first()
 
 
 def _apply_consent(customer: Customer, data: CustomerData) -> list[str]:
