@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import operator
-
 import phonenumbers
 from django.conf import settings
-from django.db.models import Case, IntegerField, Q, Value, When
 
 from recovery.models import Customer, Store
 from recovery.services.data import CustomerData
@@ -29,27 +25,29 @@ def phone_to_e164(raw: str, *, region: str = "") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# The checkout's customer: by external id; else, among customers without one when the checkout has one, the
+# oldest by email in any case (the customer_email_upper index), else the oldest by phone. Empty values match
+# nothing; the driver binds them client-side, so the planner folds those branches away.
+_FIND_CUSTOMER_SQL = """
+SELECT * FROM recovery_customer
+WHERE store_id = %(store)s
+  AND ((%(external_id)s <> '' AND external_id = %(external_id)s)
+       OR ((%(external_id)s = '' OR external_id = '')
+           AND ((%(email)s <> '' AND upper(email::text) = upper(%(email)s))
+                OR (%(phone)s <> '' AND phone = %(phone)s))))
+ORDER BY CASE WHEN %(external_id)s <> '' AND external_id = %(external_id)s THEN 0
+              WHEN %(email)s <> '' AND upper(email::text) = upper(%(email)s) THEN 1 ELSE 2 END, id
+LIMIT 1
+"""
+
+
 def _find_customer(store: Store, data: CustomerData, phone: str | None) -> Customer | None:
-    """The store's customer a checkout names: by external id, else (among customers without one, when the
-    checkout has one) the oldest by email (any case), else the oldest by phone. One query: a new customer
-    used to cost three, on every checkout that brought one."""
-    by_contact = [Q(email__iexact=data.email)] if data.email else []
-    by_contact += [Q(phone=phone)] if phone else []
-    contact = functools.reduce(operator.or_, by_contact) if by_contact else None
-    if data.external_id:
-        match = Q(external_id=data.external_id)
-        if contact is not None:
-            match |= Q(external_id="") & contact
-    elif contact is not None:
-        match = contact
-    else:
+    """The store's customer a checkout names, in one raw query: it runs for every delivery applied, where the
+    ORM's three lookups (then one ranked query) cost a fifth of applying it."""
+    if not (data.external_id or data.email or phone):
         return None
-    rank = Case(
-        *([When(external_id=data.external_id, then=Value(0))] if data.external_id else []),
-        *([When(email__iexact=data.email, then=Value(1))] if data.email else []),
-        default=Value(2), output_field=IntegerField(),
-    )
-    return Customer.objects.filter(match, store=store).annotate(match_rank=rank).order_by("match_rank", "pk").first()
+    params = {"store": store.pk, "external_id": data.external_id, "email": data.email, "phone": phone or ""}
+    return next(iter(Customer.objects.raw(_FIND_CUSTOMER_SQL, params)), None)
 
 
 def _apply_consent(customer: Customer, data: CustomerData) -> list[str]:

@@ -11,7 +11,8 @@ def queue_of(task_name: str) -> str:
     return app.amqp.router.route({}, task_name)["queue"].name
 
 
-@pytest.mark.parametrize("task_name", ["recovery.tasks.process_webhook_delivery_task",
+@pytest.mark.parametrize("task_name", ["recovery.tasks.process_webhook_deliveries_task",
+                                       "recovery.tasks.process_webhook_delivery_task",
                                        "recovery.tasks.open_cart_if_abandoned_task"])
 def test_ingestion_tasks_go_to_the_ingest_queue(settings, task_name):
     assert queue_of(task_name) == settings.INGEST_QUEUE == "ingest"

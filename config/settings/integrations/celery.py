@@ -24,6 +24,7 @@ INGEST_QUEUE = "ingest"
 CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
 CELERY_TASK_QUEUES = (Queue(DEFAULT_QUEUE), Queue(INGEST_QUEUE))
 CELERY_TASK_ROUTES = {
+    "recovery.tasks.process_webhook_deliveries_task": {"queue": INGEST_QUEUE},
     "recovery.tasks.process_webhook_delivery_task": {"queue": INGEST_QUEUE},
     "recovery.tasks.open_cart_if_abandoned_task": {"queue": INGEST_QUEUE},
 }
