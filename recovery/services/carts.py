@@ -62,8 +62,8 @@ def _find_cart(store: Store, *, checkout_token: str, external_id: str) -> Cart |
 
 
 _LINE_ITEM_FIELDS = ("title", "sku", "variant", "product_id", "variant_id", "quantity", "unit_price")
-_STORED_ITEMS_SQL = (f"SELECT position, {', '.join(_LINE_ITEM_FIELDS)} FROM recovery_cartlineitem "
-                     "WHERE cart_id = %s ORDER BY position, id")
+_STORED_ITEMS_SQL = ("SELECT position, title, sku, variant, product_id, variant_id, quantity, unit_price "
+                     "FROM recovery_cartlineitem WHERE cart_id = %s ORDER BY position, id")  # _LINE_ITEM_FIELDS
 
 
 def _replace_line_items(cart: Cart, data: CartData, *, created: bool) -> None:
