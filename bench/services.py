@@ -75,10 +75,13 @@ def start_gunicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess
     return _start(command, env, log_path)
 
 
-def start_celery_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen:
+def start_celery_worker(env: dict[str, str], log_path: Path, *, queues: str = "", name: str = "bench",
+                        concurrency: int = 2) -> subprocess.Popen:
+    """A Celery worker serving `queues` (comma-separated; empty: every queue); `name` tells two apart."""
     command = [
-        str(BIN / "python"), "-m", "celery", "-A", "config", "worker", "--concurrency=2", "--loglevel=WARNING",
-        "--hostname=bench@%h", "--without-gossip", "--without-mingle",
+        str(BIN / "python"), "-m", "celery", "-A", "config", "worker", f"--concurrency={concurrency}",
+        "--loglevel=WARNING", f"--hostname={name}@%h", "--without-gossip", "--without-mingle",
+        *([f"--queues={queues}"] if queues else []),
     ]
     return _start(command, env, log_path)
 

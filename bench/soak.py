@@ -9,8 +9,9 @@ Run with `make bench-soak` (BENCH_ARGS="--duration 20" for a smoke run of about 
    failure) and --agents Recovery specialists (default 50; one in ten works one store only, one in four speaks
    Spanish too), each signed in with a session and a CSRF cookie made in the session store;
 2. starts the product as production runs it: gunicorn serving `config.wsgi` (--workers sync workers, default 4,
-   `bench.settings`, an access log of each request's kind, status and time), a Celery worker, Celery beat and the
-   inbox dispatcher; mail and texts go nowhere (locmem, a temporary file);
+   `bench.settings`, an access log of each request's kind, status and time), a Celery worker for ingestion's queue
+   (2 processes) and one for the default queue (1), Celery beat and the inbox dispatcher; mail and texts go nowhere
+   (locmem, a temporary file);
 3. every agent opens the console and says available; then the stores' signed `checkouts/create` and
    `checkouts/update` deliveries (bench/soak_stores.py: real payload shapes and signatures, 4% redeliveries and 1%
    replays, updates of the same checkout, numbers in area codes inside their calling hours, 1% of them on a fresh

@@ -35,6 +35,8 @@ HOST = "127.0.0.1"
 ENDPOINT_PATH = "/webhooks/shopify/"
 STREAM_LEAD_S = 5.0  # the first delivery is due this long after the stream is generated
 AGENT_LANGUAGES = ("en", "en", "en", "en, es")
+# As production runs them: ingestion's worker (its own queue) and the default queue's (beat's sweeps, messages).
+INGEST_PROCESSES, DEFAULT_PROCESSES = 2, 1
 
 
 def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
@@ -61,7 +63,8 @@ def _start(command: list[str], env: dict[str, str], log_path: Path) -> subproces
 def start_product(args: argparse.Namespace, stamp: str, urls: services.ServiceUrls, stack: ExitStack,
                   workdir: Path) -> int:
     """As production runs it: gunicorn (--workers sync workers, an access log of each request's kind, status and
-    time), a Celery worker, beat, the inbox dispatcher. Mail and texts go nowhere. Returns gunicorn's port."""
+    time), ingestion's Celery worker and the default queue's, beat, the inbox dispatcher. Mail and texts go
+    nowhere. Returns gunicorn's port."""
     port = services.free_port()
     env = {**services.child_environment(urls), "LINK_BASE_URL": f"http://{HOST}:{port}",
            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
@@ -77,8 +80,13 @@ def start_product(args: argparse.Namespace, stamp: str, urls: services.ServiceUr
     stack.callback(services.stop, gunicorn)
     beat = [str(services.BIN / "python"), "-m", "celery", "-A", "config", "beat", "--loglevel=WARNING",
             f"--schedule={workdir / 'celerybeat-schedule'}"]
-    for process in (services.start_celery_worker(env, logs["celery"]), services.start_inbox_dispatcher(
-            env, logs["celery"]), _start(beat, env, logs["celery"])):
+    from django.conf import settings
+
+    workers = (services.start_celery_worker(env, logs["celery"], queues=settings.INGEST_QUEUE, name="ingest",
+                                            concurrency=INGEST_PROCESSES),
+               services.start_celery_worker(env, logs["celery"], queues=settings.DEFAULT_QUEUE, name="default",
+                                            concurrency=DEFAULT_PROCESSES))
+    for process in (*workers, services.start_inbox_dispatcher(env, logs["celery"]), _start(beat, env, logs["celery"])):
         stack.callback(services.stop, process)
     services.wait_healthy(f"http://{HOST}:{port}", gunicorn)
     return port
@@ -165,8 +173,8 @@ def execute(args: argparse.Namespace, stamp: str, stack: ExitStack) -> int:
     agents = create_agents(args.agents, store_ids, session_keys)
     database.close_connections()
     workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-bench-")))
-    sys.stdout.write(f"Starting the product: gunicorn ({args.workers} workers), Celery worker and beat, "
-                     "the inbox dispatcher...\n")
+    sys.stdout.write(f"Starting the product: gunicorn ({args.workers} workers), Celery workers (ingestion, "
+                     "default queue) and beat, the inbox dispatcher...\n")
     port = start_product(args, stamp, urls, stack, workdir)
     load = run_load(args, port, agents, urls)
     found = verify(load, [agent.user_id for agent in agents], args.drain_timeout)
@@ -205,7 +213,8 @@ def _notes(args: argparse.Namespace, load: dict, found: dict, json_path: Path) -
     timing, lag, quiet = calls["timing"], found["inbox"]["processing_lag_s"], carts["quiet_to_workable_s"]
     return [
         f"load: {load['timings']['load_s']} s, then {load['timings']['wind_down_s']} s for the calls in hand; "
-        f"gunicorn {args.workers} sync workers, Celery worker (2 processes) and beat, the inbox dispatcher",
+        f"gunicorn {args.workers} sync workers, Celery workers for ingestion ({INGEST_PROCESSES} processes) and the "
+        f"default queue ({DEFAULT_PROCESSES}), beat, the inbox dispatcher",
         f"stores: {len(soak_stores.STORES)} Shopify, {len(stream.deliveries):,} deliveries "
         f"({stream.count('redelivery')} redeliveries, {stream.count('replay')} replays) for "
         f"{len(stream.latest):,} checkouts; area codes in calling hours: {', '.join(load['areas'])}",

@@ -12,7 +12,7 @@ from recovery import selectors
 from recovery.models import Store, WebhookDelivery
 from recovery.services import cart_open_if_abandoned, delivery_process
 from recovery.services.call_cadence import carts_after_calls_close, carts_expire
-from recovery.services.priority import carts_reprioritize
+from recovery.services.rescoring import carts_reprioritize
 from recovery.services.sequence import TransientSendError, interrupted_sends_flag, message_step_send
 from recovery.services.shopify_reconciliation import CREATED, UPDATED, reconcilable_store_ids, store_reconcile
 
@@ -34,6 +34,22 @@ def process_webhook_delivery_task(self, delivery_id: int) -> str | None:
         # 15 s, 30 s, 1 min, ... capped at 1 h: about 3 hours in all, like Shopify's own retries.
         raise self.retry(countdown=min(3600, 15 * 2**self.request.retries))
     return delivery.status
+
+
+@shared_task
+def process_webhook_deliveries_task(delivery_ids: list[int]) -> int:
+    """Process deliveries the dispatcher queued together, one after the other, each in its own transaction as
+    `process_webhook_delivery_task` does; returns how many were processed. A delivery that fails is handed to
+    that task for its retries (15 s, 30 s, 1 min, ...), so one failure delays nothing else."""
+    processed, failed = 0, []
+    for delivery_id in delivery_ids:
+        delivery = delivery_process(delivery_id=delivery_id)
+        processed += delivery is not None
+        if delivery is not None and delivery.status == WebhookDelivery.Status.FAILED:
+            failed.append(delivery_id)
+    for delivery_id in failed:  # as that task's own first retry would be: in 15 s, counted as retry 1
+        process_webhook_delivery_task.apply_async(args=[delivery_id], countdown=15, retries=1)
+    return processed
 
 
 @shared_task

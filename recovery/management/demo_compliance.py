@@ -19,7 +19,7 @@ from compliance.services import dnc_add_numbers, dnc_import_create, dnc_import_r
 from compliance.services.optouts import optout_record
 from compliance.services.scrub import carts_scrub
 from recovery.models import Customer
-from recovery.services.priority import carts_reprioritize
+from recovery.services.rescoring import carts_reprioritize
 
 DEMO_REGISTRY_MAX_ENTRIES = 100
 REFRESH_AFTER = timedelta(days=7)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from phonenumber_field.modelfields import PhoneNumberField
 
 
@@ -48,6 +49,8 @@ class Customer(models.Model):
                 name="customer_unique_external_id_per_store",
             )
         ]
+        # Ingestion matches a checkout's customer by email in any case (`email__iexact`), once per delivery.
+        indexes = [models.Index(Upper("email"), name="customer_email_upper")]
 
     def __str__(self) -> str:
         return self.full_name or self.email or str(self.phone) or f"Customer {self.pk}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +13,7 @@ from recovery.models import Cart, CartEvent, CartLineItem, Store
 from recovery.services import attribution
 from recovery.services.customers import customer_upsert
 from recovery.services.data import CartData, OrderData
-from recovery.services.priority import cart_prioritize
+from recovery.services.priority import cart_prioritize, cart_rescore
 
 
 @dataclass(frozen=True)
@@ -41,39 +42,48 @@ def _lock_identity(store_id: int, identity: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [store_id, identity])
 
 
+# The checkout's cart, locked: by checkout token, else by the store's id for it (each unique per store), else (a
+# token no cart has yet) a tokenless cart with the same recovery URL, which the reconciliation stores when
+# Shopify's URL does not show the token. `checkout_url <> ''` lets the planner use the partial hash index.
+_FIND_CART_SQL = """
+SELECT * FROM recovery_cart
+WHERE store_id = %(store)s AND ((%(token)s <> '' AND checkout_token = %(token)s)
+                                OR (%(external_id)s <> '' AND external_id = %(external_id)s)
+                                OR (%(token)s <> '' AND %(url)s <> '' AND checkout_token = ''
+                                    AND checkout_url = %(url)s AND checkout_url <> ''))
+ORDER BY (%(token)s <> '' AND checkout_token = %(token)s) DESC,
+         (%(external_id)s <> '' AND external_id = %(external_id)s) DESC
+LIMIT 1
+FOR UPDATE
+"""
+
+
 def _find_cart(store: Store, *, checkout_token: str, external_id: str, checkout_url: str = "") -> Cart | None:
-    """The stored cart of a checkout: by its token, its id, or (a token no cart has yet) a tokenless cart with the
-    same recovery URL, which the reconciliation stores when Shopify's URL does not show the token."""
-    carts = Cart.objects.select_for_update(of=("self",)).filter(store=store)
-    if checkout_token:
-        found = carts.filter(checkout_token=checkout_token).first()
-        if found:
-            return found
-    if external_id:
-        found = carts.filter(external_id=external_id).first()
-        if found:
-            return found
-    if checkout_token and checkout_url:
-        # B106: a query condition, not a password.
-        return carts.filter(checkout_token="", checkout_url=checkout_url).first()  # nosec B106
-    return None
+    """One raw query: it runs for every delivery applied, where the ORM's lookups cost several times it."""
+    if not (checkout_token or external_id):
+        return None
+    params = {"store": store.pk, "token": checkout_token, "external_id": external_id, "url": checkout_url}
+    return next(iter(Cart.objects.raw(_FIND_CART_SQL, params)), None)
 
 
-def _replace_line_items(cart: Cart, data: CartData) -> None:
-    cart.line_items.all().delete()
+_LINE_ITEM_FIELDS = ("title", "sku", "variant", "product_id", "variant_id", "quantity", "unit_price")
+_STORED_ITEMS_SQL = ("SELECT position, title, sku, variant, product_id, variant_id, quantity, unit_price "
+                     "FROM recovery_cartlineitem WHERE cart_id = %s ORDER BY position, id")  # _LINE_ITEM_FIELDS
+
+
+def _replace_line_items(cart: Cart, data: CartData, *, created: bool) -> None:
+    """Make the cart's items the checkout's. Most updates leave them as they were (a new address, a note):
+    those are compared, not deleted and inserted again; a new cart has none to delete."""
+    items = [(position, *(getattr(item, name) for name in _LINE_ITEM_FIELDS))
+             for position, item in enumerate(data.line_items)]
+    if not created:
+        with connection.cursor() as cursor:
+            cursor.execute(_STORED_ITEMS_SQL, [cart.pk])
+            if cursor.fetchall() == items:
+                return
+        cart.line_items.all().delete()
     CartLineItem.objects.bulk_create(
-        CartLineItem(
-            cart=cart,
-            position=position,
-            title=item.title,
-            sku=item.sku,
-            variant=item.variant,
-            product_id=item.product_id,
-            variant_id=item.variant_id,
-            quantity=item.quantity,
-            unit_price=item.unit_price,
-        )
-        for position, item in enumerate(data.line_items)
+        CartLineItem(cart=cart, **dict(zip(("position", *_LINE_ITEM_FIELDS), item, strict=True))) for item in items
     )
 
 
@@ -125,6 +135,8 @@ def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResul
     _lock_identity(store.pk, data.identity)
     cart = _find_cart(store, checkout_token=data.checkout_token, external_id=data.external_id,
                       checkout_url=data.checkout_url)
+    if cart is not None:
+        cart.store = store  # the one in hand, not read again for its delays and policy
     created = cart is None
     if cart is not None and _is_stale(cart, data):
         return CartUpsertResult(cart=cart, stale=True)
@@ -144,21 +156,29 @@ def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResul
         cart.workable_since = timezone.now()
     cart.full_clean(exclude=["customer", "store", "checkout_url"], validate_unique=False)
     cart.save()
-    _replace_line_items(cart, data)
+    _replace_line_items(cart, data, created=created)
     _record_event(cart, CartEvent.Kind.CREATED if created else CartEvent.Kind.UPDATED, source)
     if previous_status is not None and previous_status != cart.status:
         _record_status_change(cart, previous_status, source)
     if cart.status == Cart.Status.PENDING:
-        # A checkout already quiet for the delay (a late delivery, a backlog) is workable at once.
-        if not cart_open_if_abandoned(cart_id=cart.pk):
+        # A checkout already quiet for the delay (a late delivery, a backlog) is workable at once; one that is
+        # not (the usual case) is not read again to find that out.
+        now = timezone.now()
+        if not (_quiet_long_enough(cart, now) and cart_open_if_abandoned(cart_id=cart.pk, now=now)):
             _schedule_abandonment_check(cart)
     elif cart.status == Cart.Status.OPEN:
         cart_prioritize(cart_id=cart.pk)
     return CartUpsertResult(cart=cart, created=created, changed=True)
 
 
-def _record_event(cart: Cart, kind: str, source: str, **detail) -> CartEvent:
-    return CartEvent.objects.create(cart=cart, kind=kind, source=source, at=timezone.now(), detail=detail)
+_EVENT_SQL = "INSERT INTO recovery_cartevent (cart_id, kind, source, at, detail) VALUES (%s, %s, %s, %s, %s)"
+
+
+def _record_event(cart: Cart, kind: str, source: str, **detail) -> None:
+    """Append an event to the cart's history: one plain INSERT, as it runs for every delivery applied (the
+    ORM's create cost several times the statement's own time)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_EVENT_SQL, [cart.pk, kind, source, timezone.now(), json.dumps(detail)])
 
 
 def cart_close(cart: Cart, *, status: str, reason: str, at: datetime, release: bool = False) -> Cart:
@@ -181,11 +201,20 @@ def _record_status_change(cart: Cart, previous: str, source: str) -> None:
     _record_event(cart, CartEvent.Kind.STATUS_CHANGED, source, previous=previous, status=cart.status)
 
 
+def _last_activity(cart: Cart) -> datetime:
+    return cart.platform_updated_at or cart.platform_created_at or cart.created_at
+
+
+def _quiet_long_enough(cart: Cart, now: datetime) -> bool:
+    """The checkout has not been touched for its store's abandonment delay (shorter with friction)."""
+    return _last_activity(cart) + abandonment_delay_for(cart) <= now
+
+
 def _schedule_abandonment_check(cart: Cart) -> None:
     """Check again when the checkout will have been quiet for the delay (a second after, for clock skew)."""
     from recovery.tasks import open_cart_if_abandoned_task
 
-    last_activity = cart.platform_updated_at or cart.platform_created_at or cart.created_at
+    last_activity = _last_activity(cart)
     remaining = last_activity + abandonment_delay_for(cart) - timezone.now()
     countdown = min(max(1, int(remaining.total_seconds()) + 1), int(abandonment_delay_for(cart).total_seconds()) + 1)
     transaction.on_commit(lambda: open_cart_if_abandoned_task.apply_async(args=[cart.pk], countdown=countdown))
@@ -212,21 +241,20 @@ def cart_open_if_abandoned(*, cart_id: int, now: datetime | None = None) -> bool
     now = now or timezone.now()
     cart = (
         Cart.objects.select_for_update(of=("self",))
-        .select_related("store", "customer")
+        .select_related("store__priority_policy", "customer")
         .filter(pk=cart_id, status=Cart.Status.PENDING, completed_at__isnull=True)
         .first()
     )
-    if cart is None or not _is_reachable(cart):
+    if cart is None or not _is_reachable(cart) or not _quiet_long_enough(cart, now):
         return False
-    last_activity = cart.platform_updated_at or cart.platform_created_at or cart.created_at
-    if last_activity + abandonment_delay_for(cart) > now:
-        return False
+    last_activity = _last_activity(cart)
     cart.status = Cart.Status.OPEN
     cart.abandoned_at = last_activity
     cart.workable_since = now
-    cart.save(update_fields=["status", "abandoned_at", "workable_since", "updated_at"])
     _record_event(cart, CartEvent.Kind.ABANDONED, CartEvent.Source.SYSTEM, last_activity=last_activity.isoformat())
-    cart_prioritize(cart_id=cart.pk, now=now)
+    # Scored in the same breath: the cart in hand is not read again, and one UPDATE stores it all.
+    _, scored_fields = cart_rescore(cart, now=now)
+    cart.save(update_fields=["status", "abandoned_at", "workable_since", *scored_fields])
     return True
 
 

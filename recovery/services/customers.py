@@ -25,20 +25,29 @@ def phone_to_e164(raw: str, *, region: str = "") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# The checkout's customer: by external id; else, among customers without one when the checkout has one, the
+# oldest by email in any case (the customer_email_upper index), else the oldest by phone. Empty values match
+# nothing; the driver binds them client-side, so the planner folds those branches away.
+_FIND_CUSTOMER_SQL = """
+SELECT * FROM recovery_customer
+WHERE store_id = %(store)s
+  AND ((%(external_id)s <> '' AND external_id = %(external_id)s)
+       OR ((%(external_id)s = '' OR external_id = '')
+           AND ((%(email)s <> '' AND upper(email::text) = upper(%(email)s))
+                OR (%(phone)s <> '' AND phone = %(phone)s))))
+ORDER BY CASE WHEN %(external_id)s <> '' AND external_id = %(external_id)s THEN 0
+              WHEN %(email)s <> '' AND upper(email::text) = upper(%(email)s) THEN 1 ELSE 2 END, id
+LIMIT 1
+"""
+
+
 def _find_customer(store: Store, data: CustomerData, phone: str | None) -> Customer | None:
-    customers = Customer.objects.filter(store=store)
-    if data.external_id:
-        found = customers.filter(external_id=data.external_id).first()
-        if found:
-            return found
-        customers = customers.filter(external_id="")
-    if data.email:
-        found = customers.filter(email__iexact=data.email).order_by("pk").first()
-        if found:
-            return found
-    if phone:
-        return customers.filter(phone=phone).order_by("pk").first()
-    return None
+    """The store's customer a checkout names, in one raw query: it runs for every delivery applied, where the
+    ORM's three lookups (then one ranked query) cost a fifth of applying it."""
+    if not (data.external_id or data.email or phone):
+        return None
+    params = {"store": store.pk, "external_id": data.external_id, "email": data.email, "phone": phone or ""}
+    return next(iter(Customer.objects.raw(_FIND_CUSTOMER_SQL, params)), None)
 
 
 def _apply_consent(customer: Customer, data: CustomerData) -> list[str]:

@@ -19,11 +19,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from config.locks import session_try_lock
 from recovery.models import Cart, PriorityPolicy
 
-REPRIORITIZE_BATCH_SIZE = 500
-REPRIORITIZE_LOCK = "recovery:reprioritize"  # the one sweep's session lock
 DECAY_FLOOR = 0.3
 
 
@@ -169,16 +166,11 @@ def cart_priority(cart: Cart, *, now: datetime | None = None, attempts: int | No
     return CartPriority(route=route, score=round(score, 2), reasons=tuple(reasons), explanation=explanation)
 
 
-@transaction.atomic
-def cart_prioritize(*, cart_id: int, now: datetime | None = None) -> CartPriority | None:
-    """Recompute and store an open cart's route, score and explanation."""
-    cart = (
-        Cart.objects.select_for_update(of=("self",)).select_related("store__priority_policy", "customer")
-        .filter(pk=cart_id, status=Cart.Status.OPEN).first()
-    )
-    if cart is None:
-        return None
-    now = now or timezone.now()
+def cart_rescore(cart: Cart, *, now: datetime) -> tuple[CartPriority, list[str]]:
+    """Score an open cart whose row lock the caller holds and set the result on it (starting its automated
+    sequence if it is routed there); returns the priority and the fields the caller must save.
+
+    For callers that hold the cart already (opening an abandoned cart), so it is not read a second time."""
     priority = cart_priority(cart, now=now)
     cart.route, cart.priority_score = priority.route, priority.score
     cart.priority_reason, cart.scored_at = priority.explanation[:500], now
@@ -188,25 +180,18 @@ def cart_prioritize(*, cart_id: int, now: datetime | None = None) -> CartPriorit
 
         if sequence_start(cart, now=now):
             fields += ["sequence_anchor_at", "next_message_step", "next_message_at"]
+    return priority, fields
+
+
+@transaction.atomic
+def cart_prioritize(*, cart_id: int, now: datetime | None = None) -> CartPriority | None:
+    """Recompute and store an open cart's route, score and explanation."""
+    cart = (
+        Cart.objects.select_for_update(of=("self",)).select_related("store__priority_policy", "customer")
+        .filter(pk=cart_id, status=Cart.Status.OPEN).first()
+    )
+    if cart is None:
+        return None
+    priority, fields = cart_rescore(cart, now=now or timezone.now())
     cart.save(update_fields=fields)
     return priority
-
-
-def carts_reprioritize(*, now: datetime | None = None, batch_size: int = REPRIORITIZE_BATCH_SIZE) -> int:
-    """Re-score every open cart (time passes: intent decays, calling windows open), in batches of keys.
-
-    One sweep at a time: with many open carts a sweep can outlast beat's interval, and sweeps piling up behind
-    each other on the worker would delay ingestion. A sweep that finds another running returns -1 at once."""
-    now = now or timezone.now()
-    with session_try_lock(REPRIORITIZE_LOCK) as acquired:
-        if not acquired:
-            return -1
-        count, last_pk = 0, 0
-        while True:
-            open_carts = Cart.objects.open().filter(pk__gt=last_pk).order_by("pk")
-            batch = list(open_carts.values_list("pk", flat=True)[:batch_size])
-            if not batch:
-                return count
-            for cart_id in batch:
-                count += cart_prioritize(cart_id=cart_id, now=now) is not None
-            last_pk = batch[-1]

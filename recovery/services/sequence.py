@@ -58,12 +58,19 @@ class Outgoing:
     sender_name: str = ""
 
 
+def sequence_would_start(cart: Cart) -> bool:
+    """Whether `sequence_start` would start this cart's sequence: open, never started, not a control.
+
+    The re-scoring sweep asks, to leave such a cart to the locked, one-cart path that starts it."""
+    return cart.sequence_anchor_at is None and cart.status == Cart.Status.OPEN and not cart.in_control_group
+
+
 def sequence_start(cart: Cart, *, now: datetime) -> bool:
     """Start the sequence for an automated-first cart (once per cart); True if it started now.
 
     The caller holds the cart's row lock and saves the cart.
     """
-    if cart.sequence_anchor_at is not None or cart.status != Cart.Status.OPEN or cart.in_control_group:
+    if not sequence_would_start(cart):
         return False
     cart.sequence_anchor_at = cart.abandoned_at or now
     cart.next_message_step = MessageStep.FIRST

@@ -122,3 +122,23 @@ def test_admin_inbox_cannot_be_edited_or_deleted(client, admin_user, shopify_sto
     assert b"Trailhead E-Bike" in page.content  # the raw body is readable
     assert edit.status_code == 403
     assert delete.status_code == 403
+
+
+def test_deliveries_queued_together_are_each_processed_and_a_failure_is_retried_on_its_own(shopify_store):
+    # given: the dispatcher queued three deliveries as one task; the first cannot be applied
+    from recovery.tasks import process_webhook_deliveries_task
+
+    broken = make_delivery(shopify_store, shopify_checkout(total_price="NaN-ish"), key="broken")
+    good = [make_delivery(shopify_store, shopify_checkout(token=f"token-{n}"), key=f"good-{n}") for n in range(2)]
+
+    # when: (eagerly, the failed delivery's own retry task runs at once and asks for its next retry)
+    with pytest.raises(Retry):
+        process_webhook_deliveries_task.apply(args=[[broken.pk, *(delivery.pk for delivery in good)]])
+
+    # then
+    statuses = dict(WebhookDelivery.objects.values_list("dedup_key", "status"))
+    assert statuses == {"broken": WebhookDelivery.Status.FAILED, "good-0": WebhookDelivery.Status.PROCESSED,
+                        "good-1": WebhookDelivery.Status.PROCESSED}
+    broken.refresh_from_db()
+    assert broken.attempts == 2  # in the batch, then by its own retry task
+    assert Cart.objects.count() == 2

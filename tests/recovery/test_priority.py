@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from recovery.models import Cart, CartLineItem, Customer
-from recovery.services.priority import cart_prioritize, cart_priority, carts_reprioritize
+from recovery.services.priority import cart_prioritize, cart_priority
+from recovery.services.rescoring import carts_reprioritize
 from tests.factories import CartFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,7 +134,7 @@ def test_a_sweep_that_finds_another_running_returns_at_once():
     import psycopg
     from django.db import connection
 
-    from recovery.services.priority import REPRIORITIZE_LOCK
+    from recovery.services.rescoring import REPRIORITIZE_LOCK
 
     settings = connection.settings_dict
     with psycopg.connect(dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"] or None,

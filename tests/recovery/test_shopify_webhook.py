@@ -158,6 +158,26 @@ def test_newer_update_changes_the_cart_and_replaces_line_items(deliver):
     assert list(cart.events.values_list("kind", flat=True)) == ["created", "updated"]
 
 
+def test_an_update_with_the_same_items_keeps_them_and_a_changed_quantity_replaces_them(deliver):
+    # given
+    deliver(shopify_checkout(updated_at="2026-11-20T10:20:00-05:00"))
+    first = list(Cart.objects.get().line_items.values_list("pk", flat=True))
+
+    # when: a new address only, then one more helmet
+    deliver(shopify_checkout(updated_at="2026-11-20T10:22:00-05:00", note="leave at the door"))
+    kept = list(Cart.objects.get().line_items.values_list("pk", flat=True))
+    payload = shopify_checkout(updated_at="2026-11-20T10:25:00-05:00")
+    payload["line_items"][1]["quantity"] = 3
+    deliver(payload)
+
+    # then
+    cart = Cart.objects.get()
+    assert kept == first
+    assert [(item.position, item.title, item.quantity) for item in cart.line_items.all()] == [
+        (0, "Trailhead E-Bike 500W", 1), (1, "Carbon Helmet MIPS", 3)]
+    assert not set(cart.line_items.values_list("pk", flat=True)) & set(first)
+
+
 def test_completed_checkout_is_never_worked(deliver):
     deliver(shopify_checkout(completed_at="2026-11-20T10:16:00-05:00"))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery.schedules import crontab
+from kombu import Queue
 
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -13,6 +14,20 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+# Ingestion (applying each webhook delivery, opening each cart once it has gone quiet) has a queue of its own,
+# served by its own worker (`celery -A config worker -Q ingest`; `make run` starts both): a minute's
+# re-scoring sweep or a burst of recovery messages on the default queue never holds a delivery back. A worker
+# started without -Q serves both queues.
+DEFAULT_QUEUE = "celery"
+INGEST_QUEUE = "ingest"
+CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
+CELERY_TASK_QUEUES = (Queue(DEFAULT_QUEUE), Queue(INGEST_QUEUE))
+CELERY_TASK_ROUTES = {
+    "recovery.tasks.process_webhook_deliveries_task": {"queue": INGEST_QUEUE},
+    "recovery.tasks.process_webhook_delivery_task": {"queue": INGEST_QUEUE},
+    "recovery.tasks.open_cart_if_abandoned_task": {"queue": INGEST_QUEUE},
+}
 
 # The whole beat schedule lives here.
 CELERY_BEAT_SCHEDULE = {

@@ -1,11 +1,12 @@
 """Run the whole product in the foreground: what `make run` calls.
 
-Migrates, loads the demo data (idempotent), then starts the web server, a
-Celery worker, Celery beat and the inbox dispatcher as child processes sharing this process's
-database and broker. This process holds the embedded PostgreSQL and Redis
-(when no DATABASE_URL / REDIS_URL is set), so they live exactly as long as it
-does. Ctrl-C (or SIGTERM) stops the children, then the embedded services:
-nothing is left running.
+Migrates, loads the demo data (idempotent), then starts the web server, two
+Celery workers (the default queue, and ingestion's own), Celery beat and the
+inbox dispatcher as child processes sharing this process's database and
+broker. This process holds the embedded PostgreSQL and Redis (when no
+DATABASE_URL / REDIS_URL is set), so they live exactly as long as it does.
+Ctrl-C (or SIGTERM) stops the children, then the embedded services: nothing
+is left running.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ STOP_TIMEOUT_SECONDS = 15
 
 
 class Command(BaseCommand):
-    help = "Migrate, seed demo data, and run web server, Celery worker and beat until Ctrl-C."
+    help = "Migrate, seed demo data, and run web server, Celery workers, beat and the inbox dispatcher until Ctrl-C."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -47,30 +48,36 @@ class Command(BaseCommand):
         self._stop(children)
         if failed:
             sys.exit(f"{failed} exited unexpectedly; everything was stopped.")
-        self.stdout.write("Stopped web, worker, beat and the inbox dispatcher; stopping embedded services.")
+        self.stdout.write("Stopped web, the workers, beat and the inbox dispatcher; stopping embedded services.")
 
     def _request_stop(self, signum, frame) -> None:
         self._stopping = True
 
-    def _start_children(self, *, host: str, port: int) -> dict[str, subprocess.Popen]:
-        env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "REDIS_URL": settings.REDIS_URL}
-        env.setdefault("LINK_BASE_URL", f"http://{host}:{port}")  # links in the demo's emails point here
+    def _commands(self, *, host: str, port: int) -> dict[str, list[str]]:
         python = sys.executable
-        base_dir = Path(settings.BASE_DIR)
-        schedule = base_dir / "var" / "celerybeat-schedule"
+        schedule = Path(settings.BASE_DIR) / "var" / "celerybeat-schedule"
         schedule.parent.mkdir(parents=True, exist_ok=True)
-        commands = {
+        return {
             "web": [python, "manage.py", "runserver", f"{host}:{port}"],
-            "worker": [python, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2"],
+            "worker": [python, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2",
+                       f"--queues={settings.DEFAULT_QUEUE}", "--hostname=worker@%h"],
+            # Ingestion's own worker: webhook deliveries and carts going quiet never wait behind a sweep.
+            "ingest": [python, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2",
+                       f"--queues={settings.INGEST_QUEUE}", "--hostname=ingest@%h"],
             "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO", f"--schedule={schedule}"],
             "inbox": [python, "manage.py", "dispatch_inbox"],
         }
+
+    def _start_children(self, *, host: str, port: int) -> dict[str, subprocess.Popen]:
+        env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "REDIS_URL": settings.REDIS_URL}
+        env.setdefault("LINK_BASE_URL", f"http://{host}:{port}")  # links in the demo's emails point here
+        base_dir = Path(settings.BASE_DIR)
         # Each child gets its own process group so a stop reaches its own children too
         # (runserver's autoreloader, the worker's pool).
         return {
             # B603: fixed argument lists, no shell.
             name: subprocess.Popen(command, cwd=base_dir, env=env, start_new_session=True)  # nosec B603
-            for name, command in commands.items()
+            for name, command in self._commands(host=host, port=port).items()
         }
 
     def _wait(self, children: dict[str, subprocess.Popen]) -> str:
