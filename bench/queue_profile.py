@@ -1,8 +1,8 @@
 """Where one `next_cart` call spends its time, on one thread, against the floor's pop on the same data.
 
 Run after a work-queue run that kept its data (`make bench-queue BENCH_ARGS="--keep-data --no-webhook"`):
-`.venv/bin/python bench/queue_profile.py [--calls 2000] [--profile]`. For each of the floor's pop and
-`next_cart` it makes --calls pops in a row as one agent, each followed (untimed) by the bench's call, and
+`.venv/bin/python bench/queue_profile.py [--calls 2000] [--profile]`. As one agent it makes --calls pops of
+the floor and of `next_cart`, alternating, each followed (untimed) by the bench's call, and
 reports per call the wall time, the Python process's CPU time (`time.process_time`) and the rest, which is
 the time spent waiting for PostgreSQL (its work and the round trips). --profile adds cProfile's top
 functions for `next_cart`. The queue is put back afterwards, as the bench's phases leave it.
@@ -25,14 +25,18 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != RE
 sys.path.insert(0, str(REPO_ROOT))
 
 
-def _measure(pop, calls: int) -> dict[str, float]:
-    wall = cpu = 0.0
+def _measure(pops: dict, calls: int) -> dict[str, dict[str, float]]:
+    """Each pop in turn, `calls` times: alternating, so that both step over the same called carts at the
+    queue's head (which grow as the run goes on) and share whatever else the machine is doing."""
+    wall, cpu = dict.fromkeys(pops, 0.0), dict.fromkeys(pops, 0.0)
     for _ in range(calls):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        pop()
-        cpu += time.process_time() - started_cpu
-        wall += time.perf_counter() - started
-    return {"wall_ms": 1000 * wall / calls, "python_ms": 1000 * cpu / calls, "waiting_ms": 1000 * (wall - cpu) / calls}
+        for name, pop in pops.items():
+            started, started_cpu = time.perf_counter(), time.process_time()
+            pop()
+            cpu[name] += time.process_time() - started_cpu
+            wall[name] += time.perf_counter() - started
+    return {name: {"wall_ms": 1000 * wall[name] / calls, "python_ms": 1000 * cpu[name] / calls,
+                   "waiting_ms": 1000 * (wall[name] - cpu[name]) / calls} for name in pops}
 
 
 def main() -> int:
@@ -58,9 +62,8 @@ def main() -> int:
     params = {"agent": user.pk, "at": at}
     floor = lambda: queue_load._floor_pop(pg, params, None)  # noqa: E731
     nxt = lambda: queue_load.next_cart_pop(user, at, None)  # noqa: E731
-    for pop in (floor, nxt):
-        _measure(pop, 50)  # warm: prepared statements, caches of the process
-    results = {"floor": _measure(floor, args.calls), "next_cart": _measure(nxt, args.calls)}
+    _measure({"floor": floor, "next_cart": nxt}, 50)  # warm: prepared statements, caches of the process
+    results = _measure({"floor": floor, "next_cart": nxt}, args.calls)
     for name, figures in results.items():
         sys.stdout.write(f"{name:<10} wall {figures['wall_ms']:.3f} ms  python {figures['python_ms']:.3f} ms  "
                          f"waiting (PostgreSQL) {figures['waiting_ms']:.3f} ms per call\n")
