@@ -175,8 +175,8 @@ def _notes(args: argparse.Namespace, loaded: dict, phases: list[dict], webhook: 
              f"{loaded['workable_call_first']:,} workable), {loaded['customers']:,} customers, "
              f"{loaded['dnc_numbers']:,} DNC numbers; loaded in {loaded['total_s']:.1f} s "
              f"(COPY {loaded['copy_s']:.1f} s, VACUUM ANALYZE {loaded['vacuum_analyze_s']:.1f} s)",
-             f"phases: {args.agents} agents in {args.processes} processes "
-             f"({_per_process(args.agents, args.processes)} threads each, floor and next_cart alike), "
+             f"phases: {args.agents} agents in {_layout(args.agents, args.processes)} "
+             "(floor and next_cart alike), "
              f"{args.duration:g} s each, at {loaded['at']}; "
              f"next_cart/floor p95 ratio {queue_report.saturated_ratio(phases[0], phases[1]):.2f}"]
     if webhook is not None:
@@ -188,9 +188,11 @@ def _notes(args: argparse.Namespace, loaded: dict, phases: list[dict], webhook: 
     return notes + ([noisy] if noisy else [])
 
 
-def _per_process(agents: int, processes: int) -> str:
+def _layout(agents: int, processes: int) -> str:
+    """'5 processes of 10 threads', '1 process of 50 threads', '3 processes of 16-17 threads'."""
     low, high = agents // processes, -(-agents // processes)
-    return str(low) if low == high else f"{low}-{high}"
+    threads = str(low) if low == high else f"{low}-{high}"
+    return f"{processes} process{'es' if processes != 1 else ''} of {threads} threads"
 
 
 def publish(args: argparse.Namespace, stamp: str, loaded: dict, phases: list[dict], webhook: dict | None,
