@@ -372,23 +372,29 @@ class _Place:
         self._days: dict[date, _Day] = {}
 
     def day(self, local_date: date) -> _Day:
-        """The combined rules on `local_date`, worked out once (a pure function of the rules and the date)."""
-        if local_date not in self._days:
-            if len(self._days) >= _PLACE_DAYS_KEPT:  # a long-lived process moves on through the calendar
-                self._days.clear()
-            closures: list[tuple[str, _Rule, str | None]] = []
-            for rule in self.rules:
-                if (holiday := rule.holiday(local_date)) is not None:
-                    closures.append((NO_CALLS_HOLIDAY, rule, holiday))
-                if rule.no_calls_on_sunday and local_date.weekday() == SUNDAY:
-                    closures.append((NO_CALLS_SUNDAY, rule, None))
-            windows = [rule.window(local_date) for rule in self.rules]
-            self._days[local_date] = _Day(
-                start=max(start for start, _ in windows), end=min(end for _, end in windows),
-                closures=tuple(closures),
-                sunday_specific=local_date.weekday() == SUNDAY and any(rule.sunday_specific for rule in self.rules),
-            )
-        return self._days[local_date]
+        """The combined rules on `local_date`, worked out once (a pure function of the rules and the date).
+
+        A place is shared by every thread of the process: the answer is returned from here, never read back
+        from the memo, which another thread may have emptied meanwhile."""
+        known = self._days.get(local_date)
+        if known is not None:
+            return known
+        closures: list[tuple[str, _Rule, str | None]] = []
+        for rule in self.rules:
+            if (holiday := rule.holiday(local_date)) is not None:
+                closures.append((NO_CALLS_HOLIDAY, rule, holiday))
+            if rule.no_calls_on_sunday and local_date.weekday() == SUNDAY:
+                closures.append((NO_CALLS_SUNDAY, rule, None))
+        windows = [rule.window(local_date) for rule in self.rules]
+        day = _Day(
+            start=max(start for start, _ in windows), end=min(end for _, end in windows),
+            closures=tuple(closures),
+            sunday_specific=local_date.weekday() == SUNDAY and any(rule.sunday_specific for rule in self.rules),
+        )
+        if len(self._days) >= _PLACE_DAYS_KEPT:  # a long-lived process moves on through the calendar
+            self._days.clear()
+        self._days[local_date] = day
+        return day
 
     def allows(self, instant: datetime) -> bool:
         local = instant.astimezone(self.zone)

@@ -140,3 +140,19 @@ def test_numbers_are_placed_as_phonenumbers_places_them_across_area_codes():
                   != _number_facts_as_phonenumbers_states_them(phone, "")]
     assert mismatched == []
     assert sum(valid_number(phone) is not None for phone in numbers) > 500  # most of them are real numbers
+
+
+def test_a_shared_place_answers_every_day_past_the_days_it_keeps():
+    # given New York's place as the checks share it, and one of its own
+    location = hours.recipient_locations(phone=NY, country="US", region="NY")[0]
+    table = hours._rules_of_country("US")
+    rules = (table[""], table["NY"]) if "NY" in table else (table[""],)
+    zone = hours._zone(location.timezone)
+    shared, alone = hours._place(location, zone, rules), hours._Place(location, zone, rules)
+
+    # when asked about three times as many days as it remembers
+    days = [NOON_NY.date() + timedelta(days=number) for number in range(3 * hours._PLACE_DAYS_KEPT)]
+
+    # then every answer is the one worked out afresh, and the memo stays bounded
+    assert [shared.day(day) for day in days] == [alone.day(day) for day in days]
+    assert len(shared._days) <= hours._PLACE_DAYS_KEPT
