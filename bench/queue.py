@@ -17,6 +17,8 @@ Run with `make bench-queue` (BENCH_ARGS="--carts 20000 --duration 5" for a smoke
    `UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)` in a tight loop;
    `next_cart` saturated: one thread per agent, each its own Django connection, in a tight loop;
    `next_cart` paced: each agent asks about once every 2 seconds;
+   in every phase the agents are dealt over --processes worker processes (default 5, so 10 threads each),
+   as gunicorn's workers serve agents, started afresh for the phase; their clocks start together;
    after each pop, outside the timing, the agent makes the call: the cart gets one more attempt, its next
    call 5 hours on, and its lease back (what `cart_attempt_record` and `cart_release` do), so every pop
    takes a fresh cart for the floor and `next_cart` alike (bench/queue_load.py);
@@ -29,8 +31,9 @@ Run with `make bench-queue` (BENCH_ARGS="--carts 20000 --duration 5" for a smoke
    the plans (EXPLAIN ANALYZE) of next_cart's candidate query, and exits non-zero when a target is missed.
 
 Everything it started is stopped when it ends, Ctrl-C included, and the scratch data is emptied (unless
---keep-data). The client threads share the machine's two cores with PostgreSQL, for the floor and for
-`next_cart` alike, so compare the ratio, not the raw latencies.
+--keep-data). The client processes share the machine's two cores with PostgreSQL, for the floor and for
+`next_cart` alike, so compare the ratio, not the raw latencies. `bench/queue_profile.py` then times one
+agent's pops on the kept data (Python and PostgreSQL per call, cProfile).
 """
 
 from __future__ import annotations

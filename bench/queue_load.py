@@ -1,7 +1,12 @@
 """The simulated agents: threads popping the work queue, timing each pop, finishing each cart they get.
 
 Every thread is one agent with its own database connection (a plain psycopg one for the floor, Django's
-per-thread connection for `next_cart`). Only the pop is timed. After it, outside the timed section, the
+per-thread connection for `next_cart`). The agents of a phase are spread over --processes worker processes
+(each a fresh interpreter, as gunicorn's workers are: agents are served by several processes, not threads
+of one, so no single interpreter lock is the limit), the same layout for the floor and `next_cart`; the
+processes start their clocks together and send back what they measured, and the checks (no cart handed to
+two agents) run over the pops of every process, whose times share the system's monotonic clock. Only the
+pop is timed. After it, outside the timed section, the
 agent "makes the call": one UPDATE that does what `cart_attempt_record` and `cart_release` do after a call
 (one more attempt, the next call planned 5 hours on, the lease given back), so every pop takes a new cart
 and the queue's head fills with called carts that both the floor and `next_cart` must step over. The
@@ -11,6 +16,8 @@ otherwise have to log an outcome before the guardrail lets it take the next cart
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
 import threading
 import time
@@ -40,6 +47,10 @@ UPDATE recovery_cart SET call_attempts = call_attempts + 1, first_attempt_at = c
 WHERE id = %(cart)s
 """
 WARMUP_CALLS = 2
+# How long a process may take to start (Django, the gate's number data) and warm its agents up, and a
+# phase to end, before the run is declared broken rather than left hanging.
+START_TIMEOUT_S = 300.0
+PHASES = ("floor", "saturated", "paced")
 PACED_INTERVAL_S = 2.0
 PACED_JITTER_S = 0.5
 
@@ -60,6 +71,7 @@ class PhaseRecord:
 
     name: str
     agents: int
+    processes: int = 1
     latencies_ms: list[float] = field(default_factory=list)
     pops: list[Pop] = field(default_factory=list)
     empty: int = 0
@@ -70,7 +82,8 @@ class PhaseRecord:
     def summary(self) -> dict:
         ordered = sorted(self.latencies_ms)
         return {
-            "name": self.name, "agents": self.agents, "calls": len(ordered), "seconds": round(self.seconds, 2),
+            "name": self.name, "agents": self.agents, "processes": self.processes, "calls": len(ordered),
+            "seconds": round(self.seconds, 2),
             "per_second": round(len(ordered) / self.seconds, 1) if self.seconds else 0.0,
             "p50_ms": percentile(ordered, 50), "p95_ms": percentile(ordered, 95), "p99_ms": percentile(ordered, 99),
             "max_ms": ordered[-1] if ordered else 0.0, "carts_handed": len(self.pops), "empty": self.empty,
@@ -94,24 +107,110 @@ def handed_twice(pops: list[Pop]) -> dict:
     return {"carts": len(repeated), "overlapping": len(overlapping), "examples": sorted(repeated)[:5]}
 
 
-def _run_threads(record: PhaseRecord, targets: list[Callable[[threading.Barrier], None]]) -> None:
-    """Start one thread per agent; they warm up, meet at the barrier, and the clock starts."""
-    barrier = threading.Barrier(len(targets) + 1)
-    threads = [threading.Thread(target=target, args=(barrier,), daemon=True) for target in targets]
+class _StartLine:
+    """Where a process's agent threads wait once warmed up, until every process's agents are: `wait()` is
+    what a thread calls; the process's main thread calls `all_ready()`, then `go()` once the others are."""
+
+    def __init__(self, threads: int) -> None:
+        self._ready, self._go = threading.Barrier(threads + 1), threading.Event()
+
+    def wait(self) -> None:
+        self._ready.wait(timeout=START_TIMEOUT_S)
+        self._go.wait()
+
+    def all_ready(self) -> None:
+        self._ready.wait(timeout=START_TIMEOUT_S)
+
+    def go(self) -> None:
+        self._go.set()
+
+
+def _run_threads(targets: list[Callable[[_StartLine], None]], everyone) -> tuple[float, float]:
+    """Start one thread per agent; they warm up, and when every process's agents have (`everyone`, a
+    barrier shared by the processes), the clock starts. Returns when it started and when the last ended."""
+    line = _StartLine(len(targets))
+    threads = [threading.Thread(target=target, args=(line,), daemon=True) for target in targets]
     for thread in threads:
         thread.start()
-    barrier.wait()
+    line.all_ready()
+    everyone.wait(timeout=START_TIMEOUT_S)
     started = time.perf_counter()
+    line.go()
     for thread in threads:
         thread.join()
-    record.seconds = time.perf_counter() - started
+    return started, time.perf_counter()
 
 
-def run_floor(agents: list[Agent], *, at: datetime, duration: float) -> PhaseRecord:
-    record = PhaseRecord(name="floor: bare UPDATE pop", agents=len(agents))
+def run_phase(phase: str, agents: list[Agent], *, at: datetime, duration: float, processes: int) -> PhaseRecord:
+    """One phase ("floor", "saturated" or "paced") with the agents dealt round-robin over `processes`
+    fresh worker processes (so each gets a mix of kinds of agent), measured together."""
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no connection or thread forked
+    groups = [[(number, agent) for number, agent in enumerate(agents)][index::processes]
+              for index in range(processes)]
+    groups = [group for group in groups if group]
+    everyone, results = context.Barrier(len(groups) + 1), context.Queue()
+    workers = [context.Process(target=_process_main, args=(phase, group, at, duration, everyone, results),
+                               name=f"bench-queue-{phase}-{index}", daemon=True)
+               for index, group in enumerate(groups)]
+    for worker in workers:
+        worker.start()
+    try:
+        everyone.wait(timeout=START_TIMEOUT_S)
+        portions = [results.get(timeout=START_TIMEOUT_S + duration) for _ in workers]
+    except Exception as exc:  # a broken barrier, an empty queue (timed out), a lost pipe
+        raise RuntimeError(f"a worker process of the {phase} phase did not start or finish ({exc!r})") from exc
+    finally:
+        for worker in workers:
+            worker.join(timeout=30)
+            if worker.is_alive():
+                worker.terminate()
+    return _merged(phase, len(agents), len(groups), portions)
+
+
+def _merged(phase: str, agents: int, processes: int, portions: list[dict]) -> PhaseRecord:
+    record = PhaseRecord(name=_PHASE_NAMES[phase], agents=agents, processes=processes)
+    for portion in portions:
+        record.latencies_ms += portion["latencies_ms"]
+        record.pops += portion["pops"]
+        record.empty += portion["empty"]
+        record.errors += portion["errors"]
+    record.seconds = max(portion["ended"] for portion in portions) - min(portion["started"] for portion in portions)
+    return record
+
+
+def _process_main(phase: str, agents: list[tuple[int, Agent]], at: datetime, duration: float, everyone,
+                  results) -> None:
+    """A worker process: Django set up from the environment the run exported, then this process's agents."""
+    from bench import database
+
+    database.django_setup()
+    record = PhaseRecord(name=phase, agents=len(agents))
+    try:
+        if phase == "floor":
+            targets = _floor_targets(record, [agent for _, agent in agents], at=at, duration=duration)
+        else:
+            warm_up_process()
+            targets = _next_cart_targets(record, agents, at=at, duration=duration, paced=phase == "paced")
+        started, ended = _run_threads(targets, everyone)
+    except BaseException:
+        everyone.abort()  # the others and the run stop waiting for this process
+        raise
+    results.put({"latencies_ms": record.latencies_ms, "pops": record.pops, "empty": record.empty,
+                 "errors": record.errors, "started": started, "ended": ended, "pid": os.getpid()})
+
+
+def warm_up_process() -> None:
+    """The gate places US numbers with phonenumbers' geocoder (about 100 MB, imported on first use):
+    load it once here rather than inside the first timed call."""
+    from compliance.services import hours
+
+    hours.recipient_locations(phone="+12125550199", country="US", region="NY")
+
+
+def _floor_targets(record: PhaseRecord, agents: list[Agent], *, at: datetime, duration: float) -> list:
     kwargs = connection_kwargs()
 
-    def agent_loop(agent: Agent, barrier: threading.Barrier) -> None:
+    def agent_loop(agent: Agent, barrier: _StartLine) -> None:
         with psycopg.connect(**kwargs, autocommit=True) as pg:
             params = {"agent": agent.user_id, "at": at}
             for _ in range(WARMUP_CALLS):
@@ -121,8 +220,7 @@ def run_floor(agents: list[Agent], *, at: datetime, duration: float) -> PhaseRec
             while time.perf_counter() < stop_at:
                 _floor_pop(pg, params, record)
 
-    _run_threads(record, [lambda barrier, agent=agent: agent_loop(agent, barrier) for agent in agents])
-    return record
+    return [lambda barrier, agent=agent: agent_loop(agent, barrier) for agent in agents]
 
 
 def _floor_pop(pg: psycopg.Connection, params: dict, record: PhaseRecord | None) -> None:
@@ -171,7 +269,7 @@ def next_cart_pop(user, at: datetime | None, record: PhaseRecord | None) -> int 
     return cart.pk if cart is not None else None
 
 
-def _agent_thread(agent: Agent, at: datetime, body: Callable[[object], None], barrier: threading.Barrier,
+def _agent_thread(agent: Agent, at: datetime, body: Callable[[object], None], barrier: _StartLine,
                   record: PhaseRecord) -> None:
     """Load the agent's user, warm its connection up (and its prepared gate statement), run `body`, and
     close the thread's connection whatever happens: Django opens one per thread and never closes it."""
@@ -222,12 +320,15 @@ class _Paced:
             due += self.rng.uniform(PACED_INTERVAL_S - PACED_JITTER_S, PACED_INTERVAL_S + PACED_JITTER_S)
 
 
-def run_next_cart(agents: list[Agent], *, at: datetime, duration: float, paced: bool) -> PhaseRecord:
-    label = f"next_cart: 1 ask / {PACED_INTERVAL_S:g} s each" if paced else "next_cart: saturated"
-    record = PhaseRecord(name=label, agents=len(agents))
+def _next_cart_targets(record: PhaseRecord, agents: list[tuple[int, Agent]], *, at: datetime, duration: float,
+                       paced: bool) -> list:
+    """The agents' threads; a paced agent's seed is its number in the whole run, whatever process it is in."""
     targets = []
-    for number, agent in enumerate(agents):
+    for number, agent in agents:
         body = _Paced(at, duration, record, seed=number) if paced else _Saturated(at, duration, record)
         targets.append(lambda barrier, agent=agent, body=body: _agent_thread(agent, at, body, barrier, record))
-    _run_threads(record, targets)
-    return record
+    return targets
+
+
+_PHASE_NAMES = {"floor": "floor: bare UPDATE pop", "saturated": "next_cart: saturated",
+                "paced": f"next_cart: 1 ask / {PACED_INTERVAL_S:g} s each"}

@@ -26,6 +26,9 @@ def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
     parser.add_argument("--carts", type=int, default=1_000_000, help="carts to load (default 1,000,000)")
     parser.add_argument("--agents", type=int, default=50, help="concurrent agents (default 50)")
+    parser.add_argument("--processes", type=int, default=5,
+                        help="worker processes the agents are spread over, one thread per agent, for the floor and "
+                             "next_cart alike, as gunicorn's workers serve them (default 5: 10 agents each)")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per load phase (default 20)")
     parser.add_argument("--probes", type=int, default=None,
                         help=f"webhooks sent one at a time to a waiting agent (default {PROBES_FULL}; "
@@ -33,6 +36,8 @@ def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
     parser.add_argument("--no-webhook", action="store_true", help="skip the webhook-to-agent phase")
     parser.add_argument("--keep-data", action="store_true", help="leave the bench database filled, to inspect it")
     args = parser.parse_args(argv)
+    if not 1 <= args.processes <= args.agents:
+        parser.error("--processes must be between 1 and --agents")
     if args.probes is None:
         args.probes = max(PROBES_MIN, min(PROBES_FULL, args.carts // CARTS_PER_PROBE))
     return args
@@ -64,23 +69,18 @@ def load_data(args: argparse.Namespace, at: datetime) -> tuple[dict, list[queue_
 
 
 def warm_up_process() -> None:
-    """The gate places US numbers with phonenumbers' geocoder (about 100 MB, imported on first use):
-    load it once here rather than inside the first timed call."""
-    from compliance.services import hours
-
-    hours.recipient_locations(phone="+12125550199", country="US", region="NY")
+    """This process's own `next_cart` calls (the plans, the webhook's waiting agent) place numbers too."""
+    queue_load.warm_up_process()
 
 
 def run_phases(args: argparse.Namespace, agents: list[queue_setup.Agent], at: datetime,
                roots: list[int]) -> list[dict]:
-    """Floor, saturated, paced; the queue put back after each, so each starts from the same one."""
+    """Floor, saturated, paced, each in the same layout of processes; the queue put back after each, so each
+    starts from the same one."""
     phases = []
-    for phase in (
-        lambda: queue_load.run_floor(agents, at=at, duration=args.duration),
-        lambda: queue_load.run_next_cart(agents, at=at, duration=args.duration, paced=False),
-        lambda: queue_load.run_next_cart(agents, at=at, duration=args.duration, paced=True),
-    ):
-        phases.append(metered(roots, phase))
+    for name in queue_load.PHASES:
+        phases.append(metered(roots, lambda name=name: queue_load.run_phase(
+            name, agents, at=at, duration=args.duration, processes=args.processes)))
         phases[-1]["plans_after"] = query_plans(agents, at)  # the head of the queue now holds called carts
         phases[-1]["restored"] = queue_setup.restore_queue()
         sys.stdout.write(f"  {phases[-1]['name']}: p95 {phases[-1]['p95_ms']:.1f} ms "
@@ -175,7 +175,9 @@ def _notes(args: argparse.Namespace, loaded: dict, phases: list[dict], webhook: 
              f"{loaded['workable_call_first']:,} workable), {loaded['customers']:,} customers, "
              f"{loaded['dnc_numbers']:,} DNC numbers; loaded in {loaded['total_s']:.1f} s "
              f"(COPY {loaded['copy_s']:.1f} s, VACUUM ANALYZE {loaded['vacuum_analyze_s']:.1f} s)",
-             f"phases: {args.agents} agents, {args.duration:g} s each, at {loaded['at']}; "
+             f"phases: {args.agents} agents in {_layout(args.agents, args.processes)} "
+             "(floor and next_cart alike), "
+             f"{args.duration:g} s each, at {loaded['at']}; "
              f"next_cart/floor p95 ratio {queue_report.saturated_ratio(phases[0], phases[1]):.2f}"]
     if webhook is not None:
         region = webhook["region"]
@@ -184,6 +186,13 @@ def _notes(args: argparse.Namespace, loaded: dict, phases: list[dict], webhook: 
                      f"{region['local_time']}), {clock}")
     noisy = queue_report.disturbed_note(phases + ([{**webhook, "name": "webhook"}] if webhook else []))
     return notes + ([noisy] if noisy else [])
+
+
+def _layout(agents: int, processes: int) -> str:
+    """'5 processes of 10 threads', '1 process of 50 threads', '3 processes of 16-17 threads'."""
+    low, high = agents // processes, -(-agents // processes)
+    threads = str(low) if low == high else f"{low}-{high}"
+    return f"{processes} process{'es' if processes != 1 else ''} of {threads} threads"
 
 
 def publish(args: argparse.Namespace, stamp: str, loaded: dict, phases: list[dict], webhook: dict | None,

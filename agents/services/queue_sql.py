@@ -172,26 +172,41 @@ def _columns(model, alias: str, *, leave_out: tuple[str, ...] = ()) -> tuple[lis
     return fields, ", ".join(f'{alias}."{field.column}"' for field in fields)
 
 
-def _hydrate(model, fields: list, values):
+@dataclass(frozen=True)
+class _RowShape:
+    """How one model's columns of a returned row become an instance: its fields' names, and the positions
+    and converters (`from_db_value`) of the few fields that have one, worked out once per process."""
+
+    attnames: list[str]
+    converters: tuple[tuple[int, object], ...]
+
+    @classmethod
+    def of(cls, fields: list) -> _RowShape:
+        return cls([field.attname for field in fields],
+                   tuple((index, field.from_db_value) for index, field in enumerate(fields)
+                         if hasattr(field, "from_db_value")))
+
+
+def _hydrate(model, shape: _RowShape, values):
     """A model instance from a row, as the ORM builds it (field converters applied; fields left out are
     deferred, as `.only()` leaves them)."""
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        if value is not None and hasattr(field, "from_db_value"):
-            value = field.from_db_value(value, None, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+    converted = list(values)
+    for index, convert in shape.converters:
+        if converted[index] is not None:
+            converted[index] = convert(converted[index], None, connection)
+    return model.from_db(connection.alias, shape.attnames, converted)
 
 
 @lru_cache(maxsize=1)
-def _returned_columns() -> tuple[str, tuple[list, list, list]]:
-    """The columns a reserving statement returns (the cart, its customer, its store) and their fields."""
+def _returned_columns() -> tuple[str, tuple[_RowShape, _RowShape, _RowShape]]:
+    """The columns a reserving statement returns (the cart, its customer, its store) and their shapes."""
     from recovery.models import Cart, Customer, Store
 
     cart_fields, cart_columns = _columns(Cart, "cart", leave_out=_DEFERRED_CART_COLUMNS)
     customer_fields, customer_columns = _columns(Customer, "customer")
     store_fields, store_columns = _columns(Store, "store")
-    return f"{cart_columns}, {customer_columns}, {store_columns}", (cart_fields, customer_fields, store_fields)
+    shapes = (_RowShape.of(cart_fields), _RowShape.of(customer_fields), _RowShape.of(store_fields))
+    return f"{cart_columns}, {customer_columns}, {store_columns}", shapes
 
 
 @lru_cache(maxsize=2)
@@ -218,11 +233,11 @@ def _cart_from_row(values) -> Cart | None:
 
     if values[0] is None:
         return None
-    cart_fields, customer_fields, store_fields = _returned_columns()[1]
-    first, second = len(cart_fields), len(cart_fields) + len(customer_fields)
-    cart = _hydrate(Cart, cart_fields, values[:first])
-    cart.customer = _hydrate(Customer, customer_fields, values[first:second])
-    cart.store = _hydrate(Store, store_fields, values[second:])
+    cart_shape, customer_shape, store_shape = _returned_columns()[1]
+    first, second = len(cart_shape.attnames), len(cart_shape.attnames) + len(customer_shape.attnames)
+    cart = _hydrate(Cart, cart_shape, values[:first])
+    cart.customer = _hydrate(Customer, customer_shape, values[first:second])
+    cart.store = _hydrate(Store, store_shape, values[second:])
     return cart
 
 

@@ -41,6 +41,7 @@ SEARCH_HORIZON = timedelta(days=8)  # next_allowed_at looks this far ahead, then
 SUNDAY = 6
 EXTRA_NO_CALL_DATE = "a no-call date"  # a date from the rule's own `holidays` list
 DAY_SECONDS = 24 * 3600
+_PLACE_DAYS_KEPT = 64  # days a shared place remembers: a check looks at most SEARCH_HORIZON and two days ahead
 
 # State code -> (name, IANA zones in use anywhere in the state), after the tz database's zone.tab.
 US_STATES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -180,10 +181,20 @@ def _number_facts(phone: str, *, default_region: str) -> tuple[str, str, tuple[s
     if number is None:
         return "", "", ()
     country = _number_country(number)
-    zones = tuple(z for z in phone_timezone.time_zones_for_number(number) if z != phone_timezone.UNKNOWN_TIMEZONE)
+    # The number's type, worked out once: phonenumbers' time_zones_for_number and description_for_number each
+    # work it out again (a dozen patterns each), then take these same branches for a valid number.
+    geographic = phonenumbers.is_number_type_geographical(phonenumbers.number_type(number), number.country_code)
+    found = (phone_timezone.time_zones_for_geographical_number(number) if geographic
+             else phone_timezone.time_zones_for_number(number))
+    zones = tuple(z for z in found if z != phone_timezone.UNKNOWN_TIMEZONE)
     if country in COUNTRY_ZONES:  # a toll-free +1 number lists Caribbean and Canadian zones too
         zones = tuple(z for z in zones if z in COUNTRY_ZONES[country])
-    region = _state_from_description(_geocoder().description_for_number(number, "en")) if country == "US" else ""
+    region = ""
+    if country == "US":
+        geocoder = _geocoder()
+        description = (geocoder.description_for_valid_number(number, "en") if geographic
+                       else geocoder.description_for_number(number, "en"))
+        region = _state_from_description(description)
     return country, region, zones
 
 
@@ -312,6 +323,7 @@ def clear_calling_rules_cache() -> None:
     with _rules_cache_lock:
         _rules_cache.clear()
         _rules_cache_generation += 1
+    _place.cache_clear()  # not needed for correctness (keyed by the rules' values): frees the old rules' places
 
 
 def _rules_of_country(country: str) -> dict[str, _Rule]:
@@ -360,20 +372,29 @@ class _Place:
         self._days: dict[date, _Day] = {}
 
     def day(self, local_date: date) -> _Day:
-        if local_date not in self._days:
-            closures: list[tuple[str, _Rule, str | None]] = []
-            for rule in self.rules:
-                if (holiday := rule.holiday(local_date)) is not None:
-                    closures.append((NO_CALLS_HOLIDAY, rule, holiday))
-                if rule.no_calls_on_sunday and local_date.weekday() == SUNDAY:
-                    closures.append((NO_CALLS_SUNDAY, rule, None))
-            windows = [rule.window(local_date) for rule in self.rules]
-            self._days[local_date] = _Day(
-                start=max(start for start, _ in windows), end=min(end for _, end in windows),
-                closures=tuple(closures),
-                sunday_specific=local_date.weekday() == SUNDAY and any(rule.sunday_specific for rule in self.rules),
-            )
-        return self._days[local_date]
+        """The combined rules on `local_date`, worked out once (a pure function of the rules and the date).
+
+        A place is shared by every thread of the process: the answer is returned from here, never read back
+        from the memo, which another thread may have emptied meanwhile."""
+        known = self._days.get(local_date)
+        if known is not None:
+            return known
+        closures: list[tuple[str, _Rule, str | None]] = []
+        for rule in self.rules:
+            if (holiday := rule.holiday(local_date)) is not None:
+                closures.append((NO_CALLS_HOLIDAY, rule, holiday))
+            if rule.no_calls_on_sunday and local_date.weekday() == SUNDAY:
+                closures.append((NO_CALLS_SUNDAY, rule, None))
+        windows = [rule.window(local_date) for rule in self.rules]
+        day = _Day(
+            start=max(start for start, _ in windows), end=min(end for _, end in windows),
+            closures=tuple(closures),
+            sunday_specific=local_date.weekday() == SUNDAY and any(rule.sunday_specific for rule in self.rules),
+        )
+        if len(self._days) >= _PLACE_DAYS_KEPT:  # a long-lived process moves on through the calendar
+            self._days.clear()
+        self._days[local_date] = day
+        return day
 
     def allows(self, instant: datetime) -> bool:
         local = instant.astimezone(self.zone)
@@ -383,12 +404,13 @@ class _Place:
     def problems(self, instant: datetime) -> list[tuple[str, str]]:
         """(reason, sentence) for each rule this instant breaks here."""
         local = instant.astimezone(self.zone)
-        day, clock = self.day(local.date()), local.strftime("%H:%M")
+        day = self.day(local.date())
         if day.closures:
             return [(reason, self._closure_sentence(reason, rule, holiday, local)) for reason, rule, holiday in
                     day.closures]
         if day.start <= _seconds_into_day(local) < day.end:
             return []
+        clock = local.strftime("%H:%M")
         if day.start >= day.end:
             return [(OUTSIDE_CALLING_HOURS, f"It is {clock} in {self.name}; no calls are allowed there that day.")]
         when = " on Sundays" if day.sunday_specific else ""
@@ -462,8 +484,16 @@ def _places(locations: list[RecipientLocation]) -> tuple[list[_Place], list[str]
                            f"so calling hours in {location.timezone} are unknown.")
             continue
         state = table.get(location.region) if location.region else None
-        places.append(_Place(location, zone, (table[""], state) if state else (table[""],)))
+        places.append(_place(location, zone, (table[""], state) if state else (table[""],)))
     return places, unknown
+
+
+@lru_cache(maxsize=4096)
+def _place(location: RecipientLocation, zone: ZoneInfo, rules: tuple[_Rule, ...]) -> _Place:
+    """The place for a location and its rules, shared by every check that names them, so that each day's
+    window is worked out once per process rather than once per call. Keyed by the rules' values: a rule
+    edited in the admin is a new key, and the reloaded table of an unchanged rule finds the same place."""
+    return _Place(location, zone, rules)
 
 
 def _next_allowed_at(places: list[_Place], instant: datetime) -> datetime | None:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recovery', '0011_shopify_reconciliation'),
+        ('recovery', '0013_cart_tokenless_by_url'),
     ]
 
     operations = [
