@@ -22,6 +22,9 @@ def test_seed_demo_is_idempotent_and_prints_the_logins():
     assert Store.objects.filter(shop_domain=DEMO_SHOP_DOMAIN, webhook_secret="").exists()
     assert get_user_model().objects.filter(username__startswith="agent").count() == 3
     assert "supervisor  / demo-supervisor" in second.getvalue()
+    assert "supervisor2 / demo-supervisor-2 Supervisors (sees coffee-gear.example.com only)" in second.getvalue()
+    riley = get_user_model().objects.get(username="supervisor2")
+    assert list(riley.agent_profile.stores.values_list("shop_domain", flat=True)) == ["coffee-gear.example.com"]
     assert f"{CART_COUNT} carts created" in first.getvalue()
     assert "0 carts created" in second.getvalue()
 

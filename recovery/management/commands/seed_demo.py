@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from agents.models import AgentProfile
 from agents.roles import ADMIN, AGENT, SUPERVISOR
 from compliance.models import ConsentRecord
 from recovery.management.demo_activity import seed_demo_activity
@@ -40,8 +41,12 @@ TEAM = [
     ("agent2", "Sam", "Okafor", AGENT, "demo-agent-2"),
     ("agent3", "Priya", "Shah", AGENT, "demo-agent-3"),
     ("supervisor", "Jordan", "Reyes", SUPERVISOR, "demo-supervisor"),
+    ("supervisor2", "Riley", "Chen", SUPERVISOR, "demo-supervisor-2"),
     ("admin", "Alex", "Kim", ADMIN, "demo-admin"),
 ]
+
+# The team's stores, for those who see only some: a supervisor of the WooCommerce store's team.
+TEAM_STORES = {"supervisor2": (DEMO_WOO_DOMAIN,)}
 
 # (area code, region code) pairs that keep phones and states consistent.
 US_AREAS = [("212", "NY"), ("415", "CA"), ("312", "IL"), ("512", "TX"), ("206", "WA"), ("617", "MA"), ("305", "FL")]
@@ -167,6 +172,9 @@ class Command(BaseCommand):
                 user.is_superuser = role == ADMIN
                 user.save()
             user.groups.add(Group.objects.get_or_create(name=role)[0])
+            if username in TEAM_STORES:
+                profile, _ = AgentProfile.objects.get_or_create(user=user)
+                profile.stores.set(Store.objects.filter(shop_domain__in=TEAM_STORES[username]))
 
     def _carts(self, stores: list[Store], rng: random.Random) -> int:
         now = timezone.now()
@@ -259,7 +267,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} carts created this run, {total} in all)."))
         self.stdout.write("Demo logins (username / password):")
         for username, _first, _last, role, password in TEAM:
-            self.stdout.write(f"  {username:<11} / {password:<16} {role}")
+            scope = f" (sees {', '.join(TEAM_STORES[username])} only)" if username in TEAM_STORES else ""
+            self.stdout.write(f"  {username:<11} / {password:<17} {role}{scope}")
         self.stdout.write(f"Shopify demo store: {DEMO_SHOP_DOMAIN} (webhooks signed with SHOPIFY_API_SECRET)")
         self.stdout.write(f"WooCommerce demo store: {DEMO_WOO_DOMAIN} (webhook secret {DEMO_WOO_SECRET})")
         self.stdout.write(f"REST API demo token: {DEMO_API_TOKEN}")
