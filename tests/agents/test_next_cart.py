@@ -273,3 +273,20 @@ def test_the_queue_and_gate_statements_are_planned_once_per_session(shopify_stor
         plans = dict(cursor.fetchall())
     assert any(name.startswith("agents_queue_facts_pop") for name in plans)
     assert set(plans.values()) == {0}
+
+
+@pytest.mark.django_db
+def test_the_handed_out_cart_loads_only_what_the_queue_reads_and_the_rest_on_demand(shopify_store, national):
+    # given a workable cart
+    listed = open_cart(shopify_store, phone="+12125550171", score=80)
+
+    # when the queue hands it out
+    cart = next_cart(UserFactory(username="maya"), now=NOW)
+
+    # then the store's secrets and the cart's payload were not read, and a field left out loads when read
+    assert cart == listed
+    assert {"webhook_secret", "shopify_admin_access_token"} <= cart.store.get_deferred_fields()
+    assert "raw_payload" in cart.get_deferred_fields()
+    assert {"phone", "country", "region"}.isdisjoint(cart.customer.get_deferred_fields())
+    assert cart.platform_created_at == listed.platform_created_at
+    assert cart.store.shop_domain == shopify_store.shop_domain
