@@ -3,8 +3,12 @@
 Run after a work-queue run that kept its data (`make bench-queue BENCH_ARGS="--keep-data --no-webhook"`):
 `.venv/bin/python bench/queue_profile.py [--calls 2000] [--profile]`. As one agent it makes --calls pops of
 the floor and of `next_cart`, alternating, each followed (untimed) by the bench's call, and
-reports per call the wall time, the Python process's CPU time (`time.process_time`) and the rest, which is
-the time spent waiting for PostgreSQL (its work and the round trips). --profile adds cProfile's top
+reports per call the wall time, the Python process's CPU time (`time.process_time`), the rest, which is
+the time spent waiting for PostgreSQL (its work and the round trips), and the CPU time PostgreSQL's backend
+spent on the call (its `/proc/<pid>/schedstat`: the embedded server runs on this machine), which other
+processes' load does not inflate as it does the waiting. For `next_cart` it also reports, per call, each
+statement's count and backend CPU (reading them adds a few hundredths of a millisecond to its Python), the
+carts the gate screened, and how often each prepared statement was planned. --profile adds cProfile's top
 functions for `next_cart`. The queue is put back afterwards, as the bench's phases leave it.
 """
 
@@ -15,8 +19,10 @@ import cProfile
 import io
 import os
 import pstats
+import re
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,18 +31,46 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != RE
 sys.path.insert(0, str(REPO_ROOT))
 
 
-def _measure(pops: dict, calls: int) -> dict[str, dict[str, float]]:
+def backend_cpu_ns(pid: int) -> int:
+    """CPU time a PostgreSQL backend has run for, in nanoseconds (the first field of its schedstat)."""
+    with open(f"/proc/{pid}/schedstat") as stat:
+        return int(stat.read().split()[0])
+
+
+class StatementMeter:
+    """A Django execute wrapper counting each statement and the backend CPU it took, by statement: a
+    prepared statement by its name (its session's serial number left out), any other by its first words."""
+
+    def __init__(self, backend_pid: int) -> None:
+        self.pid, self.count, self.cpu_ns = backend_pid, Counter(), Counter()
+
+    def __call__(self, execute, sql, params, many, context):
+        match = re.match(r"(EXECUTE|PREPARE) (\w+?)_\d+", sql)
+        key = match[2] if match and match[1] == "EXECUTE" else (f"PREPARE {match[2]}" if match else
+                                                                 " ".join(sql.split()[:4])[:60])
+        started = backend_cpu_ns(self.pid)
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.count[key] += 1
+            self.cpu_ns[key] += backend_cpu_ns(self.pid) - started
+
+
+def _measure(pops: dict, calls: int, backends: dict[str, int]) -> dict[str, dict[str, float]]:
     """Each pop in turn, `calls` times: alternating, so that both step over the same called carts at the
     queue's head (which grow as the run goes on) and share whatever else the machine is doing."""
-    wall, cpu = dict.fromkeys(pops, 0.0), dict.fromkeys(pops, 0.0)
+    wall, cpu, server = dict.fromkeys(pops, 0.0), dict.fromkeys(pops, 0.0), dict.fromkeys(pops, 0)
     for _ in range(calls):
         for name, pop in pops.items():
+            started_server = backend_cpu_ns(backends[name])
             started, started_cpu = time.perf_counter(), time.process_time()
             pop()
             cpu[name] += time.process_time() - started_cpu
             wall[name] += time.perf_counter() - started
+            server[name] += backend_cpu_ns(backends[name]) - started_server
     return {name: {"wall_ms": 1000 * wall[name] / calls, "python_ms": 1000 * cpu[name] / calls,
-                   "waiting_ms": 1000 * (wall[name] - cpu[name]) / calls} for name in pops}
+                   "waiting_ms": 1000 * (wall[name] - cpu[name]) / calls,
+                   "postgres_ms": server[name] / calls / 1e6} for name in pops}
 
 
 def main() -> int:
@@ -57,16 +91,32 @@ def main() -> int:
     if user is None:
         sys.stderr.write("No bench data: run the queue bench with --keep-data first.\n")
         return 2
+    from django.db import connection
+
     queue_run.warm_up_process()
     pg = psycopg.connect(**queue_setup.connection_kwargs(), autocommit=True)
+    connection.ensure_connection()
+    backends = {"floor": pg.info.backend_pid, "next_cart": connection.connection.info.backend_pid}
     params = {"agent": user.pk, "at": at}
     floor = lambda: queue_load._floor_pop(pg, params, None)  # noqa: E731
     nxt = lambda: queue_load.next_cart_pop(user, at, None)  # noqa: E731
-    _measure({"floor": floor, "next_cart": nxt}, 50)  # warm: prepared statements, caches of the process
-    results = _measure({"floor": floor, "next_cart": nxt}, args.calls)
+    _measure({"floor": floor, "next_cart": nxt}, 50, backends)  # warm: prepared statements, process caches
+    meter = StatementMeter(backends["next_cart"])
+    with connection.execute_wrapper(meter):
+        results = _measure({"floor": floor, "next_cart": nxt}, args.calls, backends)
     for name, figures in results.items():
         sys.stdout.write(f"{name:<10} wall {figures['wall_ms']:.3f} ms  python {figures['python_ms']:.3f} ms  "
-                         f"waiting (PostgreSQL) {figures['waiting_ms']:.3f} ms per call\n")
+                         f"waiting (PostgreSQL) {figures['waiting_ms']:.3f} ms  "
+                         f"PostgreSQL's CPU {figures['postgres_ms']:.3f} ms per call\n")
+    sys.stdout.write("next_cart's statements per call (count, PostgreSQL's CPU ms); carts screened by the gate "
+                     f"per call: {meter.count['compliance_contact_facts'] / args.calls:.2f}\n")
+    for key, count in meter.count.most_common():
+        sys.stdout.write(f"  {count / args.calls:6.3f}  {meter.cpu_ns[key] / args.calls / 1e6:7.3f}  {key}\n")
+    with connection.cursor() as cursor:  # a custom plan is a statement planned again at each EXECUTE
+        cursor.execute("SELECT name, generic_plans, custom_plans FROM pg_prepared_statements ORDER BY name")
+        plans = cursor.fetchall()
+    sys.stdout.write("next_cart's session's prepared statements (generic plans, custom plans): "
+                     + ", ".join(f"{name} ({generic}, {custom})" for name, generic, custom in plans) + "\n")
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()

@@ -7,6 +7,7 @@ import re
 import weakref
 
 from django.db import DatabaseError, connection
+from django.db.backends.signals import connection_created
 
 
 class PreparedStatement:
@@ -18,7 +19,7 @@ class PreparedStatement:
     session mode), not a transaction-pooling PgBouncer. PREPARE is not transactional: a rollback keeps
     it. If a session loses the statement (DISCARD ALL) or a schema change makes its plan unusable, that
     call fails (the gate denies, the queue's request errs) and the next one prepares it again, under a new
-    name.
+    name. Every session plans them once: see `plan_prepared_statements_once`.
     """
 
     _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -45,3 +46,22 @@ class PreparedStatement:
             if getattr(error.__cause__, "sqlstate", None) in self._STALE:
                 self._sessions.pop(session, None)
             raise
+
+
+def _plan_generically(sender, connection, **kwargs) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+
+
+def plan_prepared_statements_once() -> None:
+    """Have every new database session plan a prepared statement once, rather than at each EXECUTE.
+
+    PostgreSQL's default (`auto`) keeps planning a statement for its parameters while its generic plan looks
+    dearer than those: the queue's agent facts (an agent's held cart by `reserved_by_id = $1`, which the
+    statistics guess at 55 rows, against the 1 of a known agent) was planned again at every `next_cart`,
+    0.8 ms of PostgreSQL's time each, more than running it, for the same plan. These statements are written
+    to run well on a generic plan. The ORM is not affected: it binds parameters client-side and prepares
+    nothing.
+    """
+    connection_created.connect(_plan_generically, dispatch_uid="config.prepared.plan_generically")

@@ -90,9 +90,18 @@ WHERE status = 'open' AND route = 'call_first' AND calls_ended_at IS NULL AND ne
 """
 _RELEASE_SQL = ("UPDATE recovery_cart SET reserved_by_id = NULL, reserved_until = NULL "
                 "WHERE id = %s AND reserved_by_id = %s")
-# Left out of the cart the queue hands out (deferred: loaded if read): the last payload, kept for audit,
-# is the largest column and nothing on the way to the call reads it.
-_DEFERRED_CART_COLUMNS = ("raw_payload",)
+# The fields of the cart, its customer and its store that the queue hands out: what the gate reads (the
+# control group; the number and the address; the store and its name), what parking a refused cart and
+# renewing a lease read and write, and what names the cart. The rest is deferred, loaded if read, as
+# `.only()` leaves it: each returned column costs PostgreSQL and psycopg work on every pop, the callers
+# (a new `Call`, the bench) use the id, and the store's secrets have no business in the queue.
+_HANDED_OUT_FIELDS = {
+    "Cart": ("id", "store_id", "customer_id", "external_id", "checkout_token", "status", "route", "priority_score",
+             "in_control_group", "reserved_by_id", "reserved_until", "call_attempts", "first_attempt_at",
+             "next_call_at", "calls_ended_at", "total_value", "currency", "updated_at"),
+    "Customer": ("id", "store_id", "first_name", "last_name", "email", "phone", "country", "region", "language"),
+    "Store": ("id", "name", "currency", "timezone"),
+}
 
 
 @dataclass(frozen=True)
@@ -167,8 +176,9 @@ def release_due(now: datetime) -> int:
         return cursor.rowcount
 
 
-def _columns(model, alias: str, *, leave_out: tuple[str, ...] = ()) -> tuple[list, str]:
-    fields = [field for field in model._meta.concrete_fields if field.attname not in leave_out]
+def _columns(model, alias: str) -> tuple[list, str]:
+    handed_out = _HANDED_OUT_FIELDS[model.__name__]
+    fields = [field for field in model._meta.concrete_fields if field.attname in handed_out]
     return fields, ", ".join(f'{alias}."{field.column}"' for field in fields)
 
 
@@ -202,7 +212,7 @@ def _returned_columns() -> tuple[str, tuple[_RowShape, _RowShape, _RowShape]]:
     """The columns a reserving statement returns (the cart, its customer, its store) and their shapes."""
     from recovery.models import Cart, Customer, Store
 
-    cart_fields, cart_columns = _columns(Cart, "cart", leave_out=_DEFERRED_CART_COLUMNS)
+    cart_fields, cart_columns = _columns(Cart, "cart")
     customer_fields, customer_columns = _columns(Customer, "customer")
     store_fields, store_columns = _columns(Store, "store")
     shapes = (_RowShape.of(cart_fields), _RowShape.of(customer_fields), _RowShape.of(store_fields))

@@ -251,3 +251,42 @@ def test_a_due_callback_comes_before_the_queue_and_the_queue_is_read_after_it(sh
     assert Cart.objects.get(pk=best.pk).reserved_by is None
     cart_release(agent=maya, cart_id=asked.pk)
     assert next_cart(UserFactory(username="sam"), now=NOW) == best  # a callback due for maya, none for sam: read on
+
+
+@pytest.mark.django_db
+def test_the_queue_and_gate_statements_are_planned_once_per_session(shopify_store, national):
+    # given a session that has run next_cart's statements more often than PostgreSQL tries custom plans (5)
+    for number in range(8):
+        open_cart(shopify_store, phone=f"+1212555016{number}", score=50 + number)
+    agents = [UserFactory(username=f"agent{number}") for number in range(8)]
+
+    # when each agent asks for a cart
+    handed = [next_cart(agent, now=NOW) for agent in agents]
+
+    # then every cart was handed, and no statement was planned again for its parameters
+    assert None not in handed
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_generic_plan",)
+        cursor.execute("SELECT name, custom_plans FROM pg_prepared_statements "
+                       "WHERE name LIKE 'agents_queue%%' OR name LIKE 'compliance_contact_facts%%'")
+        plans = dict(cursor.fetchall())
+    assert any(name.startswith("agents_queue_facts_pop") for name in plans)
+    assert set(plans.values()) == {0}
+
+
+@pytest.mark.django_db
+def test_the_handed_out_cart_loads_only_what_the_queue_reads_and_the_rest_on_demand(shopify_store, national):
+    # given a workable cart
+    listed = open_cart(shopify_store, phone="+12125550171", score=80)
+
+    # when the queue hands it out
+    cart = next_cart(UserFactory(username="maya"), now=NOW)
+
+    # then the store's secrets and the cart's payload were not read, and a field left out loads when read
+    assert cart == listed
+    assert {"webhook_secret", "shopify_admin_access_token"} <= cart.store.get_deferred_fields()
+    assert "raw_payload" in cart.get_deferred_fields()
+    assert {"phone", "country", "region"}.isdisjoint(cart.customer.get_deferred_fields())
+    assert cart.platform_created_at == listed.platform_created_at
+    assert cart.store.shop_domain == shopify_store.shop_domain
