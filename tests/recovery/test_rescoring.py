@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from compliance.models import ContactAttempt, ContactDecision
-from recovery.models import Cart, CartLineItem, PriorityPolicy
+from recovery.models import Cart, PriorityPolicy
 from recovery.services.priority import cart_prioritize, cart_priority
 from recovery.services.rescoring import _open_batch, _rescore_batch, carts_reprioritize
-from tests.factories import CartFactory, CustomerFactory, StoreFactory
+from tests.factories import CustomerFactory, StoreFactory
+from tests.recovery.test_priority import NOW, make_cart
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # 10:00 in New York
 SCORED = ("route", "priority_score", "priority_reason", "scored_at", "sequence_anchor_at", "next_message_step",
           "next_message_at")
-
-
-def make_cart(store, *, value="100.00", items=(("Helmet", "HEL-1"),), minutes_ago=3, customer=None, **fields):
-    customer = customer or CustomerFactory(store=store, phone="+12125550100", region="NY")
-    cart = CartFactory(store=store, customer=customer, total_value=Decimal(value),
-                       abandoned_at=NOW - timedelta(minutes=minutes_ago), **fields)
-    for position, (title, sku) in enumerate(items):
-        CartLineItem.objects.create(cart=cart, position=position, title=title, sku=sku, unit_price=Decimal(value))
-    return cart
 
 
 def every_kind_of_open_cart(store) -> list[Cart]:
