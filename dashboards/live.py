@@ -41,13 +41,9 @@ class Alert:
     text: str
 
 
-def _carts(scope: StoreScope):
-    return Cart.objects.all() if scope is None else Cart.objects.filter(store_id__in=scope)
-
-
 def queue_depth(now: datetime, scope: StoreScope = None) -> list[dict]:
     """Open carts by route and by how long they have been workable."""
-    open_carts = _carts(scope).open().filter(in_control_group=False)
+    open_carts = within_scope(Cart.objects.open(), scope).filter(in_control_group=False)
     aggregates = {}
     for index, (_label, low, high) in enumerate(AGE_BUCKETS):
         condition = Q(workable_since__lte=now - low)
@@ -68,9 +64,9 @@ def queue_depth(now: datetime, scope: StoreScope = None) -> list[dict]:
 
 def breaches(now: datetime, *, limit: int = 10, scope: StoreScope = None):
     """Call-first carts workable for over 5 minutes that nobody has attempted yet, oldest first."""
-    waiting = (_carts(scope).open().filter(route=Cart.Route.CALL_FIRST, first_attempt_at__isnull=True,
-                                          in_control_group=False, workable_since__lte=now - FIVE_MINUTES)
-               .select_related("store", "customer").order_by("workable_since"))
+    waiting = Cart.objects.open().filter(route=Cart.Route.CALL_FIRST, first_attempt_at__isnull=True,
+                                         in_control_group=False, workable_since__lte=now - FIVE_MINUTES)
+    waiting = within_scope(waiting, scope).select_related("store", "customer").order_by("workable_since")
     return waiting.count(), list(waiting[:limit])
 
 

@@ -8,18 +8,15 @@ from decimal import Decimal
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
+from agents.selectors import within_scope
 from dashboards.metrics import FIVE_MINUTES
 from recovery.models import Cart
-
-
-def _carts(scope: frozenset[int] | None):
-    return Cart.objects.all() if scope is None else Cart.objects.filter(store_id__in=scope)
 
 
 def recovery_summary(*, days: int = 30, scope: frozenset[int] | None = None) -> dict:
     """The headline numbers of the last `days` days, for the stores of `scope` (None: every store)."""
     since = timezone.now() - timedelta(days=days)
-    abandoned = _carts(scope).filter(abandoned_at__gte=since)
+    abandoned = within_scope(Cart.objects.filter(abandoned_at__gte=since), scope)
     totals = abandoned.aggregate(
         carts=Count("pk"),
         recovered=Count("pk", filter=Q(status=Cart.Status.RECOVERED)),
@@ -34,18 +31,18 @@ def recovery_summary(*, days: int = 30, scope: frozenset[int] | None = None) -> 
         "recovery_rate": (Decimal(totals["recovered"]) / carts * 100).quantize(Decimal("0.1")) if carts else None,
         "value_abandoned": totals["value_abandoned"] or Decimal("0"),
         "value_recovered": totals["value_recovered"] or Decimal("0"),
-        "open_now": _carts(scope).open().count(),
-        "in_checkout_now": _carts(scope).pending_abandonment().count(),
+        "open_now": within_scope(Cart.objects.open(), scope).count(),
+        "in_checkout_now": within_scope(Cart.objects.pending_abandonment(), scope).count(),
     }
 
 
 def speed_to_lead(*, days: int = 30, now=None, scope: frozenset[int] | None = None) -> dict:
     """The 5-minute rule: call-first carts still waiting past it, and how fast first attempts came."""
     now = now or timezone.now()
-    waiting = _carts(scope).open().filter(
+    waiting = within_scope(Cart.objects.open().filter(
         route=Cart.Route.CALL_FIRST, first_attempt_at__isnull=True, workable_since__lte=now - FIVE_MINUTES
-    )
-    attempted = _carts(scope).filter(
+    ), scope)
+    attempted = within_scope(Cart.objects.all(), scope).filter(
         route=Cart.Route.CALL_FIRST, workable_since__gte=now - timedelta(days=days), first_attempt_at__isnull=False
     ).annotate(wait=ExpressionWrapper(F("first_attempt_at") - F("workable_since"), output_field=DurationField()))
     totals = attempted.aggregate(count=Count("pk"), late=Count("pk", filter=Q(wait__gt=FIVE_MINUTES)))
@@ -56,7 +53,7 @@ def speed_to_lead(*, days: int = 30, now=None, scope: frozenset[int] | None = No
 def filter_choices(scope: frozenset[int] | None = None) -> dict:
     """Stores and agents to filter the dashboard by: within `scope`, its stores and the agents who work them."""
     from agents.roles import AGENT
-    from agents.selectors import team_members, within_scope
+    from agents.selectors import team_members
     from recovery.models import Store
 
     agents = team_members(scope).filter(groups__name=AGENT)

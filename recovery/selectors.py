@@ -72,10 +72,10 @@ def carts_for_store(store: Store) -> QuerySet[Cart]:
 
 
 def recent_carts(limit: int = 50, *, scope: frozenset[int] | None = None) -> QuerySet[Cart]:
-    carts = Cart.objects.select_related("store", "customer").order_by("-abandoned_at", "-pk")
-    if scope is not None:
-        carts = carts.filter(store_id__in=scope)
-    return carts[:limit]
+    from agents.selectors import within_scope
+
+    carts = within_scope(Cart.objects.select_related("store", "customer"), scope)
+    return carts.order_by("-abandoned_at", "-pk")[:limit]
 
 
 def recent_carts_worked_by(agent, limit: int = 15) -> QuerySet[Cart]:

@@ -98,19 +98,6 @@ def deliveries_queue(delivery_ids: list[int]) -> int:
     return len(delivery_ids)
 
 
-def delivery_queue(delivery_id: int) -> bool:
-    """Queue one delivery's processing task; False (and logged) when the broker is down,
-    in which case the delivery stays pending for the sweep."""
-    from recovery.tasks import process_webhook_delivery_task
-
-    try:
-        process_webhook_delivery_task.delay(delivery_id)
-    except (KombuOperationalError, OSError):
-        logger.exception("Could not queue webhook delivery %s; the pending sweep will process it", delivery_id)
-        return False
-    return True
-
-
 def _dispatch(delivery: WebhookDelivery) -> tuple[str, str]:
     """Apply one delivery; returns (status, outcome)."""
     payload = json.loads(bytes(delivery.raw_body))

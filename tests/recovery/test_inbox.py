@@ -49,20 +49,21 @@ def test_last_retry_gives_up_and_keeps_the_delivery_failed(shopify_store):
 
 def test_broker_down_keeps_the_delivery_pending_and_the_sweep_processes_it_later(client, shopify_store, monkeypatch,
                                                                                  caplog):
-    from recovery.services.inbox import delivery_queue
+    from recovery.services.inbox import deliveries_queue
+    from recovery.tasks import process_webhook_deliveries_task
 
     def broker_down(*args, **kwargs):
         raise KombuOperationalError("Error 111 connecting to broker")
 
-    monkeypatch.setattr(process_webhook_delivery_task, "delay", broker_down)
+    monkeypatch.setattr(process_webhook_deliveries_task, "delay", broker_down)
     response = post_shopify(client, shopify_checkout())
     with caplog.at_level(logging.ERROR):
-        queued = delivery_queue(WebhookDelivery.objects.get().pk)
+        queued = deliveries_queue([WebhookDelivery.objects.get().pk])
 
     assert response.status_code == 200
-    assert queued is False
+    assert queued == 0
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.PENDING
-    assert "pending sweep will process it" in caplog.text
+    assert "pending sweep will process them" in caplog.text
 
     WebhookDelivery.objects.update(received_at=timezone.now() - timedelta(minutes=5))
     assert process_pending_deliveries_task() == 1
