@@ -22,6 +22,7 @@ from compliance.models import (
 from compliance.models.privacy import suppression_digest
 from compliance.numbers import stored_form
 from config.prepared import PreparedStatement
+from config.rows import instance_from_row
 
 
 def policy_for_store(store) -> CompliancePolicy:
@@ -88,12 +89,13 @@ class ContactFacts:
 
 
 _POLICY_FIELDS = [field for field in CompliancePolicy._meta.concrete_fields if field.name not in ("id", "store")]
+_POLICY_ATTNAMES = ["id", "store_id", *(field.attname for field in _POLICY_FIELDS)]
 
 # One statement: one round trip and one snapshot. Every part is an indexed lookup; the per-call identity is
 # formatted in from the fixed fragments below, never from input.
 _FACTS_SQL = """
 SELECT
-    policy.id IS NOT NULL,
+    policy.id,
     {policy_columns},
     (SELECT json_object_agg(latest.scope, json_build_object('action', latest.action, 'at', latest.at,
                                                            'source', latest.source))
@@ -171,13 +173,14 @@ def contact_facts(*, store, channel: str, phone: str, email: str, since: datetim
 
 
 def _facts_from_row(row: tuple, *, store) -> ContactFacts:
-    has_policy, *rest = row
+    policy_id, *rest = row
     policy_values, rest = rest[:len(_POLICY_FIELDS)], rest[len(_POLICY_FIELDS):]
     optouts, consent, inquiry_at, address, attempt_times, cart_attempts, dnc_lists, suppressed = rest
-    policy = CompliancePolicy(store_id=store.pk)  # no row: the safe defaults
-    if has_policy:
-        for field, value in zip(_POLICY_FIELDS, policy_values, strict=True):
-            setattr(policy, field.attname, value)
+    if policy_id is not None:
+        policy = instance_from_row(CompliancePolicy, _POLICY_ATTNAMES, [policy_id, store.pk, *policy_values],
+                                   using=connection.alias)
+    else:
+        policy = CompliancePolicy(store_id=store.pk)  # no row: the safe defaults
     return ContactFacts(
         policy=policy,
         optouts={scope: OptOutFact(**{**fact, "at": _timestamp(fact["at"])})

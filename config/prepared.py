@@ -6,7 +6,7 @@ import itertools
 import re
 import weakref
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.db.backends.signals import connection_created
 
 
@@ -34,7 +34,7 @@ class PreparedStatement:
         self._serial = itertools.count()
 
     def execute(self, cursor, params: dict) -> None:
-        session = connection.connection
+        session = cursor.db.connection  # the cursor's own database: no lookup of the connection proxy
         name = self._sessions.get(session)
         if name is None:
             name = f"{self._name}_{next(self._serial)}"

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from django.db import connection
 
 from config.prepared import PreparedStatement
+from config.rows import instance_from_row
 
 if TYPE_CHECKING:
     from recovery.models import Cart
@@ -139,7 +140,7 @@ def agent_facts_with_pop(*, agent_id: int, until: datetime, now: datetime) -> tu
     limit, stores, languages, unfinished, callbacks_due, held, last_hour = row[:7]
     facts = AgentFacts(tuple(languages or ()), limit, tuple(stores or ()), unfinished, callbacks_due, held,
                        last_hour)
-    return facts, _cart_from_row(row[7:])
+    return facts, _cart_from_row(row[7:], cursor.db)
 
 
 def candidate_params(facts: AgentFacts, now: datetime) -> dict:
@@ -197,14 +198,14 @@ class _RowShape:
                          if hasattr(field, "from_db_value")))
 
 
-def _hydrate(model, shape: _RowShape, values):
+def _hydrate(model, shape: _RowShape, values, db):
     """A model instance from a row, as the ORM builds it (field converters applied; fields left out are
     deferred, as `.only()` leaves them)."""
     converted = list(values)
     for index, convert in shape.converters:
         if converted[index] is not None:
-            converted[index] = convert(converted[index], None, connection)
-    return model.from_db(connection.alias, shape.attnames, converted)
+            converted[index] = convert(converted[index], None, db)
+    return instance_from_row(model, shape.attnames, converted, using=db.alias)
 
 
 @lru_cache(maxsize=1)
@@ -237,17 +238,18 @@ def _facts_with_pop_statement() -> PreparedStatement:
                              _FACTS_WITH_POP_SQL.format(agent=_AGENT_SQL.strip(), pop=pop.strip()))
 
 
-def _cart_from_row(values) -> Cart | None:
-    """The cart (with customer and store, as `select_related` loads them) from the returned columns, or None."""
+def _cart_from_row(values, db) -> Cart | None:
+    """The cart (with customer and store, as `select_related` loads them) from the returned columns, or None.
+    `db`: the database (wrapper) the row was read from."""
     from recovery.models import Cart, Customer, Store
 
     if values[0] is None:
         return None
     cart_shape, customer_shape, store_shape = _returned_columns()[1]
     first, second = len(cart_shape.attnames), len(cart_shape.attnames) + len(customer_shape.attnames)
-    cart = _hydrate(Cart, cart_shape, values[:first])
-    cart.customer = _hydrate(Customer, customer_shape, values[first:second])
-    cart.store = _hydrate(Store, store_shape, values[second:])
+    cart = _hydrate(Cart, cart_shape, values[:first], db)
+    cart.customer = _hydrate(Customer, customer_shape, values[first:second], db)
+    cart.store = _hydrate(Store, store_shape, values[second:], db)
     return cart
 
 
@@ -256,4 +258,4 @@ def _reserve_returning(name: str, cart_sql: str, params: dict) -> Cart | None:
     with connection.cursor() as cursor:
         _reserve_statement(name, cart_sql).execute(cursor, params)
         row = cursor.fetchone()
-    return None if row is None else _cart_from_row(row)
+    return None if row is None else _cart_from_row(row, cursor.db)

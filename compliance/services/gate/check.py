@@ -16,6 +16,7 @@ from compliance.services.gate.decision import Decision, Evaluation
 from compliance.services.gate.rules import apply_rules, is_valid_e164, is_valid_email
 
 logger = logging.getLogger(__name__)
+_CHANNELS = frozenset(Channel.values)
 
 
 def check_contact(
@@ -82,7 +83,7 @@ def _decide(*, channel: str, store, phone: str, email: str, at: datetime, cart, 
     """The decision before it is recorded. Raises on bad arguments or a database error (the caller denies)."""
     if timezone.is_naive(at):
         raise ValueError("check_contact needs an aware datetime")
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     evaluation = Evaluation(at=at)
     if channel == Channel.EMAIL:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from celery.schedules import crontab
 from kombu import Queue
 
+from config.env import env_int
+
 CELERY_TASK_IGNORE_RESULT = True
+
+# How much lower than the web processes a worker's task processes run (the Unix `nice` increment, 0 to 19):
+# when the machine's cores are all busy, an agent's screen and a store's webhook (stored, answered, applied
+# later) are served first, and the backlog of deliveries, messages and sweeps is worked off as soon as they
+# leave room. 0 keeps the workers at the web's priority.
+WORKER_NICENESS = env_int("WORKER_NICENESS", 10)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
