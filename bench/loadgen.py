@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import multiprocessing
 import shutil
 import subprocess
 import threading
@@ -132,8 +133,11 @@ def _paced_worker(host: str, port: int, path: str, deliveries: list[Delivery], r
         conn.close()
 
 
-def run_paced(name: str, host: str, port: int, path: str, deliveries: list[Delivery], *, rate: float) -> PhaseResult:
-    """Send deliveries[i] at start + i/rate from a pool of client threads; an open-loop load.
+def run_paced(name: str, host: str, port: int, path: str, deliveries: list[Delivery], *, rate: float,
+              start_at: float | None = None, threads: int = PACED_CLIENT_THREADS) -> PhaseResult:
+    """Send deliveries[i] at start + i/rate from a pool of `threads` client threads (each on its own kept
+    connection); an open-loop load while the server answers within threads/rate seconds. The start is
+    `start_at` (a `time.time()` instant) when given, else 0.2 s from now.
 
     Latency runs from the time a request was due, not from when a thread got to
     send it, so a slow server is not hidden by the client waiting for it
@@ -141,21 +145,21 @@ def run_paced(name: str, host: str, port: int, path: str, deliveries: list[Deliv
     """
     answers: list[Answer] = []
     counter = itertools.count()  # next() on it is atomic under the GIL: each index is taken once
-    start = time.perf_counter() + 0.2
+    start = time.perf_counter() + (0.2 if start_at is None else max(0.0, start_at - time.time()))
     workers = [
         threading.Thread(target=_paced_worker, args=(host, port, path, deliveries, rate, start, counter, answers))
-        for _ in range(PACED_CLIENT_THREADS)
+        for _ in range(threads)
     ]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
     seconds = time.perf_counter() - start
-    return _paced_result(name, path, deliveries, answers, seconds, rate)
+    return _paced_result(name, path, deliveries, answers, seconds, rate, threads)
 
 
 def _paced_result(name: str, path: str, deliveries: list[Delivery], answers: list[Answer],
-                  seconds: float, rate: float) -> PhaseResult:
+                  seconds: float, rate: float, threads: int) -> PhaseResult:
     latencies = sorted(answer.latency_s * 1000 for answer in answers)
     statuses = [answer.body_status for answer in answers]
     return PhaseResult(
@@ -163,7 +167,7 @@ def _paced_result(name: str, path: str, deliveries: list[Delivery], answers: lis
         p50_ms=percentile(latencies, 50), p95_ms=percentile(latencies, 95), p99_ms=percentile(latencies, 99),
         errors=sum(1 for a in answers if not 200 <= a.status <= 299),
         duplicates_answered=statuses.count("duplicate"),
-        details={"rate": rate, "client_threads": PACED_CLIENT_THREADS, "accepted_answered": statuses.count("accepted"),
+        details={"rate": rate, "client_threads": threads, "accepted_answered": statuses.count("accepted"),
                  "max_ms": latencies[-1] if latencies else 0.0,
                  "statuses": {str(code): count for code, count in sorted(Counter(a.status for a in answers).items())}},
     )
@@ -175,3 +179,36 @@ def percentile(ordered: list[float], pct: float) -> float:
         return 0.0
     rank = max(1, -(-len(ordered) * pct // 100))
     return ordered[int(rank) - 1]
+
+
+class PacedSender:
+    """The paced client in a process of its own, as the stores are systems of their own: its threads never
+    wait for the interpreter lock behind the load generator's other clients (the soak's 50 agents parse every
+    page they get), which would slow the stores below their rate and pass for the server's doing.
+
+    Start it early (the interpreter and imports take a moment); `send` hands it the deliveries and the instant
+    to begin, `result` waits for the phase's figures."""
+
+    def __init__(self, name: str, host: str, port: int, path: str, *, threads: int = PACED_CLIENT_THREADS) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._jobs, self._results = context.Queue(), context.Queue()
+        self._process = context.Process(target=_sender_main,
+                                        args=(name, host, port, path, threads, self._jobs, self._results),
+                                        name=f"bench-{name}", daemon=True)
+        self._process.start()
+
+    def send(self, deliveries: list[Delivery], *, rate: float, start_at: float) -> None:
+        self._jobs.put((deliveries, rate, start_at))
+
+    def result(self, timeout: float) -> PhaseResult:
+        try:
+            return self._results.get(timeout=timeout)
+        finally:
+            self._process.join(timeout=10)
+            if self._process.is_alive():
+                self._process.terminate()
+
+
+def _sender_main(name: str, host: str, port: int, path: str, threads: int, jobs, results) -> None:
+    deliveries, rate, start_at = jobs.get()
+    results.put(run_paced(name, host, port, path, deliveries, rate=rate, start_at=start_at, threads=threads))

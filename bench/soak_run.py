@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from contextlib import ExitStack
 from datetime import timedelta
@@ -44,7 +43,12 @@ def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of load (default 120)")
     parser.add_argument("--agents", type=int, default=50, help="simulated agents (default 50)")
     parser.add_argument("--rate", type=float, default=100.0, help="webhooks per second, all stores (default 100)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
+    parser.add_argument("--workers", type=int, default=4, help="the agents' gunicorn sync workers (default 4)")
+    parser.add_argument("--intake-workers", type=int, default=2,
+                        help="the webhook intake's gunicorn sync workers (default 2), which the stores send to")
+    parser.add_argument("--store-connections", type=int, default=64,
+                        help="connections the stores send on at once (default 64: Shopify does not wait for one "
+                             "delivery's answer before sending the next)")
     parser.add_argument("--think", type=float, nargs=2, default=(0.3, 1.0), metavar=("MIN", "MAX"),
                         help="seconds an agent takes between two actions (default 0.3 1.0)")
     parser.add_argument("--grace", type=float, default=60.0, help="seconds the agents get to wrap up at the end")
@@ -61,23 +65,27 @@ def _start(command: list[str], env: dict[str, str], log_path: Path) -> subproces
 
 
 def start_product(args: argparse.Namespace, stamp: str, urls: services.ServiceUrls, stack: ExitStack,
-                  workdir: Path) -> int:
-    """As production runs it: gunicorn (--workers sync workers, an access log of each request's kind, status and
-    time), ingestion's Celery worker and the default queue's, beat, the inbox dispatcher. Mail and texts go
-    nowhere. Returns gunicorn's port."""
-    port = services.free_port()
+                  workdir: Path) -> tuple[int, int]:
+    """As production runs it: the agents' gunicorn (--workers sync workers) and the webhook intake's
+    (--intake-workers), each with an access log of each request's kind, status and time, ingestion's Celery
+    worker and the default queue's, beat, the inbox dispatcher. Mail and texts go nowhere. Returns the two
+    gunicorns' ports (agents', intake's)."""
+    port, intake_port = services.free_port(), services.free_port()
     env = {**services.child_environment(urls), "LINK_BASE_URL": f"http://{HOST}:{port}",
            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
            "SMS_FILE_PATH": str(workdir / "sms.jsonl")}
     logs = {name: RESULTS_DIR / f"soak-{stamp}-{name}.log" for name in ("gunicorn", "celery")}
     for log in logs.values():
         stack.callback(services.remove_if_empty, log)
-    gunicorn = _start([
-        str(services.BIN / "gunicorn"), "config.wsgi:application", "--workers", str(args.workers),
-        "--worker-class", "sync", "--bind", f"{HOST}:{port}", "--log-level", "warning", "--backlog", "2048",
-        "--access-logfile", str(workdir / "access.log"), "--access-logformat", "%({x-bench}i)s %(s)s %(D)s",
-    ], env, logs["gunicorn"])
-    stack.callback(services.stop, gunicorn)
+    pools = []
+    for pool_port, workers in ((port, args.workers), (intake_port, args.intake_workers)):
+        pools.append(_start([
+            str(services.BIN / "gunicorn"), "config.wsgi:application", "--workers", str(workers),
+            "--worker-class", "sync", "--bind", f"{HOST}:{pool_port}", "--log-level", "warning", "--backlog", "2048",
+            "--access-logfile", str(workdir / f"access-{pool_port}.log"),
+            "--access-logformat", "%({x-bench}i)s %(s)s %(D)s",
+        ], env, logs["gunicorn"]))
+        stack.callback(services.stop, pools[-1])
     beat = [str(services.BIN / "python"), "-m", "celery", "-A", "config", "beat", "--loglevel=WARNING",
             f"--schedule={workdir / 'celerybeat-schedule'}"]
     from django.conf import settings
@@ -88,8 +96,9 @@ def start_product(args: argparse.Namespace, stamp: str, urls: services.ServiceUr
                                             concurrency=DEFAULT_PROCESSES))
     for process in (*workers, services.start_inbox_dispatcher(env, logs["celery"]), _start(beat, env, logs["celery"])):
         stack.callback(services.stop, process)
-    services.wait_healthy(f"http://{HOST}:{port}", gunicorn)
-    return port
+    for pool_port, pool in zip((port, intake_port), pools, strict=True):
+        services.wait_healthy(f"http://{HOST}:{pool_port}", pool)
+    return port, intake_port
 
 
 def create_agents(count: int, store_ids: list[int], session_keys: list[str]) -> list[soak_agents.SoakAgent]:
@@ -109,22 +118,17 @@ def create_agents(count: int, store_ids: list[int], session_keys: list[str]) -> 
     return agents
 
 
-def send_webhooks(port: int, stream: soak_stores.Stream, rate: float, results: list) -> threading.Thread:
-    """The stores' deliveries at `rate` from a daemon thread (so are the paced client's own threads)."""
-    def send() -> None:
-        results.append(loadgen.run_paced("webhooks", HOST, port, ENDPOINT_PATH, stream.deliveries, rate=rate))
-
-    thread = threading.Thread(target=send, daemon=True)
-    thread.start()
-    return thread
 
 
-def run_load(args: argparse.Namespace, port: int, agents: list, urls: services.ServiceUrls) -> dict:
+def run_load(args: argparse.Namespace, port: int, intake_port: int, agents: list,
+             urls: services.ServiceUrls) -> dict:
     """Agents warm up; the stream is generated and its DNC numbers listed; then webhooks and agents together."""
     from django.conf import settings
 
     floor = soak_agents.Floor(HOST, port, agents, settings.SESSION_COOKIE_NAME, think_s=tuple(args.think),
                               idle_s=(1.0, 2.0))
+    # The stores: a process of their own.
+    sender = loadgen.PacedSender("webhooks", HOST, intake_port, ENDPOINT_PATH, threads=args.store_connections)
     floor.warm_up()
     areas = soak_stores.callable_areas(soak_stores.now_utc(), minutes=(args.duration + args.grace) / 60 + 5)
     if not areas:
@@ -133,20 +137,19 @@ def run_load(args: argparse.Namespace, port: int, agents: list, urls: services.S
     stream = soak_stores.build_stream(int(args.rate * args.duration), rate=args.rate, start=start, areas=areas)
     listed = soak_stores.create_dnc_list(stream.dnc_numbers, soak_stores.now_utc())
     lag = (soak_stores.now_utc() - start).total_seconds()
-    time.sleep(max(0.0, -lag - 0.2))  # run_paced sends its first request 0.2 s after it is called
+    sender.send(stream.deliveries, rate=args.rate, start_at=start.timestamp())
+    time.sleep(max(0.0, -lag))
     sys.stdout.write(f"Load: {args.agents} agents, {args.rate:g} webhooks/s for {args.duration:g} s "
                      f"({len(stream.deliveries):,} deliveries, {len(stream.latest):,} checkouts)...\n")
     meter = CpuMeter(console_run.bench_roots(urls))
     meter.start()
-    webhook_results: list = []
-    sender = send_webhooks(port, stream, args.rate, webhook_results)
     floor.go()
     floor.wait_out(args.duration)
-    sender.join()
+    webhooks = sender.result(timeout=args.duration + 2 * loadgen.PACED_TIMEOUT_SECONDS + 60)
     cpu = meter.stop()
     sys.stdout.write(f"  load done; agents wrapping up (up to {args.grace:g} s)...\n")
     timings = floor.wind_down(args.grace)
-    return {"floor": floor, "stream": stream, "webhooks": webhook_results[0], "cpu": cpu, "timings": timings,
+    return {"floor": floor, "stream": stream, "webhooks": webhooks, "cpu": cpu, "timings": timings,
             "areas": soak_stores.local_times(areas, soak_stores.now_utc()), "dnc_numbers": listed,
             "stream_lag_s": round(max(0.0, lag), 2)}
 
@@ -173,12 +176,13 @@ def execute(args: argparse.Namespace, stamp: str, stack: ExitStack) -> int:
     agents = create_agents(args.agents, store_ids, session_keys)
     database.close_connections()
     workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-bench-")))
-    sys.stdout.write(f"Starting the product: gunicorn ({args.workers} workers), Celery workers (ingestion, "
-                     "default queue) and beat, the inbox dispatcher...\n")
-    port = start_product(args, stamp, urls, stack, workdir)
-    load = run_load(args, port, agents, urls)
+    sys.stdout.write(f"Starting the product: gunicorn for the agents ({args.workers} workers) and for the webhook "
+                     f"intake ({args.intake_workers}), Celery workers (ingestion, default queue) and beat, the inbox "
+                     "dispatcher...\n")
+    port, intake_port = start_product(args, stamp, urls, stack, workdir)
+    load = run_load(args, port, intake_port, agents, urls)
     found = verify(load, [agent.user_id for agent in agents], args.drain_timeout)
-    return publish(args, stamp, load, found, soak_report.server_times(workdir / "access.log"))
+    return publish(args, stamp, load, found, soak_report.server_times(sorted(workdir.glob("access-*.log"))))
 
 
 def publish(args: argparse.Namespace, stamp: str, load: dict, found: dict, server: dict) -> int:
@@ -209,12 +213,15 @@ def publish(args: argparse.Namespace, stamp: str, load: dict, found: dict, serve
 
 
 def _notes(args: argparse.Namespace, load: dict, found: dict, json_path: Path) -> list[str]:
+    from django.conf import settings
+
     stream, cpu, carts, calls = load["stream"], load["cpu"], found["carts"], found["calls"]
     timing, lag, quiet = calls["timing"], found["inbox"]["processing_lag_s"], carts["quiet_to_workable_s"]
     return [
         f"load: {load['timings']['load_s']} s, then {load['timings']['wind_down_s']} s for the calls in hand; "
-        f"gunicorn {args.workers} sync workers, Celery workers for ingestion ({INGEST_PROCESSES} processes) and the "
-        f"default queue ({DEFAULT_PROCESSES}), beat, the inbox dispatcher",
+        f"gunicorn {args.workers} sync workers for the agents and {args.intake_workers} for the webhook intake, "
+        f"Celery workers (niceness {settings.WORKER_NICENESS}) for ingestion ({INGEST_PROCESSES} processes) and "
+        f"the default queue ({DEFAULT_PROCESSES}), beat, the inbox dispatcher",
         f"stores: {len(soak_stores.STORES)} Shopify, {len(stream.deliveries):,} deliveries "
         f"({stream.count('redelivery')} redeliveries, {stream.count('replay')} replays) for "
         f"{len(stream.latest):,} checkouts; area codes in calling hours: {', '.join(load['areas'])}",
