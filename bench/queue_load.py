@@ -33,13 +33,15 @@ from bench.queue_setup import Agent, connection_kwargs
 
 # The bare pop: the brief's `UPDATE ... SKIP LOCKED` of the best never-called cart, on the partial index
 # next_cart reads them from (`cart_call_queue_new`); the consume step's next_call_at takes a called cart out.
+# The floor commits as `next_cart`'s pop does: without waiting for the write-ahead log's flush (see
+# agents/services/queue_sql.py), so the two differ in the work done, not in what they wait for on the disk.
 FLOOR_SQL = """
 UPDATE recovery_cart SET reserved_by_id = %(agent)s, reserved_until = %(at)s + interval '10 minutes'
 WHERE id = (SELECT id FROM recovery_cart
             WHERE status = 'open' AND route = 'call_first' AND next_call_at IS NULL AND calls_ended_at IS NULL
               AND (reserved_until IS NULL OR reserved_until <= %(at)s)
             ORDER BY priority_score DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-RETURNING id
+RETURNING id, set_config('synchronous_commit', 'off', true)
 """
 CONSUME_SQL = """
 UPDATE recovery_cart SET call_attempts = call_attempts + 1, first_attempt_at = coalesce(first_attempt_at, %(at)s),

@@ -127,7 +127,7 @@ def query_plans(agents: list[queue_setup.Agent], at: datetime) -> dict[str, str]
 
     from agents.services import queue_sql  # the statements themselves, so the plans are next_cart's own
 
-    floor_select = queue_load.FLOOR_SQL.split("WHERE id = (", 1)[1].rsplit(")", 1)[0]
+    floor_select = queue_load.FLOOR_SQL.split("WHERE id = (", 1)[1].split("\nRETURNING", 1)[0].rsplit(")", 1)[0]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {floor_select}", {"at": at})
         plans = {"floor pop": "\n".join(row[0] for row in cursor.fetchall())}

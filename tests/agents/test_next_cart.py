@@ -290,3 +290,30 @@ def test_the_handed_out_cart_loads_only_what_the_queue_reads_and_the_rest_on_dem
     assert {"phone", "country", "region"}.isdisjoint(cart.customer.get_deferred_fields())
     assert cart.platform_created_at == listed.platform_created_at
     assert cart.store.shop_domain == shopify_store.shop_domain
+
+
+def synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_handing_out_a_cart_commits_without_waiting_for_the_disk(shopify_store, national):
+    """The lease's transaction (here the test's own) commits without the WAL flush: losing it in a crash
+    only returns the cart to the queue."""
+    assert synchronous_commit() == "on"
+    open_cart(shopify_store, phone="+12125550131", score=80)
+
+    assert next_cart(UserFactory(username="maya"), now=NOW) is not None
+    assert synchronous_commit() == "off"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_setting_ends_with_the_pops_own_transaction(shopify_store, national):
+    """In autocommit the pop is its own transaction: what follows on the connection (a dial's contact attempt,
+    an opt-out) commits durably again."""
+    open_cart(shopify_store, phone="+12125550132", score=80)
+
+    assert next_cart(UserFactory(username="maya"), now=NOW) is not None
+    assert connection.get_autocommit() and synchronous_commit() == "on"
