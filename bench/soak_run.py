@@ -118,8 +118,6 @@ def create_agents(count: int, store_ids: list[int], session_keys: list[str]) -> 
     return agents
 
 
-
-
 def run_load(args: argparse.Namespace, port: int, intake_port: int, agents: list,
              urls: services.ServiceUrls) -> dict:
     """Agents warm up; the stream is generated and its DNC numbers listed; then webhooks and agents together."""
