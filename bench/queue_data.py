@@ -114,12 +114,15 @@ def _line(values: tuple) -> str:
 
 CUSTOMER_COLUMNS = (
     "id", "store_id", "external_id", "first_name", "last_name", "email", "phone", "phone_raw", "phone_invalid",
-    "country", "region", "language", "email_consent_source", "sms_marketing_phone", "sms_consent_source",
-    "orders_count", "lifetime_value", "created_at", "updated_at",
+    "phone_digest", "country", "region", "language", "email_consent_source", "sms_marketing_phone",
+    "sms_consent_source", "orders_count", "lifetime_value", "created_at", "updated_at",
 )
 
 
 def customer_rows(plan: LoadPlan, first_id: int) -> Iterator[str]:
+    """Customers as ingestion saves them, their number's suppression digest included (Django is set up)."""
+    from compliance.models.privacy import suppression_digest
+
     rng = random.Random(plan.seed)
     for index in range(plan.customers):
         phone, state = phone_number(index)
@@ -130,9 +133,10 @@ def customer_rows(plan: LoadPlan, first_id: int) -> Iterator[str]:
         language = "es" if roll < 0.15 else "" if roll < 0.20 else "en"
         created = plan.at - timedelta(seconds=rng.randrange(90 * 86400))
         orders = rng.choice((0, 0, 0, 1, 2, 5))
+        digest = suppression_digest(phone=phone) if phone else ""
         yield _line((
             first_id + index, plan.store_ids[index % len(plan.store_ids)], f"c{index}", "Pat", f"Shopper{index}",
-            f"shopper{index}@example.com", phone, raw, not phone, "US", state, language, "", "", "",
+            f"shopper{index}@example.com", phone, raw, not phone, digest, "US", state, language, "", "", "",
             orders, f"{orders * rng.uniform(40, 400):.2f}", created, created,
         ))
 

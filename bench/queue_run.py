@@ -134,7 +134,7 @@ def query_plans(agents: list[queue_setup.Agent], at: datetime) -> dict[str, str]
         transaction.set_rollback(True)
     for label, agent in (("next_cart, agent of every store", agents[1]), ("next_cart, agent of one store", agents[0])):
         with transaction.atomic(), connection.cursor() as cursor:
-            facts, _ = queue_sql.agent_facts_with_pop(agent_id=agent.user_id, until=at, now=at)
+            facts, _, _ = queue_sql.agent_facts_with_pop(agent_id=agent.user_id, until=at, now=at)
             sql = queue_sql.CANDIDATE_SQL
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", queue_sql.candidate_params(facts, at))
             plans[label] = "\n".join(row[0] for row in cursor.fetchall())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -86,6 +86,9 @@ class ContactFacts:
     attempt_times: list[datetime]  # attempts on the channel since `since`, oldest first
     cart_attempts: int  # attempts on the channel for the cart; 0 without a cart
     suppressed: bool = False  # the number or address hashes to a suppression of this channel (or all) after erasure
+    # The number digest `suppressed` was probed with, when the facts were read inside another statement (the work
+    # queue's pop, from the customer's stored digest); None when `contact_facts` computed it.
+    probed_digest: str | None = None
 
 
 _POLICY_FIELDS = [field for field in CompliancePolicy._meta.concrete_fields if field.name not in ("id", "store")]
@@ -116,7 +119,7 @@ SELECT
      WHERE cart_id = %(cart)s AND channel = %(channel)s AND outcome <> 'not_sent'),
     {dnc_lists},
     EXISTS (SELECT FROM compliance_suppression
-            WHERE digest IN (%(phone_digest)s, %(email_digest)s) AND scope IN (%(channel)s, 'all'))
+            WHERE digest IN (%(phone_digest)s, %(email_digest)s) AND scope IN (%(channel)s, 'all')){probed}
 FROM (VALUES (1)) AS one (x)
 LEFT JOIN compliance_compliancepolicy AS policy ON policy.store_id = %(store)s
 """
@@ -131,9 +134,8 @@ _DNC_LISTS_SQL = """(SELECT json_agg(json_build_object(
      FROM compliance_dnclist AS dnc_list WHERE is_active)"""
 
 
-@lru_cache(maxsize=8)
-def _facts_statement(*, contact_by_email: bool, person_by_email: bool, by_phone: bool) -> PreparedStatement:
-    sql = _FACTS_SQL.format(
+def _facts_sql(*, contact_by_email: bool, person_by_email: bool, by_phone: bool, probed: str = "") -> str:
+    return _FACTS_SQL.format(
         policy_columns=", ".join(f"policy.{field.column}" for field in _POLICY_FIELDS),
         contact_column="email" if contact_by_email else "phone",
         person_column="email" if person_by_email else "phone",
@@ -141,9 +143,45 @@ def _facts_statement(*, contact_by_email: bool, person_by_email: bool, by_phone:
         else "customer.phone = %(customer_phone)s",
         address=_ADDRESS_SQL if by_phone else "NULL",
         dnc_lists=_DNC_LISTS_SQL if by_phone else "NULL",
+        probed=probed,
     )
+
+
+@lru_cache(maxsize=8)
+def _facts_statement(*, contact_by_email: bool, person_by_email: bool, by_phone: bool) -> PreparedStatement:
+    sql = _facts_sql(contact_by_email=contact_by_email, person_by_email=person_by_email, by_phone=by_phone)
     variant = f"{contact_by_email:d}{person_by_email:d}{by_phone:d}"
     return PreparedStatement(f"compliance_contact_facts_{variant}", sql)
+
+
+def call_facts_subquery(*, store: str, cart: str, phone: str, phone_digest: str, since: str) -> str:
+    """The facts of calling a cart's customer, as a subquery of a statement that has just chosen the cart (the
+    work queue's pop), so that choosing it and reading what the gate needs is one round trip.
+
+    Each argument is an SQL expression of that statement: the store's and the cart's ids, the customer's number
+    as stored (E.164) and its stored digest, the start of the 24 hours the caps count. Its row, read by
+    `call_facts_from_row`, is what `contact_facts` would return for that call, except that the suppressions are
+    probed with the stored digest, which the gate checks against the number (`facts_fit`).
+    """
+    values = {"store": store, "cart": cart, "since": since, "channel": "'voice'", "phone": phone, "contact": phone,
+              "person": phone, "customer_phone": phone, "phone_digest": phone_digest, "email_digest": "''"}
+    sql = _facts_sql(contact_by_email=False, person_by_email=False, by_phone=True, probed=",\n    %(phone_digest)s")
+    return PreparedStatement.PLACEHOLDER.sub(lambda match: values[match[1]], sql)
+
+
+CALL_FACTS_COLUMNS = 1 + len(_POLICY_FIELDS) + 9  # the subquery's columns
+
+
+def call_facts_from_row(row, *, store) -> ContactFacts:
+    """The facts read by `call_facts_subquery` (its `CALL_FACTS_COLUMNS` columns) for a cart of `store`."""
+    return replace(_facts_from_row(row[:-1], store=store), probed_digest=row[-1])
+
+
+def facts_fit(facts: ContactFacts, *, channel: str, phone: str, email: str) -> bool:
+    """Whether facts read elsewhere (`call_facts_subquery`) answer this check: a call to that number, whose
+    suppressions were probed with its digest (a customer saved before the digest was kept has none)."""
+    return (channel == "voice" and not email and bool(facts.probed_digest)
+            and facts.probed_digest == suppression_digest(phone=phone))
 
 
 def contact_facts(*, store, channel: str, phone: str, email: str, since: datetime, cart=None) -> ContactFacts:

@@ -22,13 +22,13 @@ class PreparedStatement:
     name. Every session plans them once: see `plan_prepared_statements_once`.
     """
 
-    _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+    PLACEHOLDER = re.compile(r"%\((\w+)\)s")
     _STALE = {"26000", "0A000"}  # invalid_sql_statement_name; "cached plan must not change result type"
 
     def __init__(self, name: str, sql: str) -> None:
-        names = list(dict.fromkeys(self._PLACEHOLDER.findall(sql)))
+        names = list(dict.fromkeys(self.PLACEHOLDER.findall(sql)))
         self._name = name
-        self._body = self._PLACEHOLDER.sub(lambda match: f"${names.index(match[1]) + 1}", sql)
+        self._body = self.PLACEHOLDER.sub(lambda match: f"${names.index(match[1]) + 1}", sql)
         self._arguments = ", ".join(f"%({name})s" for name in names)
         self._sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # psycopg connection -> name
         self._serial = itertools.count()

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from agents.models import AgentProfile, Callback
 from agents.services import queue_sql
+from compliance.selectors import ContactFacts
 from compliance.services import check_contact
 from config.exceptions import ApplicationError
 from recovery.models import Cart
@@ -44,11 +45,12 @@ def _reserve(cart: Cart, agent, now: datetime) -> Cart:
     return cart
 
 
-def _screen(cart: Cart, now: datetime):
-    """The gate's answer for calling this cart now (not audited: nobody is called yet)."""
+def _screen(cart: Cart, now: datetime, facts: ContactFacts | None = None):
+    """The gate's answer for calling this cart now (not audited: nobody is called yet); `facts`: what the pop
+    read for the gate with the cart, if it did."""
     # The stored E.164 form: str() would validate the number first, which the gate does anyway.
     return check_contact(channel="voice", store=cart.store, phone=cart.customer.phone.as_e164,
-                         customer=cart.customer, cart=cart, at=now, audit=False)
+                         customer=cart.customer, cart=cart, at=now, audit=False, facts=facts)
 
 
 def _allowed_now(cart: Cart, now: datetime) -> bool:
@@ -74,14 +76,17 @@ def _park(cart: Cart, decision, now: datetime) -> None:
     cart.save(update_fields=["next_call_at", "reserved_by", "reserved_until", "updated_at"])
 
 
-def _first_callable(agent, facts: queue_sql.AgentFacts, cart: Cart | None, now: datetime) -> Cart | None:
+def _first_callable(agent, facts: queue_sql.AgentFacts, cart: Cart | None, now: datetime,
+                    call_facts: ContactFacts | None = None) -> Cart | None:
     """Keep the reserved cart if the gate allows calling it now, else park it and reserve the next, for at
-    most SCREEN_LIMIT carts: the next request starts past the parked ones."""
+    most SCREEN_LIMIT carts: the next request starts past the parked ones. `call_facts`: the gate's facts for
+    the first cart, read by its pop."""
     for screened in range(1, SCREEN_LIMIT + 1):
         if cart is None:
             return None
         try:
-            decision = _screen(cart, now)
+            decision = _screen(cart, now, call_facts)
+            call_facts = None  # the next carts are popped alone
             if decision.allowed:
                 cart.reserved_by = agent
                 return cart
@@ -143,10 +148,10 @@ def next_cart(agent, *, now: datetime | None = None) -> Cart | None:
     Order: the cart the agent already holds; a callback that is due (its own first); the best new cart.
     Raises WrapUpRequired or HourlyLimitReached when the agent must not take a new cart yet.
     Each statement is atomic on its own, so outside a transaction no row stays locked between them; the
-    usual request is two: the agent's facts with the best cart reserved, and the gate's facts.
+    usual request is one: the agent's facts with the best cart reserved and the gate's facts for calling it.
     """
     now = now or timezone.now()
-    facts, cart = queue_sql.agent_facts_with_pop(agent_id=agent.pk, until=now + LEASE, now=now)
+    facts, cart, call_facts = queue_sql.agent_facts_with_pop(agent_id=agent.pk, until=now + LEASE, now=now)
     if facts.held_cart_id is not None:
         held = queue_sql.held_cart_renew(agent_id=agent.pk, until=now + LEASE, now=now)
         if held is not None:
@@ -162,7 +167,7 @@ def next_cart(agent, *, now: datetime | None = None) -> Cart | None:
                 return _reserve(callback.cart, agent, now)
     if not facts.may_take_new_cart:  # the first statement left the queue alone: pop now
         cart = queue_sql.best_candidate_reserve(facts, agent_id=agent.pk, until=now + LEASE, now=now)
-    return _first_callable(agent, facts, cart, now)
+    return _first_callable(agent, facts, cart, now, call_facts)
 
 
 def callback_schedule(*, cart: Cart, agent, local_time: datetime, customer_timezone: str) -> Callback:

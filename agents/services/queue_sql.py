@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from django.db import connection
 
+from compliance.selectors import CALL_FACTS_COLUMNS, ContactFacts, call_facts_from_row, call_facts_subquery
 from config.prepared import PreparedStatement
 from config.rows import instance_from_row
 
@@ -84,11 +85,14 @@ _FIRST_POP_SQL = _READY_SQL.format(
 # console's transaction, the call just opened with its lease), so the cart goes back to the queue; the dial, its
 # contact attempt and everything after commit durably in transactions of their own. On this shared disk an
 # fsync stalls for 100-200 ms about once in a hundred (bench/queue.py's paced phase: p95 68 ms, p50 5 ms).
+# The popped cart comes with what the compliance gate reads to screen calling it (compliance's own subquery,
+# `call_facts_subquery`), so that the usual "Next cart" is one round trip; the gate still decides, in Python.
 _FACTS_WITH_POP_SQL = """
 WITH agent AS ({agent}), popped AS ({pop})
 SELECT agent.max_attempts_per_hour, agent.stores, agent.languages, agent.unfinished, agent.callbacks_due,
-       agent.held, agent.last_hour, set_config('synchronous_commit', 'off', true), popped.*
+       agent.held, agent.last_hour, set_config('synchronous_commit', 'off', true), popped.*, call_facts.*
 FROM agent LEFT JOIN popped ON true
+LEFT JOIN LATERAL ({call_facts}) AS call_facts ON popped.{cart_id} IS NOT NULL
 """
 # Retries whose time has come go back to the ready queue (index `cart_call_queue_due`).
 RELEASE_DUE_SQL = """
@@ -106,7 +110,8 @@ _HANDED_OUT_FIELDS = {
     "Cart": ("id", "store_id", "customer_id", "external_id", "checkout_token", "status", "route", "priority_score",
              "in_control_group", "reserved_by_id", "reserved_until", "call_attempts", "first_attempt_at",
              "next_call_at", "calls_ended_at", "total_value", "currency", "updated_at"),
-    "Customer": ("id", "store_id", "first_name", "last_name", "email", "phone", "country", "region", "language"),
+    "Customer": ("id", "store_id", "first_name", "last_name", "email", "phone", "phone_digest", "country", "region",
+                 "language"),
     "Store": ("id", "name", "currency", "timezone"),
 }
 
@@ -136,17 +141,24 @@ class AgentFacts:
                 and not self.hourly_limit_reached)
 
 
-def agent_facts_with_pop(*, agent_id: int, until: datetime, now: datetime) -> tuple[AgentFacts, Cart | None]:
+def agent_facts_with_pop(*, agent_id: int, until: datetime,
+                         now: datetime) -> tuple[AgentFacts, Cart | None, ContactFacts | None]:
     """The agent's facts, and the best ready cart reserved for it until `until` (with its customer and
-    store) when the facts let it take a new one; else, or when none is left, None for the cart."""
-    params = {"agent": agent_id, "until": until, "now": now, "hour_ago": now - timedelta(hours=1)}
+    store) when the facts let it take a new one, with the gate's facts for calling it at `now`; else, or when
+    none is left, None for the cart and its facts."""
+    params = {"agent": agent_id, "until": until, "now": now, "hour_ago": now - timedelta(hours=1),
+              "since": now - timedelta(hours=24)}
     with connection.cursor() as cursor:
         _facts_with_pop_statement().execute(cursor, params)
         row = cursor.fetchone()
     limit, stores, languages, unfinished, callbacks_due, held, last_hour, _ = row[:8]
     facts = AgentFacts(tuple(languages or ()), limit, tuple(stores or ()), unfinished, callbacks_due, held,
                        last_hour)
-    return facts, _cart_from_row(row[8:], cursor.db)
+    cart_end = len(row) - CALL_FACTS_COLUMNS
+    cart = _cart_from_row(row[8:cart_end], cursor.db)
+    if cart is None:
+        return facts, None, None
+    return facts, cart, call_facts_from_row(row[cart_end:], store=cart.store)
 
 
 def candidate_params(facts: AgentFacts, now: datetime) -> dict:
@@ -238,10 +250,16 @@ def _facts_with_pop_statement() -> PreparedStatement:
     """The agent's facts and, when they allow it, the first pop; the cart's columns are renamed, since a
     WITH query's columns must have distinct names (cart, customer and store each have an id)."""
     columns, _ = _returned_columns()
-    aliased = ", ".join(f"{column} AS c{number}" for number, column in enumerate(columns.split(", ")))
-    pop = _RESERVE_RETURNING_SQL.format(cart=_FIRST_POP_SQL.strip(), columns=aliased)
-    return PreparedStatement("agents_queue_facts_pop",
-                             _FACTS_WITH_POP_SQL.format(agent=_AGENT_SQL.strip(), pop=pop.strip()))
+    aliases = {column: f"c{number}" for number, column in enumerate(columns.split(", "))}
+    pop = _RESERVE_RETURNING_SQL.format(cart=_FIRST_POP_SQL.strip(),
+                                        columns=", ".join(f"{column} AS {alias}" for column, alias in aliases.items()))
+    popped = {column: f"popped.{alias}" for column, alias in aliases.items()}
+    call_facts = call_facts_subquery(store=popped['cart."store_id"'], cart=popped['cart."id"'],
+                                     phone=popped['customer."phone"'], phone_digest=popped['customer."phone_digest"'],
+                                     since="%(since)s")
+    sql = _FACTS_WITH_POP_SQL.format(agent=_AGENT_SQL.strip(), pop=pop.strip(), call_facts=call_facts.strip(),
+                                     cart_id=aliases['cart."id"'])
+    return PreparedStatement("agents_queue_facts_pop", sql)
 
 
 def _cart_from_row(values, db) -> Cart | None:

@@ -22,6 +22,10 @@ class Customer(models.Model):
     phone = PhoneNumberField(blank=True, db_index=True)
     phone_raw = models.CharField(max_length=64, blank=True)
     phone_invalid = models.BooleanField(default=False)
+    # The number's suppression digest (compliance's keyed hash, `suppression_digest`), written with the number,
+    # so that the work queue's pop can probe the erasure suppressions in the same statement. The gate checks it
+    # against the number before relying on it: a stale or missing one only costs a separate read.
+    phone_digest = models.CharField(max_length=64, blank=True, editable=False)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
     language = models.CharField(max_length=8, blank=True, help_text="ISO 639-1, from the checkout's locale")
     region = models.CharField(max_length=10, blank=True, help_text="State or province code")
@@ -54,6 +58,16 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.full_name or self.email or str(self.phone) or f"Customer {self.pk}"
+
+    def save(self, *args, **kwargs):
+        from compliance.models.privacy import suppression_digest
+
+        number = getattr(self.phone, "as_e164", self.phone) or ""
+        self.phone_digest = suppression_digest(phone=number) if number else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields and "phone_digest" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "phone_digest"]
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

@@ -31,18 +31,21 @@ def check_contact(
     requested_by=None,
     requester: str = "system",
     audit: bool = True,
+    facts: selectors.ContactFacts | None = None,
 ) -> Decision:
     """May `store` contact this person on `channel` at `at` (default now)? Fails closed.
 
     Every decision, allowed or denied, is written to the audit log (unless `audit=False`); any error while
     deciding denies with `internal_error`, and a decision that cannot be recorded is `audit_unavailable`.
+    `facts`: what `selectors.call_facts_subquery` read for this call at `at` in the caller's own statement (the
+    work queue's pop); used only when `selectors.facts_fit` says they answer it, else the gate reads its own.
     """
     at = at or timezone.now()
     phone, email = phone or "", email or ""
     try:
         with _savepoint_if_in_transaction():
             decision = _decide(channel=channel, store=store, phone=phone, email=email, at=at, cart=cart,
-                               customer=customer)
+                               customer=customer, facts=facts)
     except Exception as exc:  # fail closed: whatever went wrong, nobody is contacted
         logger.exception("Contact gate error; denying %s contact", channel)
         decision = Decision(
@@ -79,7 +82,8 @@ def _savepoint_if_in_transaction():
     return transaction.atomic() if in_transaction else nullcontext()
 
 
-def _decide(*, channel: str, store, phone: str, email: str, at: datetime, cart, customer) -> Decision:
+def _decide(*, channel: str, store, phone: str, email: str, at: datetime, cart, customer,
+            facts: selectors.ContactFacts | None) -> Decision:
     """The decision before it is recorded. Raises on bad arguments or a database error (the caller denies)."""
     if timezone.is_naive(at):
         raise ValueError("check_contact needs an aware datetime")
@@ -94,7 +98,8 @@ def _decide(*, channel: str, store, phone: str, email: str, at: datetime, cart, 
     elif not is_valid_e164(phone):
         evaluation.deny("invalid_number", "The number is not a valid phone number in international format.")
         return evaluation.decision()
-    facts = selectors.contact_facts(store=store, channel=channel, phone=phone, email=email,
-                                    since=at - timedelta(hours=24), cart=cart)
+    if facts is None or not selectors.facts_fit(facts, channel=channel, phone=phone, email=email):
+        facts = selectors.contact_facts(store=store, channel=channel, phone=phone, email=email,
+                                        since=at - timedelta(hours=24), cart=cart)
     apply_rules(evaluation, facts, channel=channel, store=store, phone=phone, customer=customer, cart=cart)
     return evaluation.decision()
