@@ -8,7 +8,7 @@ the time spent waiting for PostgreSQL (its work and the round trips), and the CP
 spent on the call (its `/proc/<pid>/schedstat`: the embedded server runs on this machine), which other
 processes' load does not inflate as it does the waiting. For `next_cart` it also reports, per call, each
 statement's count and backend CPU (reading them adds a few hundredths of a millisecond to its Python), the
-carts the gate screened, and how often each prepared statement was planned. --profile adds cProfile's top
+carts the gate read its own facts for, and how often each prepared statement was planned. --profile adds cProfile's top
 functions for `next_cart`. The queue is put back afterwards, as the bench's phases leave it.
 """
 
@@ -108,7 +108,8 @@ def main() -> int:
         sys.stdout.write(f"{name:<10} wall {figures['wall_ms']:.3f} ms  python {figures['python_ms']:.3f} ms  "
                          f"waiting (PostgreSQL) {figures['waiting_ms']:.3f} ms  "
                          f"PostgreSQL's CPU {figures['postgres_ms']:.3f} ms per call\n")
-    sys.stdout.write("next_cart's statements per call (count, PostgreSQL's CPU ms); carts screened by the gate "
+    sys.stdout.write("next_cart's statements per call (count, PostgreSQL's CPU ms); carts the gate read its own "
+                     "facts for (the ones after a refused first cart, or whose stored number digest did not match) "
                      f"per call: {meter.count['compliance_contact_facts'] / args.calls:.2f}\n")
     for key, count in meter.count.most_common():
         sys.stdout.write(f"  {count / args.calls:6.3f}  {meter.cpu_ns[key] / args.calls / 1e6:7.3f}  {key}\n")

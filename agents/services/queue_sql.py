@@ -6,8 +6,9 @@ A new cart is chosen and reserved in one statement, the bare queue pop (`UPDATE 
 FOR UPDATE SKIP LOCKED)`) returning the cart with its customer and store, so concurrent agents step past
 each other's carts and the row lock lasts one statement, not a whole transaction. The first pop of a
 request also reads what decides whether the agent may take a new cart at all (the cart it holds, a
-wrap-up owed, its hourly limit, callbacks due) and pops only when nothing stands in the way: the usual
-"Next cart" is that one statement, then the compliance gate's.
+wrap-up owed, its hourly limit, callbacks due) and pops only when nothing stands in the way, and reads with
+the cart what the compliance gate needs to screen calling it (the compliance app's own subquery): the usual
+"Next cart" is that one statement.
 """
 
 from __future__ import annotations
