@@ -169,11 +169,8 @@ def call_facts_subquery(*, store: str, cart: str, phone: str, phone_digest: str,
     return PreparedStatement.PLACEHOLDER.sub(lambda match: values[match[1]], sql)
 
 
-CALL_FACTS_COLUMNS = 1 + len(_POLICY_FIELDS) + 9  # the subquery's columns
-
-
 def call_facts_from_row(row, *, store) -> ContactFacts:
-    """The facts read by `call_facts_subquery` (its `CALL_FACTS_COLUMNS` columns) for a cart of `store`."""
+    """The facts read by `call_facts_subquery` (the columns of its row) for a cart of `store`."""
     return replace(_facts_from_row(row[:-1], store=store), probed_digest=row[-1])
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from django.db import connection
 
-from compliance.selectors import CALL_FACTS_COLUMNS, ContactFacts, call_facts_from_row, call_facts_subquery
+from compliance.selectors import ContactFacts, call_facts_from_row, call_facts_subquery
 from config.prepared import PreparedStatement
 from config.rows import instance_from_row
 
@@ -155,7 +155,7 @@ def agent_facts_with_pop(*, agent_id: int, until: datetime,
     limit, stores, languages, unfinished, callbacks_due, held, last_hour, _ = row[:8]
     facts = AgentFacts(tuple(languages or ()), limit, tuple(stores or ()), unfinished, callbacks_due, held,
                        last_hour)
-    cart_end = len(row) - CALL_FACTS_COLUMNS
+    cart_end = 8 + sum(len(shape.attnames) for shape in _returned_columns()[1])  # then the gate's facts
     cart = _cart_from_row(row[8:cart_end], cursor.db)
     if cart is None:
         return facts, None, None

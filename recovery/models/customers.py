@@ -62,11 +62,12 @@ class Customer(models.Model):
     def save(self, *args, **kwargs):
         from compliance.models.privacy import suppression_digest
 
-        number = getattr(self.phone, "as_e164", self.phone) or ""
-        self.phone_digest = suppression_digest(phone=number) if number else ""
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "phone" in update_fields and "phone_digest" not in update_fields:
-            kwargs["update_fields"] = [*update_fields, "phone_digest"]
+        if update_fields is None or "phone" in update_fields:  # the number is written: its digest with it
+            number = getattr(self.phone, "as_e164", self.phone) or ""
+            self.phone_digest = suppression_digest(phone=number) if number else ""
+            if update_fields is not None and "phone_digest" not in update_fields:
+                kwargs["update_fields"] = [*update_fields, "phone_digest"]
         super().save(*args, **kwargs)
 
     @property
