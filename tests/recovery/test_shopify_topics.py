@@ -232,3 +232,11 @@ def test_a_delivery_for_another_store_leaves_this_one_alone(deliver, shopify_sto
     assert Store.objects.get(pk=other.pk).uninstalled_at is not None
     assert Store.objects.get(pk=shopify_store.pk).uninstalled_at is None
     assert json.loads(bytes(_delivery("app/uninstalled").raw_body))["myshopify_domain"] == other.shop_domain
+
+
+def test_the_store_admin_shows_when_the_app_was_uninstalled(deliver, shopify_store, admin_client):
+    deliver(UNINSTALLED, topic="app/uninstalled")
+
+    page = admin_client.get(f"/admin/recovery/store/{shopify_store.pk}/change/").content.decode()
+
+    assert "Uninstalled at" in page and "Nov. 20, 2026" in page
