@@ -49,7 +49,8 @@ class StoreAdmin(admin.ModelAdmin):
     list_display = ("name", "platform", "shop_domain", "currency", "timezone", "is_active", "api_token_prefix")
     list_filter = ("platform", "is_active")
     search_fields = ("name", "shop_domain")
-    readonly_fields = ("api_token_prefix", "created_at", "shopify_access_token_hint", "shopify_reconciled_through")
+    readonly_fields = ("api_token_prefix", "created_at", "shopify_access_token_hint", "shopify_reconciled_through",
+                       "uninstalled_at")
     actions = ["issue_api_token"]
 
     @admin.display(description="Stored Shopify access token")

@@ -26,6 +26,7 @@ from config.exceptions import ApplicationError, ConflictError
 from recovery import selectors
 from recovery.models import CartEvent
 from recovery.services import CartData, CustomerData, LineItemData, PayloadError, cart_upsert
+from recovery.services.parsing import recovery_link_problem
 
 
 def required_text(max_length: int) -> serializers.RegexField:
@@ -175,6 +176,14 @@ class CartCollectionApi(APIView):
         customer = CustomerInputSerializer(required=False)
         line_items = LineItemInputSerializer(many=True, required=False, default=list)
         friction = FrictionInputSerializer(required=False)
+
+        def validate_checkout_url(self, value: str) -> str:
+            """The rule every source's link meets (`cart_upsert` drops a link that breaks it); here the client
+            hears why at once and can send the cart again with a link customers may be sent."""
+            problem = recovery_link_problem(value)
+            if problem:
+                raise serializers.ValidationError(f"{problem[0].upper()}{problem[1:]}.")
+            return value
 
         def validate(self, attrs):
             customer = attrs.get("customer") or {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from recovery.services.signatures import hmac_sha256_base64
 
@@ -191,3 +192,40 @@ def post_woocommerce(client, payload: dict, **kwargs):
     body = json.dumps(payload).encode()
     return client.post("/webhooks/woocommerce/", data=body, content_type="application/json",
                        **woocommerce_headers(body, **kwargs))
+
+
+def shopify_time(moment: datetime) -> str:
+    """A time as Shopify's Admin API writes it (UTC, whole seconds)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def graphql_checkout(number: int, *, updated_at: datetime, token: str | None = None, total: str = "3107.93",
+                     completed_at: datetime | None = None) -> dict:
+    """An `AbandonedCheckout` node with the fields the reconciliation asks for (the webhook fixture's checkout)."""
+    token = token or f"{number:032x}"
+    address = {"firstName": "Jane", "lastName": "Doe", "phone": "(212) 555-0142", "countryCodeV2": "US",
+               "provinceCode": "NY"}
+    return {
+        "id": f"gid://shopify/AbandonedCheckout/{number}",
+        "abandonedCheckoutUrl": f"https://demo-store.myshopify.com/12345/checkouts/{token}/recover?key=abc",
+        "createdAt": shopify_time(updated_at - timedelta(minutes=13)),
+        "updatedAt": shopify_time(updated_at),
+        "completedAt": shopify_time(completed_at) if completed_at else None,
+        "discountCodes": ["WELCOME10"],
+        "customAttributes": [{"key": "payment_error", "value": "Card declined"}],
+        "totalPriceSet": {"shopMoney": {"amount": total, "currencyCode": "USD"},
+                          "presentmentMoney": {"amount": total, "currencyCode": "USD"}},
+        "customer": {
+            "id": "gid://shopify/Customer/6939212513450", "firstName": "Jane", "lastName": "Doe", "locale": "en",
+            "numberOfOrders": "2", "amountSpent": {"amount": "410.00", "currencyCode": "USD"},
+            "defaultEmailAddress": {"emailAddress": "Jane.Doe@example.com"}, "defaultPhoneNumber": None,
+        },
+        "billingAddress": address,
+        "shippingAddress": address,
+        "lineItems": {"nodes": [{
+            "title": "Trailhead E-Bike 500W", "sku": "EB-500-L-SL", "variantTitle": "Large / Slate", "quantity": 1,
+            "originalUnitPriceSet": {"presentmentMoney": {"amount": "2499.00", "currencyCode": "USD"}},
+            "product": {"id": "gid://shopify/Product/7513594216618"},
+            "variant": {"id": "gid://shopify/ProductVariant/42367823462570"},
+        }]},
+    }

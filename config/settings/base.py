@@ -110,6 +110,10 @@ DNC_REPORTS_DIR = Path(env_str("DNC_REPORTS_DIR", str(BASE_DIR / "var" / "dnc-re
 # Personal data of carts closed this many days ago is purged nightly (compliance.tasks.purge_closed_carts_task).
 RETENTION_DAYS = env_int("RETENTION_DAYS", 365)
 
+# A cart's recovery link must be https (recovery.services.parsing.recovery_link_problem); development turns plain
+# http on for local stores. Production never accepts it.
+RECOVERY_LINK_ALLOW_HTTP = False
+
 # Webhook bodies from stores can be several MB (large carts, many line items).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 

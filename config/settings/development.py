@@ -8,6 +8,8 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import database_settings
 
 DEBUG = env_bool("DEBUG", True)
+# Local stores (http://localhost:8000/...) may hand out plain-http recovery links; base and production refuse them.
+RECOVERY_LINK_ALLOW_HTTP = env_bool("RECOVERY_LINK_ALLOW_HTTP", DEBUG)
 SECRET_KEY = env_str("SECRET_KEY", "development-only-secret-key-do-not-use-in-production")
 # Keys the hashes that keep erased people suppressed (compliance.models.Suppression); production requires its own.
 SUPPRESSION_HASH_KEY = env_str("SUPPRESSION_HASH_KEY", "development-only-suppression-hash-key")

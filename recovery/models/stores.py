@@ -61,6 +61,13 @@ class Store(models.Model):
         help_text="Every checkout updated before this time has been read from Shopify's Admin API: the end of the "
                   "last successful reconciliation, where the next one starts (less an overlap).",
     )
+    uninstalled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When Shopify said the app was uninstalled (an app/uninstalled delivery, or its Admin API "
+                  "answering 401 for the store's token). A shop/redact erases the store only once this is set.",
+    )
     api_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     api_token_prefix = models.CharField(max_length=12, blank=True, editable=False)
     abandonment_delay = models.DurationField(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -13,6 +13,7 @@ from recovery.models import Cart, CartEvent, CartLineItem, Store
 from recovery.services import attribution
 from recovery.services.customers import customer_upsert
 from recovery.services.data import CartData, OrderData
+from recovery.services.parsing import recovery_link_problem
 from recovery.services.priority import cart_prioritize, cart_rescore
 
 
@@ -130,8 +131,13 @@ def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResul
     """Create or update the cart a checkout describes; idempotent and order-safe.
 
     An update older (by the platform's `updated_at`) than what is stored is
-    ignored, so out-of-order deliveries never roll a cart back.
+    ignored, so out-of-order deliveries never roll a cart back. A recovery link
+    that `recovery_link_problem` refuses is dropped here, where every source
+    arrives: the cart is stored without it and its history says why.
     """
+    link_problem = recovery_link_problem(data.checkout_url)
+    if link_problem:
+        data = replace(data, checkout_url="")
     _lock_identity(store.pk, data.identity)
     cart = _find_cart(store, checkout_token=data.checkout_token, external_id=data.external_id,
                       checkout_url=data.checkout_url)
@@ -157,7 +163,8 @@ def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResul
     cart.full_clean(exclude=["customer", "store", "checkout_url"], validate_unique=False)
     cart.save()
     _replace_line_items(cart, data, created=created)
-    _record_event(cart, CartEvent.Kind.CREATED if created else CartEvent.Kind.UPDATED, source)
+    note = {"note": f"Recovery link dropped: {link_problem}."} if link_problem else {}
+    _record_event(cart, CartEvent.Kind.CREATED if created else CartEvent.Kind.UPDATED, source, **note)
     if previous_status is not None and previous_status != cart.status:
         _record_status_change(cart, previous_status, source)
     if cart.status == Cart.Status.PENDING:

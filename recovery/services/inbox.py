@@ -20,9 +20,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from compliance.services.erasure import shopify_privacy_request_apply
 from recovery.models import CartEvent, Platform, Store, WebhookDelivery
 from recovery.services import shopify, woocommerce
 from recovery.services.carts import cart_record_order, cart_upsert
+from recovery.services.stores import store_confirm_uninstalled, store_record_uninstalled
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +112,12 @@ def _dispatch(delivery: WebhookDelivery) -> tuple[str, str]:
 
 
 def _dispatch_shopify(store: Store, topic: str, payload: dict) -> tuple[str, str]:
+    """Apply one Shopify delivery. Its body is checked against the topic's documented shape first
+    (`shopify.payload_check`): the signature covers the body only, so the topic header is believed only for a
+    body that could be that topic's. A store's erasure also waits until the uninstall is known."""
+    if topic not in shopify.KNOWN_TOPICS:
+        return WebhookDelivery.Status.IGNORED, f"topic {topic} is not used"
+    shopify.payload_check(topic, payload, shop_domain=store.shop_domain)
     source = CartEvent.Source.SHOPIFY
     if topic in shopify.CHECKOUT_TOPICS:
         data = shopify.checkout_data_from_shopify(payload, store_currency=store.currency)
@@ -118,12 +126,12 @@ def _dispatch_shopify(store: Store, topic: str, payload: dict) -> tuple[str, str
     if topic in shopify.ORDER_TOPICS:
         order = shopify.order_data_from_shopify(payload, store_currency=store.currency)
         return _order_outcome(cart_record_order(store=store, order=order, source=source), order.counts_as_sale)
-    if topic in shopify.PRIVACY_TOPICS:
-        from compliance.services.erasure import shopify_privacy_request_apply
-
-        return WebhookDelivery.Status.PROCESSED, shopify_privacy_request_apply(store=store, topic=topic,
-                                                                                payload=payload)
-    return WebhookDelivery.Status.IGNORED, f"topic {topic} is not used"
+    if topic == shopify.APP_UNINSTALLED:
+        store_record_uninstalled(store=store, at=timezone.now())
+        return WebhookDelivery.Status.PROCESSED, f"app uninstalled: noted at {store.uninstalled_at:%Y-%m-%d %H:%M} UTC"
+    known_by = store_confirm_uninstalled(store=store) if topic == shopify.SHOP_REDACT else ""
+    outcome = shopify_privacy_request_apply(store=store, topic=topic, payload=payload)
+    return WebhookDelivery.Status.PROCESSED, f"{outcome} ({known_by})" if known_by else outcome
 
 
 def _dispatch_woocommerce(store: Store, topic: str, payload: dict) -> tuple[str, str]:

@@ -14,6 +14,59 @@ from recovery.services.parsing import PayloadError, parse_datetime, parse_decima
 CHECKOUT_TOPICS = {"checkouts/create", "checkouts/update"}
 ORDER_TOPICS = {"orders/create", "orders/updated"}
 PRIVACY_TOPICS = {"customers/redact", "customers/data_request", "shop/redact"}
+APP_UNINSTALLED = "app/uninstalled"
+SHOP_REDACT = "shop/redact"
+
+# What each topic's body must hold, as Shopify documents it: dotted paths to keys that must be present (a
+# privacy webhook's customer may have a null id, email or phone: the keys need only be there). Shopify's signature
+# covers the body, not the X-Shopify-Topic header, so a body signed for one topic can be presented under another:
+# a checkout's body lacks `shop_id` and `orders_to_redact`, a redaction's lacks a `token`. Checked before any
+# handler runs; `shop_domain` must also be the signing store's own (`payload_check`).
+_PRIVACY_CUSTOMER = ("customer", "customer.id", "customer.email", "customer.phone")
+TOPIC_REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
+    **{topic: ("token",) for topic in CHECKOUT_TOPICS},
+    **{topic: ("id",) for topic in ORDER_TOPICS},
+    APP_UNINSTALLED: ("id",),
+    SHOP_REDACT: ("shop_id", "shop_domain"),
+    "customers/redact": ("shop_id", "shop_domain", *_PRIVACY_CUSTOMER, "orders_to_redact"),
+    "customers/data_request": ("shop_id", "shop_domain", *_PRIVACY_CUSTOMER, "orders_requested"),
+}
+# Keys that must not only be present but hold a value.
+_VALUED = {"token", "id", "shop_id", "shop_domain", "customer"}
+KNOWN_TOPICS = frozenset(TOPIC_REQUIRED_KEYS)
+
+
+def _lookup(payload: dict, path: str) -> tuple[bool, object]:
+    value: object = payload
+    for key in path.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return False, None
+        value = value[key]
+    return True, value
+
+
+def payload_check(topic: str, payload: object, *, shop_domain: str) -> None:
+    """Refuse a body that does not have `topic`'s documented shape, or that names another shop than the signing
+    store (`shop_domain`), with a `PayloadError` saying what is missing: the delivery then fails visibly and
+    nothing is applied. Only for the topics of `TOPIC_REQUIRED_KEYS` (the others are not used at all)."""
+    if not isinstance(payload, dict):
+        raise PayloadError(f"{topic} body refused: it is not a JSON object")
+    missing = []
+    for path in TOPIC_REQUIRED_KEYS[topic]:
+        found, value = _lookup(payload, path)
+        if not found or (path in _VALUED and value in (None, "", {}, [])):
+            missing.append(path)
+    if missing:
+        raise PayloadError(f"{topic} body refused: it lacks {', '.join(missing)}, which Shopify's {topic} "
+                           f"webhook always carries (a body signed for another topic?)")
+    named_shop = text(payload.get("shop_domain")).lower()
+    if "shop_domain" in TOPIC_REQUIRED_KEYS[topic] and named_shop != shop_domain.lower():
+        raise PayloadError(f"{topic} body refused: its shop_domain is not the signing store's ({shop_domain})")
+    if topic == APP_UNINSTALLED:
+        named = text(payload.get("myshopify_domain") or payload.get("domain")).lower()
+        if named != shop_domain.lower():
+            raise PayloadError(f"{topic} body refused: its myshopify_domain is not the signing store's "
+                               f"({shop_domain})")
 
 
 def _address_phone(payload: dict) -> tuple[str, str, str]:

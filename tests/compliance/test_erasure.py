@@ -195,6 +195,10 @@ def test_other_customers_and_stores_are_untouched(deliver, history, shopify_stor
 
 
 def test_shop_redact_erases_every_customer_of_the_store(deliver, history, shopify_store):
+    # given the app was uninstalled (Shopify sends shop/redact 48 hours later)
+    deliver({"id": 954889, "domain": "shop.example.com", "myshopify_domain": "demo-store.myshopify.com"},
+            topic="app/uninstalled")
+
     # when
     response = deliver({"shop_id": 954889, "shop_domain": "demo-store.myshopify.com"}, topic="shop/redact")
 
@@ -224,7 +228,8 @@ def test_data_request_is_recorded_and_exported_as_json(deliver, history, shopify
 
 
 def test_data_request_export_from_the_admin(deliver, history, admin_client):
-    deliver({"shop_domain": "demo-store.myshopify.com", "customer": {"email": EMAIL}, "data_request": {"id": 1}},
+    deliver({"shop_id": 954889, "shop_domain": "demo-store.myshopify.com", "orders_requested": [],
+             "customer": {"id": None, "email": EMAIL, "phone": None}, "data_request": {"id": 1}},
             topic="customers/data_request")
     request = PrivacyRequest.objects.get()
 

@@ -133,3 +133,31 @@ def test_token_is_accepted_with_token_keyword_too(client, custom_store):
     response = client.get("/api/v1/carts/", HTTP_AUTHORIZATION=f"Token {API_TOKEN}")
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>",
+                                  "ftp://shop.example.com/checkout/recover/cart-1001",
+                                  "https://user:secret@shop.example.com/checkout/recover/cart-1001"])
+def test_a_link_customers_may_not_be_sent_is_refused_with_400_and_nothing_stored(api_client, link):
+    response = api_client.post("/api/v1/carts/", cart_body(checkout_url=link), format="json")
+
+    assert response.status_code == 400
+    assert response.json()["checkout_url"]
+    assert Cart.objects.count() == 0
+
+
+def test_the_api_refuses_an_ftp_link_with_the_shared_rule_s_reason(api_client):
+    response = api_client.post("/api/v1/carts/", cart_body(checkout_url="ftp://shop.example.com/r"), format="json")
+
+    assert response.json()["checkout_url"] == [
+        "The recovery link's scheme ftp: is not allowed (only https:// or http:// links are)."]
+
+
+def test_an_http_link_is_refused_unless_the_setting_allows_it(api_client, settings):
+    settings.RECOVERY_LINK_ALLOW_HTTP = False
+    refused = api_client.post("/api/v1/carts/", cart_body(checkout_url="http://shop.example.com/r"), format="json")
+    settings.RECOVERY_LINK_ALLOW_HTTP = True
+    accepted = api_client.post("/api/v1/carts/", cart_body(checkout_url="http://shop.example.com/r"), format="json")
+
+    assert refused.status_code == 400 and "only https:// links are" in refused.json()["checkout_url"][0]
+    assert accepted.status_code == 201 and Cart.objects.get().checkout_url == "http://shop.example.com/r"

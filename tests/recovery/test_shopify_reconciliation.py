@@ -1,22 +1,13 @@
-"""The Shopify reconciliation against a local stand-in for a shop's Admin GraphQL endpoint.
-
-The stand-in answers `abandonedCheckouts` the way Shopify documents it: it checks the access token and the
-query, filters its checkouts by the `updated_at` range of the search string, pages them with cursors (edges,
-`pageInfo { hasNextPage endCursor }`) and reports the query's cost in `extensions.cost`. Faults are scripted:
-a THROTTLED error, an HTTP 429 with Retry-After, a 503.
-"""
+"""The Shopify reconciliation against a local stand-in for a shop's Admin GraphQL endpoint (`shopify_api`, in
+this folder's conftest)."""
 
 from __future__ import annotations
 
 import base64
-import json
 import logging
-import re
-import threading
 from collections import deque
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from io import StringIO
 
 import psycopg
@@ -33,7 +24,6 @@ from recovery.services.shopify_reconciliation import (
     CREATED,
     INVALID,
     KNOWN,
-    SHOPIFY_ADMIN_API_VERSION,
     UPDATED,
     WINDOW_OVERLAP,
     ShopifyAdminApiError,
@@ -42,99 +32,10 @@ from recovery.services.shopify_reconciliation import (
 from recovery.tasks import reconcile_shopify_stores_task
 from tests.conftest import process_inbox
 from tests.factories import StoreFactory
-from tests.payloads import post_shopify, shopify_checkout
+from tests.payloads import graphql_checkout, post_shopify, shopify_checkout, shopify_time
+from tests.recovery.conftest import ACCESS_TOKEN, SEARCH
 
 pytestmark = pytest.mark.django_db
-
-ACCESS_TOKEN = "shpat_test_0123456789abcdef0123456789abcdef"
-SEARCH = re.compile(r"^updated_at:>='([^']+)' AND updated_at:<='([^']+)'$")
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class ShopifyStandIn:
-    """One fake Shopify for several shops, told apart by their access tokens."""
-
-    def __init__(self):
-        self.checkouts: dict[str, list[dict]] = {}  # access token -> its shop's checkouts
-        self.faults: dict[str, deque[str]] = {}  # access token -> faults to answer first, in order
-        self.page_size = 50
-        self.requests: list[dict] = []
-
-    def answer(self, path: str, headers, body: bytes) -> tuple[int, dict, dict]:
-        token = headers.get("X-Shopify-Access-Token", "")
-        request = json.loads(body)
-        self.requests.append({"path": path, "token": token, **request})
-        if path != f"/admin/api/{SHOPIFY_ADMIN_API_VERSION}/graphql.json":
-            return 404, {}, {"errors": "Not Found"}
-        if token not in self.checkouts:
-            return 401, {}, {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
-        fault = self.faults.get(token, deque()).popleft() if self.faults.get(token) else ""
-        if fault == "throttled":
-            return 200, {}, {"errors": [{"message": "Throttled", "extensions": {
-                "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
-                "extensions": self._cost(available=100.0, actual=None)}
-        if fault == "429":
-            return 429, {"Retry-After": "2.0"}, {"errors": "Exceeded 2 calls per second for api client."}
-        if fault == "503":
-            return 503, {}, {"errors": "Service Unavailable"}
-        return self._page(token, request)
-
-    def _page(self, token: str, request: dict) -> tuple[int, dict, dict]:
-        query, variables = request["query"], request["variables"]
-        match = SEARCH.match(variables.get("query") or "")
-        if "abandonedCheckouts(" not in query or "pageInfo { hasNextPage endCursor }" not in query or not match:
-            return 200, {}, {"errors": [{"message": "unexpected query", "extensions": {"code": "BAD_REQUEST"}}]}
-        low, high = (datetime.fromisoformat(value.replace("Z", "+00:00")) for value in match.groups())
-        found = [node for node in self.checkouts[token]
-                 if low <= datetime.fromisoformat(node["updatedAt"].replace("Z", "+00:00")) <= high]
-        start = int(base64.b64decode(variables["after"])) if variables.get("after") else 0
-        page = found[start:start + min(variables["first"], self.page_size)]
-        cursors = [base64.b64encode(str(start + index + 1).encode()).decode() for index in range(len(page))]
-        return 200, {}, {
-            "data": {"abandonedCheckouts": {
-                "edges": [{"cursor": cursor, "node": node} for cursor, node in zip(cursors, page, strict=True)],
-                "pageInfo": {"hasNextPage": start + len(page) < len(found),
-                             "endCursor": cursors[-1] if cursors else None},
-            }},
-            "extensions": self._cost(available=1900.0, actual=12),
-        }
-
-    @staticmethod
-    def _cost(*, available: float, actual: int | None) -> dict:
-        return {"cost": {"requestedQueryCost": 902, "actualQueryCost": actual, "throttleStatus": {
-            "maximumAvailable": 2000.0, "currentlyAvailable": available, "restoreRate": 100.0}}}
-
-
-@pytest.fixture
-def shopify_api(settings):
-    stand_in = ShopifyStandIn()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            status, headers, payload = stand_in.answer(self.path, self.headers, body)
-            encoded = json.dumps(payload).encode()
-            self.send_response(status)
-            for name, value in {"Content-Type": "application/json", **headers}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(encoded)))
-            self.end_headers()
-            self.wfile.write(encoded)
-
-        def log_message(self, format, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    settings.SHOPIFY_ADMIN_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}"
-    yield stand_in
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -149,38 +50,6 @@ def store(shopify_store, shopify_api):
 def waits():
     """The backoff's waits, recorded instead of slept."""
     return []
-
-
-def graphql_checkout(number: int, *, updated_at: datetime, token: str | None = None, total: str = "3107.93",
-                     completed_at: datetime | None = None) -> dict:
-    """An `AbandonedCheckout` node with the fields the reconciliation asks for (the webhook fixture's checkout)."""
-    token = token or f"{number:032x}"
-    address = {"firstName": "Jane", "lastName": "Doe", "phone": "(212) 555-0142", "countryCodeV2": "US",
-               "provinceCode": "NY"}
-    return {
-        "id": f"gid://shopify/AbandonedCheckout/{number}",
-        "abandonedCheckoutUrl": f"https://demo-store.myshopify.com/12345/checkouts/{token}/recover?key=abc",
-        "createdAt": _iso(updated_at - timedelta(minutes=13)),
-        "updatedAt": _iso(updated_at),
-        "completedAt": _iso(completed_at) if completed_at else None,
-        "discountCodes": ["WELCOME10"],
-        "customAttributes": [{"key": "payment_error", "value": "Card declined"}],
-        "totalPriceSet": {"shopMoney": {"amount": total, "currencyCode": "USD"},
-                          "presentmentMoney": {"amount": total, "currencyCode": "USD"}},
-        "customer": {
-            "id": "gid://shopify/Customer/6939212513450", "firstName": "Jane", "lastName": "Doe", "locale": "en",
-            "numberOfOrders": "2", "amountSpent": {"amount": "410.00", "currencyCode": "USD"},
-            "defaultEmailAddress": {"emailAddress": "Jane.Doe@example.com"}, "defaultPhoneNumber": None,
-        },
-        "billingAddress": address,
-        "shippingAddress": address,
-        "lineItems": {"nodes": [{
-            "title": "Trailhead E-Bike 500W", "sku": "EB-500-L-SL", "variantTitle": "Large / Slate", "quantity": 1,
-            "originalUnitPriceSet": {"presentmentMoney": {"amount": "2499.00", "currencyCode": "USD"}},
-            "product": {"id": "gid://shopify/Product/7513594216618"},
-            "variant": {"id": "gid://shopify/ProductVariant/42367823462570"},
-        }]},
-    }
 
 
 def test_missing_checkouts_are_ingested_once_as_the_webhooks_would(store, shopify_api, waits):
@@ -402,7 +271,7 @@ def test_each_scheduled_window_starts_at_the_watermark_less_the_overlap(store, s
     assert first.until - first.since == timedelta(hours=24)
     assert second.since == first.until - WINDOW_OVERLAP
     since, until = SEARCH.match(shopify_api.requests[-1]["variables"]["query"]).groups()
-    assert (since, until) == (_iso(second.since), _iso(second.until))
+    assert (since, until) == (shopify_time(second.since), shopify_time(second.until))
     store.refresh_from_db()
     assert store.shopify_reconciled_through == second.until
 
@@ -485,7 +354,7 @@ def test_the_task_reconciles_each_store_on_its_own(store, shopify_api, caplog):
 def test_the_command_reconciles_one_store_from_a_given_time(store, shopify_api):
     # given
     shopify_api.checkouts[ACCESS_TOKEN] = [graphql_checkout(7001, updated_at=timezone.now() - timedelta(hours=30))]
-    since = _iso(timezone.now() - timedelta(hours=36))
+    since = shopify_time(timezone.now() - timedelta(hours=36))
     dry, out = StringIO(), StringIO()
 
     # when

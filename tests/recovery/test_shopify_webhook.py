@@ -202,7 +202,7 @@ def test_order_create_marks_an_abandoned_cart_recovered(deliver):
 
 
 def test_legacy_order_matches_on_checkout_id(deliver):
-    deliver(shopify_checkout(legacy=True, token=""))
+    deliver(shopify_checkout(legacy=True))
     Cart.objects.update(status=Cart.Status.OPEN, abandoned_at="2026-11-20T15:25:00Z")
 
     deliver(shopify_order(checkout_token="", legacy_checkout_id=35237611749546), topic="orders/create")

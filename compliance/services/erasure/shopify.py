@@ -23,12 +23,15 @@ def _text(value) -> str:
 
 def shopify_privacy_request_apply(*, store, topic: str, payload: dict) -> str:
     """Apply one privacy webhook for `store` and return the delivery's outcome. Raises ValueError for a payload
-    that names another shop or nobody (the delivery fails visibly and can be replayed)."""
+    that names another shop (or none) or nobody (the delivery fails visibly and can be replayed).
+
+    The caller has checked the body's shape for its topic and, for `shop/redact`, that the store is known to have
+    uninstalled the app (`recovery.services.inbox`): Shopify does not sign the topic, only the body."""
     if not isinstance(payload, dict):
         raise ValueError("privacy payload must be a JSON object")
     domain = _text(payload.get("shop_domain")).lower()
-    if domain and domain != store.shop_domain:
-        raise ValueError("privacy payload is for another shop than the one that signed it")
+    if domain != store.shop_domain:  # an absent domain too: every privacy webhook names its shop
+        raise ValueError("privacy payload is for another shop than the one that signed it, or names none")
     customer = payload.get("customer") or {}
     identity = {"customer_id": _text(customer.get("id")), "email": _text(customer.get("email")),
                 "phone": _text(customer.get("phone"))}

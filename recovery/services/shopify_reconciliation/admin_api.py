@@ -74,6 +74,10 @@ query AbandonedCheckoutsToReconcile($first: Int!, $after: String, $query: String
 """
 
 
+# The cheapest query there is (1 point): used only to learn whether Shopify still accepts the token.
+SHOP_QUERY = "query ShopStillInstalled { shop { id } }"
+
+
 class ShopifyAdminApiError(Exception):
     """The Admin API cannot be used (no token) or failed a request after the retries it deserves; the message
     names the shop and why, never the token."""
@@ -118,6 +122,18 @@ class ShopifyAdminClient:
                 raise ShopifyAdminApiError(f"{self.shop_domain}: a next page without a new endCursor")
             variables = {**variables, "after": page_info["endCursor"]}
         raise ShopifyAdminApiError(f"{self.shop_domain}: more than {MAX_PAGES} pages of abandoned checkouts")
+
+    def access_revoked(self) -> bool:
+        """Whether Shopify refuses the store's access token (HTTP 401): it revokes the token the moment the app is
+        uninstalled, so this is how an uninstall we heard nothing about is confirmed. False when Shopify answers
+        the query; any other answer (a 5xx, no answer) raises `ShopifyAdminApiError`, since it proves nothing."""
+        status, _headers, payload = self._post(json.dumps({"query": SHOP_QUERY, "variables": {}}).encode())
+        if status == 401:
+            return True
+        if status == 200 and not payload.get("errors"):
+            return False
+        raise ShopifyAdminApiError(f"{self.shop_domain}: cannot tell whether the app is installed "
+                                   f"(HTTP {status or 'none'}: {_error_text(payload)})")
 
     def execute(self, query: str, variables: dict) -> dict:
         """One GraphQL request: throttling (HTTP 429 or a THROTTLED error) waits for the bucket to refill and
