@@ -20,6 +20,7 @@ from compliance.services.dnc_small import dnc_numbers_import
 from compliance.services.dnc_uploads import dnc_upload_queue
 from compliance.services.trail import audit_export
 from compliance.services.unsubscribe import unsubscribe_confirm, unsubscribe_target
+from config.client_address import client_ip
 from config.exceptions import ApplicationError
 
 
@@ -71,7 +72,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if target is None:
         raise Http404("This unsubscribe link is not valid.")
     if request.method == "POST":
-        unsubscribe_confirm(token=token, remote_addr=request.META.get("REMOTE_ADDR", ""))
+        unsubscribe_confirm(token=token, remote_addr=client_ip(request) or "")
         return render(request, "compliance/unsubscribed.html", {"email": target["email"]})
     return render(request, "compliance/unsubscribe_confirm.html", {"email": target["email"]})
 

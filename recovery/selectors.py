@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 
+from config.encryption import decrypt
 from recovery.models import Cart, Store, WebhookDelivery
 
 
@@ -34,7 +35,12 @@ def webhook_store(shop_domain: str) -> WebhookStore | None:
     with connection.cursor() as cursor:
         cursor.execute(_WEBHOOK_STORE_SQL, [shop_domain.strip().lower()])
         row = cursor.fetchone()
-    return WebhookStore(*row) if row else None
+    if row is None:
+        return None
+    pk, platform, domain, secret = row
+    # Decrypted here as the model's field would: a wrong key raises DecryptionError, never an empty secret (which
+    # would switch a Shopify store to the app's secret).
+    return WebhookStore(pk, platform, domain, decrypt(secret, what="recovery.Store.webhook_secret"))
 
 
 def store_for_api_token_hash(token_hash: str) -> Store | None:

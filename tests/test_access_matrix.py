@@ -4,15 +4,18 @@ ships a page without deciding who may see it."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from agents.models import AgentProfile, Call, ValuePoint
 from agents.roles import AGENT
-from compliance.models import DncImport, DncList
+from compliance.models import ContactAttempt, ContactDecision, DncImport, DncList
 from compliance.services.unsubscribe import unsubscribe_token
 from tests.factories import CartFactory, CustomerFactory, StoreFactory, UserFactory
 
@@ -80,7 +83,8 @@ MATRIX = {
     "console:callback": ("post", "/agent/calls/{call}/callback/", {**CALL_OWNER, "agent": 422}),
     # The owner reaches the gate, which refuses this customer (no usable number): 422 with its reasons.
     "console:dial": ("post", "/agent/calls/{call}/dial/", {**CALL_OWNER, "agent": 422}),
-    "console:line": ("get", "/agent/calls/{call}/line/", CALL_OWNER),
+    # A GET shows the line; the offline line's poll is a POST, since it advances the simulated call.
+    "console:line": ("post", "/agent/calls/{call}/line/", CALL_OWNER),
     "console:hang-up": ("post", "/agent/calls/{call}/hangup/", CALL_OWNER),
     "compliance:decision-list": ("get", "/compliance/decisions/", SUPERVISORS),
     "compliance:audit-list": ("get", "/compliance/audit/", ADMINS),
@@ -152,3 +156,39 @@ def test_who_may_use_each_url(client, world, name):
                                                                    if method == "post" else {}))
         seen[role] = 302 if response.status_code == 204 and response.get("HX-Redirect") else response.status_code
     assert seen == expected
+
+
+# The writes a read may make: the audit trail records who read personal data, and a dashboard that finds a day's
+# roll-up missing (no worker running) builds that derived, rebuildable summary before it reads (dashboards.rollups).
+READ_RECORDS = ("compliance_auditevent",)
+DERIVED_PREFIX = "dashboards_"
+WRITES = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?", re.IGNORECASE)
+
+
+def dialed_a_minute_ago(call: Call) -> None:
+    """A call on the line, so a read that would move it on (a simulated customer answering) has the chance to."""
+    at = timezone.now() - timedelta(minutes=1)
+    decision = ContactDecision.objects.create(at=at, requester="agent:maya", store=call.cart.store,
+                                              channel="voice", allowed=True)
+    call.attempt = ContactAttempt.objects.create(decision=decision, store=call.cart.store, cart=call.cart,
+                                                 channel="voice", agent=call.agent, at=at)
+    call.line_status = "initiated"
+    call.save(update_fields=["attempt", "line_status"])
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_no_get_changes_state(client, world, name):
+    """Every URL (so every new one too), read with a GET by each kind of visitor, writes nothing but the audit
+    trail: a prefetch, a reload or a crawler following links never advances a call or changes a record."""
+    users, ids = world
+    _method, path, _expected = MATRIX[name]
+    dialed_a_minute_ago(Call.objects.get(pk=ids["call"]))
+    for role in ROLES:
+        client.logout()
+        if role != "anonymous":
+            client.force_login(users[role])
+        with CaptureQueriesContext(connection) as queries:
+            client.get(path.format(**ids))
+        writes = {match.group(2) for query in queries if (match := WRITES.match(query["sql"]))}
+        writes = {table for table in writes if not table.startswith(DERIVED_PREFIX)}
+        assert writes <= set(READ_RECORDS), f"GET {path} as {role} wrote {sorted(writes)}"

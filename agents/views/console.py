@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agents import roles, selectors, telephony
 from agents.models import AgentProfile, Call
@@ -327,10 +327,14 @@ def dial(request: HttpRequest, call_id: int) -> HttpResponse:
 
 
 @agent_only
-@require_GET
+@require_http_methods(["GET", "POST"])
 def line(request: HttpRequest, call_id: int) -> HttpResponse:
+    """The line's state. A GET only shows it (a prefetch, a reload or a crawler changes nothing); the offline
+    backend's simulated customer rings and answers on the console's POST poll, as Twilio's callbacks would."""
     call = _call_or_404(request, call_id)
-    return _line(request, offline_line_advance(call) if telephony.voice_mode() == "offline" else call)
+    if request.method == "POST" and telephony.voice_mode() == "offline":
+        call = offline_line_advance(call)
+    return _line(request, call)
 
 
 @agent_only

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from config.client_address import client_ip
 from config.log_masking import mask
 
 
@@ -35,7 +36,7 @@ _actor: ContextVar[Actor | None] = ContextVar("audit_actor", default=None)
 
 def actor_of(request: HttpRequest) -> Actor:
     user = getattr(request, "user", None)
-    ip = request.META.get("REMOTE_ADDR") or None
+    ip = client_ip(request)
     if user is not None and user.is_authenticated:
         if not hasattr(user, "get_username"):  # a store's API token (recovery.authentication.StorePrincipal)
             return Actor(None, str(user), ip, request.path[:300])

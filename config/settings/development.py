@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from config.embedded import VAR_DIR, embedded_database_url, embedded_redis_url
+from config.encryption import DEVELOPMENT_FIELD_ENCRYPTION_KEY
 from config.env import env_bool, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import database_settings
@@ -33,3 +34,6 @@ WHITENOISE_AUTOREFRESH = True
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = str(VAR_DIR / "outbox" / "email")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "outbox" / "sms.jsonl"))
+
+# Encrypts stores' webhook secrets and Admin API tokens at rest (config/encryption.py); production requires its own.
+FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", DEVELOPMENT_FIELD_ENCRYPTION_KEY)

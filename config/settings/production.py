@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.encryption import field_keys_check
 from config.env import env_bool, env_int, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import database_settings
@@ -49,3 +50,8 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+
+# Encrypts stores' webhook secrets and Admin API tokens at rest: one or more Fernet keys, comma-separated, the first
+# encrypts (config/encryption.py). Never dropped while a value it encrypted remains.
+FIELD_ENCRYPTION_KEY = _required("FIELD_ENCRYPTION_KEY")
+field_keys_check(FIELD_ENCRYPTION_KEY, production=True)

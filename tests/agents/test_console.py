@@ -122,14 +122,28 @@ def test_dialing_asks_the_gate_and_the_offline_line_rings_answers_and_ends(clien
     assert on_call.line_status == "initiated"
 
     clock.shift(timedelta(seconds=2))
-    assert "Ringing" in client.get(f"/agent/calls/{on_call.pk}/line/").content.decode()
+    assert "Ringing" in client.post(f"/agent/calls/{on_call.pk}/line/").content.decode()
     clock.shift(timedelta(seconds=3))
-    assert "Connected" in client.get(f"/agent/calls/{on_call.pk}/line/").content.decode()
+    assert "Connected" in client.post(f"/agent/calls/{on_call.pk}/line/").content.decode()
     clock.shift(timedelta(seconds=40))
     ended = client.post(f"/agent/calls/{on_call.pk}/hangup/").content.decode()
     assert "Call ended (completed), 41 s" in ended
     attempt.refresh_from_db()
     assert (attempt.duration_seconds, attempt.provider_status) == (41, "completed")
+
+
+def test_reading_the_offline_line_changes_nothing(client, on_call, clock):
+    # given a dialed call whose simulated customer would have answered by now
+    clock.shift(timedelta(seconds=5))
+    # when the line is read with a GET (a prefetch, a reload, a crawler)
+    response = client.get(f"/agent/calls/{on_call.pk}/line/")
+    # then it shows the line as it stands, and the call has not moved on
+    assert response.status_code == 200 and "Dialing" in response.content.decode()
+    on_call.refresh_from_db()
+    assert (on_call.line_status, on_call.ringing_at, on_call.answered_at) == ("initiated", None, None)
+    # and the console's poll (a POST with the CSRF header) is what advances it
+    assert f'hx-post="/agent/calls/{on_call.pk}/line/"' in response.content.decode()
+    assert "Connected" in client.post(f"/agent/calls/{on_call.pk}/line/").content.decode()
 
 
 def test_a_number_the_gate_refuses_is_not_dialed(client, agent, cart, national):

@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
+
+from config.encryption import DEVELOPMENT_FIELD_ENCRYPTION_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL",
                                                               "SECRET_KEY", "SHOPIFY_API_SECRET", "DEBUG",
-                                                              "SUPPRESSION_HASH_KEY",
+                                                              "SUPPRESSION_HASH_KEY", "FIELD_ENCRYPTION_KEY",
                                                               "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
                           capture_output=True, text=True, timeout=120)
@@ -32,6 +35,7 @@ def production_env() -> dict[str, str]:
         "REDIS_URL": settings.REDIS_URL,
         "SHOPIFY_API_SECRET": secrets.token_hex(16),
         "SUPPRESSION_HASH_KEY": secrets.token_urlsafe(48),
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "recovery.example.com",
     }
 
@@ -44,7 +48,7 @@ def test_production_passes_check_deploy_without_warnings(production_env):
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SHOPIFY_API_SECRET",
-                                     "SUPPRESSION_HASH_KEY"])
+                                     "SUPPRESSION_HASH_KEY", "FIELD_ENCRYPTION_KEY"])
 def test_production_refuses_to_start_without_its_secrets_and_services(production_env, missing):
     del production_env[missing]
 
@@ -72,6 +76,19 @@ def test_production_refuses_the_development_shopify_secret(production_env):
 
     assert result.returncode != 0
     assert "development default" in result.stderr
+
+
+@pytest.mark.parametrize(("key", "message"), [
+    (DEVELOPMENT_FIELD_ENCRYPTION_KEY, "FIELD_ENCRYPTION_KEY holds the development key"),
+    ("not-a-fernet-key", "FIELD_ENCRYPTION_KEY's key 1 is not a Fernet key"),
+])
+def test_production_refuses_a_development_or_malformed_field_encryption_key(production_env, key, message):
+    production_env["FIELD_ENCRYPTION_KEY"] = f"{key}"
+
+    result = run_manage("check", env=production_env)
+
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_tests_run_on_postgresql():

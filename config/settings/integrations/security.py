@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_int
 
-# django-axes: after AXES_FAILURE_LIMIT failed sign-ins for one username from one address, that pair is locked out
-# for AXES_COOLOFF_TIME; a successful sign-in resets the count. Admins unlock early in the admin (Access attempts).
+# django-axes: after AXES_FAILURE_LIMIT failed sign-ins for one username from one client address, that pair is locked
+# out for AXES_COOLOFF_TIME; a successful sign-in resets the count. Admins unlock early in the admin (Access attempts).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -23,7 +24,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password"]
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)  # reverse proxies in front that add X-Forwarded-For
+# The reverse proxies in front that append to X-Forwarded-For (AXES_PROXY_COUNT is the older name, still read).
+# The lockout, the audit trail and the unsubscribe evidence all key on the client address they imply.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", env_int("AXES_PROXY_COUNT", 0))
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, got {TRUSTED_PROXY_COUNT}.")
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_ip"
 
 # A session lasts a shift (9 hours by default) from sign-in, not forever; signing out ends it at once.
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 9) * 3600
