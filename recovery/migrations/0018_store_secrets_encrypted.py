@@ -37,7 +37,7 @@ def secrets_decrypt(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("recovery", "0015_customer_phone_digest"),
+        ("recovery", "0017_drop_unsafe_recovery_links"),
     ]
 
     operations = [
