@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 from urllib.parse import quote
@@ -18,7 +19,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from compliance.models import DncImport, DncList
-from compliance.services.dnc import dnc_number_listed
+from compliance.services.dnc import dnc_imports_fail_stalled, dnc_number_listed
+from compliance.services.dnc.lifecycle import STALLED_AFTER
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -199,8 +201,14 @@ def test_a_killed_import_leaves_the_previous_list_and_nothing_behind(dnc_db, reg
         cursor.execute("SELECT to_regclass(%s)", [f"compliance_dncentry_stage_{national.pk}"])
         assert cursor.fetchone()[0] is None
 
-    # and once the server has ended the dead session (and its lock), the next import runs
+    # and once the server has ended the dead session (and its lock), the sweep fails the import whose heartbeat
+    # stopped, so it does not show "running" for ever, and the next import runs
     _wait_for(lambda: not _import_sessions())
+    killed.refresh_from_db()
+    assert dnc_imports_fail_stalled(now=killed.heartbeat_at + STALLED_AFTER - timedelta(seconds=1)) == []
+    assert dnc_imports_fail_stalled(now=killed.heartbeat_at + STALLED_AFTER + timedelta(seconds=1)) == [killed.pk]
+    killed.refresh_from_db()
+    assert killed.status == DncImport.Status.FAILED and killed.error.startswith("The import's worker stopped")
     import_dnc(str(registry_file), "--list", "national", "--replace", verbosity=0)
     national.refresh_from_db()
     assert national.version == 2

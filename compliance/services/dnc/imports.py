@@ -21,7 +21,7 @@ from compliance.models import DncImport, DncList
 from compliance.services.dnc.errors import DncFileInvalid, DncImportBusy
 from compliance.services.dnc.files import dnc_upload_discard
 from compliance.services.dnc.formats import FILE_FORMATS, ImportCounts, Rejection, iter_copy_rows
-from compliance.services.dnc.swap import _apply_change_list, _replace_list
+from compliance.services.dnc.swap import _apply_change_list, _replace_list, replace_removes_too_much
 from compliance.services.trail import Actor, audit_record
 from config.exceptions import ApplicationError
 
@@ -273,7 +273,13 @@ def _audit_replace(record: DncImport) -> None:
     """Every full replace, applied or refused, goes into the audit trail with the list's size before and after."""
     user = record.requested_by
     actor = Actor(user.pk, user.get_username()) if user else Actor(None, "system:import_dnc")
-    verb = "Replaced" if record.status == DncImport.Status.DONE else "Refused to replace"
+    if record.status == DncImport.Status.DONE:
+        verb = "Replaced"
+    elif not record.replace_confirmed and replace_removes_too_much(count_before=record.count_before,
+                                                                   count_after=record.count_after):
+        verb = "Refused to replace"
+    else:
+        verb = "Failed to replace"
     audit_record(
         action="imported", subject_type="DNC list", subject_id=record.dnc_list_id, actor=actor,
         summary=f"{verb} the list {record.dnc_list.name} from {record.file_name} (import {record.pk}): "
