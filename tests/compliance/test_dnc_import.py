@@ -757,7 +757,7 @@ def test_every_replace_goes_into_the_audit_trail_with_both_counts(national, tmp_
     events = AuditEvent.objects.filter(pk__gt=seen, subject_type="DNC list", action="imported").order_by("pk")
     assert [(e.summary.split(" (import")[0], e.changes) for e in events] == [
         ("Replaced the list national from first.txt", {"entry_count": ["0", "3"]}),
-        ("Refused to replace the list national from refused.txt", {"entry_count (refused)": ["3", "1"]}),
+        ("Refused to replace the list national from refused.txt", {"entry_count (not applied)": ["3", "1"]}),
     ]
     assert events[0].summary.endswith("0 numbers before, 3 after") and events[0].actor_name == "system:import_dnc"
 

@@ -284,7 +284,7 @@ def _audit_replace(record: DncImport) -> None:
         action="imported", subject_type="DNC list", subject_id=record.dnc_list_id, actor=actor,
         summary=f"{verb} the list {record.dnc_list.name} from {record.file_name} (import {record.pk}): "
                 f"{record.count_before:,} numbers before, {record.count_after:,} after",
-        changes={"entry_count" if record.status == DncImport.Status.DONE else "entry_count (refused)":
+        changes={"entry_count" if record.status == DncImport.Status.DONE else "entry_count (not applied)":
                  (record.count_before, record.count_after)},
     )
 
