@@ -33,12 +33,17 @@ class AuditSearchForm(forms.Form):
 class DncUploadForm(forms.Form):
     """A DNC file for a background import (any size; the worker streams it)."""
 
+    # The defaults add to the internal list: the choice that can never make a number callable. A full list
+    # replaces everything, so it is chosen on purpose and confirmed after its preview (sizes before and after).
     list_name = forms.CharField(
-        max_length=50, label="List", initial="national",
-        help_text="national, internal, state-XX (e.g. state-TX), uk-tps, uk-ctps, or an existing list",
+        max_length=50, label="List", initial="internal",
+        help_text="internal, national, state-XX (e.g. state-TX), uk-tps, uk-ctps, or an existing list",
     )
-    mode = forms.ChoiceField(choices=[("replace", "Full list (replaces the current list)"),
-                                      ("add", "Change list: additions"), ("remove", "Change list: deletions")])
+    mode = forms.ChoiceField(initial="add", choices=[
+        ("add", "Change list: additions"), ("remove", "Change list: deletions"),
+        ("replace", "Full list (replaces the current list)")],
+        help_text="A full list is read and counted first: you see the list's size before and after, and confirm "
+                  "before anything is replaced.")
     file_format = forms.ChoiceField(label="Format", choices=[
         ("ftc", "FTC registry (10 digits or NPA,NXXXXXX per line)"), ("e164", "E.164 (+ and digits per line)"),
         ("csv", "CSV with a phone column"), ("tps", "UK TPS/CTPS (national format, leading 0)")])

@@ -8,7 +8,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from compliance.models import DncImport
-from compliance.services.dnc import DncImportBusy, dnc_import_run
+from compliance.services.dnc import DncImportBusy, dnc_import_process, dnc_imports_fail_stalled
 from compliance.services.erasure import retention_purge, shop_erase
 from compliance.services.scrub import carts_scrub
 
@@ -26,12 +26,19 @@ def import_dnc_file_task(self, import_id: int) -> str:
     fail the same way. A redelivered task finds the row done or failed and returns without work.
     """
     try:
-        record = dnc_import_run(import_id=import_id)
+        record = dnc_import_process(import_id=import_id)
     except DncImportBusy as exc:
         raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS) from None
     if record.status == DncImport.Status.DONE:
         scrub_open_carts_task.delay()
     return record.status
+
+
+@shared_task
+def fail_stalled_dnc_imports_task() -> list[int]:
+    """Every minute: fail the DNC imports whose worker died (no heartbeat for STALLED_AFTER), at most
+    STALLED_SWEEP_BATCH (50) a run, so no import shows "running" for ever; returns their ids."""
+    return dnc_imports_fail_stalled()
 
 
 @shared_task

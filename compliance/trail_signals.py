@@ -19,7 +19,7 @@ AUDITED: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "compliance.CompliancePolicy": ("compliance policy", None),
     "compliance.CallingRule": ("calling rule", None),
     "compliance.DncList": ("DNC list", ("name", "kind", "region", "is_active", "last_full_import_at")),
-    "compliance.DncImport": ("DNC import", ("dnc_list_id", "mode", "status")),
+    "compliance.DncImport": ("DNC import", ("dnc_list_id", "mode", "status", "replace_confirmed")),
     "compliance.OptOut": ("opt-out", None),
     "compliance.ConsentRecord": ("consent", None),
     "agents.AgentProfile": ("agent profile", ("languages", "max_attempts_per_hour", "hourly_cost")),

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from agents import roles
 from agents.selectors import store_scope, within_scope
@@ -17,7 +17,7 @@ from compliance.forms import AuditSearchForm, DecisionSearchForm, DncNumbersForm
 from compliance.selectors_trail import audit_events
 from compliance.services.dnc import rejected_report_path
 from compliance.services.dnc_small import dnc_numbers_import
-from compliance.services.dnc_uploads import dnc_upload_queue
+from compliance.services.dnc_uploads import dnc_import_cancel, dnc_import_confirm, dnc_upload_queue
 from compliance.services.trail import audit_export
 from compliance.services.unsubscribe import unsubscribe_confirm, unsubscribe_target
 from config.client_address import client_ip
@@ -106,6 +106,18 @@ def dnc_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     partial = request.htmx and not request.htmx.boosted
     template = "compliance/_dnc_import_progress.html" if partial else "compliance/dnc_import.html"
     return render(request, template, {"record": record})
+
+
+@roles.role_required(roles.ADMIN)
+@require_POST
+def dnc_import_decide(request: HttpRequest, import_id: int, decision: str) -> HttpResponse:
+    """An admin confirms or cancels a previewed full replace (it stops at "Awaiting confirmation")."""
+    get_object_or_404(selectors.recent_dnc_imports(limit=None), pk=import_id)
+    try:
+        (dnc_import_confirm if decision == "confirm" else dnc_import_cancel)(import_id=import_id)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("compliance:dnc-import", import_id=import_id)
 
 
 @roles.role_required(roles.ADMIN)

@@ -91,6 +91,11 @@ MATRIX = {
     "compliance:dnc-lists": ("get", "/compliance/dnc/", ADMINS),
     "compliance:dnc-numbers": ("get", "/compliance/dnc/numbers/", ADMINS),
     "compliance:dnc-import": ("get", "/compliance/dnc/imports/{dnc_import}/", ADMINS),
+    # An admin's answer sends them back to the import's page (which says this import awaits no confirmation).
+    "compliance:dnc-import-confirm": ("post", "/compliance/dnc/imports/{dnc_import}/confirm/",
+                                      {**ADMINS, "admin": 302}),
+    "compliance:dnc-import-cancel": ("post", "/compliance/dnc/imports/{dnc_import}/cancel/",
+                                     {**ADMINS, "admin": 302}),
     # No line was rejected, so there is no report: admins get "not found", everyone else no further than before.
     "compliance:dnc-import-rejected": ("get", "/compliance/dnc/imports/{dnc_import}/rejected.csv",
                                        {**ADMINS, "admin": MISSING}),

@@ -65,8 +65,12 @@ class DncImport(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
+        AWAITING_CONFIRMATION = "confirm", "Awaiting confirmation"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ENDED = (Status.DONE, Status.FAILED, Status.CANCELLED)
 
     dnc_list = models.ForeignKey(DncList, on_delete=models.PROTECT, related_name="imports")
     mode = models.CharField(max_length=10, choices=Mode.choices)
@@ -82,6 +86,13 @@ class DncImport(models.Model):
     rejected_report = models.TextField(blank=True, help_text="line number, reason, content (first 10,000)")
     error = models.TextField(blank=True)
     version_after = models.PositiveIntegerField(null=True, blank=True)
+    # A full replace: the list's size before it and the size the file leaves (known before anything is swapped).
+    count_before = models.PositiveBigIntegerField(null=True, blank=True)
+    count_after = models.PositiveBigIntegerField(null=True, blank=True)
+    replace_confirmed = models.BooleanField(
+        default=False, help_text="A full replace an admin confirmed after seeing the sizes (or --allow-shrink): "
+                                 "it may remove more than 20% of the list")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the running import")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -93,6 +104,17 @@ class DncImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dnc_list.name} {self.get_mode_display()} ({self.get_status_display()})"
+
+    @property
+    def shrink_count(self) -> int:
+        """How many numbers a full replace takes off the list (0 when it grows it or is not a replace)."""
+        if self.count_before is None or self.count_after is None:
+            return 0
+        return max(self.count_before - self.count_after, 0)
+
+    @property
+    def shrink_percent(self) -> int:
+        return self.shrink_count * 100 // self.count_before if self.shrink_count else 0
 
     @property
     def progress_percent(self) -> int:

@@ -6,6 +6,12 @@ from compliance.services.hours import clear_calling_rules_cache
 
 
 @pytest.fixture(autouse=True)
+def _dnc_uploads_dir(settings, tmp_path):
+    """Uploaded DNC files wait in a directory of the test's own, never the checkout's var/."""
+    settings.DNC_UPLOADS_DIR = tmp_path / "dnc-uploads"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calling_rules():
     """Calling rules are cached per process; tests that edit them must not leak."""
     clear_calling_rules_cache()

@@ -9,13 +9,15 @@ from __future__ import annotations
 import contextlib
 import io
 import random
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from compliance.models import DncImport, DncList
+from compliance.models import AuditEvent, DncImport, DncList
 from compliance.services import dnc as dnc_services
 from compliance.services.dnc import (
     DncFileInvalid,
@@ -41,7 +43,7 @@ from compliance.services.dnc import (
 )
 from compliance.services.dnc import formats as dnc_formats
 from compliance.services.dnc import imports as dnc_imports
-from compliance.tasks import import_dnc_file_task
+from compliance.tasks import fail_stalled_dnc_imports_task, import_dnc_file_task
 
 
 def write_file(tmp_path: Path, text: str | bytes, name: str = "list.txt") -> Path:
@@ -581,7 +583,7 @@ def test_each_format_imports_end_to_end(dnc_db, tmp_path):
 
 def test_the_celery_task_runs_a_queued_import_once(national, tmp_path):
     record = dnc_import_create(dnc_list=national, path=write_file(tmp_path, "2125550101\n"),
-                               mode=DncImport.Mode.REPLACE, file_format="ftc")
+                               mode=DncImport.Mode.REPLACE, file_format="ftc", replace_confirmed=True)
 
     first = import_dnc_file_task.apply(args=[record.pk])
     redelivered = import_dnc_file_task.apply(args=[record.pk])
@@ -649,3 +651,219 @@ def test_a_number_added_by_hand_must_be_e164():
     dnc_list.refresh_from_db()
     assert (dnc_list.version, dnc_list.entry_count) == (0, 0)
     assert not DncImport.objects.exists()
+
+
+# Files that are not text: UTF-16 and binary files end the import as failed, with the line of the first NUL.
+
+UTF16_FILE = "2125550101\n2125550102\n".encode("utf-16")  # with its byte order mark, as Windows tools write it
+BINARY_FILE = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+
+
+@pytest.mark.parametrize(("data", "file_format", "message"), [
+    (UTF16_FILE, "ftc", "Not a text file: NUL byte on line 1 (the file is UTF-16: save it as UTF-8 or plain text)."),
+    ("phone\n2125550101\n".encode("utf-16-le"), "csv", "Not a text file: NUL byte on line 1."),
+    (BINARY_FILE, "e164", "Not a text file: NUL byte on line 3."),
+    (b"2125550101\n2125550102\n212555\x000103\n", "ftc", "Not a text file: NUL byte on line 3."),
+], ids=["utf-16", "utf-16-csv", "binary", "one-nul"])
+def test_a_nul_byte_stops_the_parser_naming_its_line(data, file_format, message):
+    with pytest.raises(DncFileInvalid) as raised:
+        parse(data, file_format)
+
+    assert raised.value.message == message
+
+
+def test_a_nul_is_never_written_into_a_rejected_line():
+    assert dnc_formats._shown(b"12\x0034\n") == "12\\x0034"
+
+
+@pytest.mark.parametrize("data", [UTF16_FILE, BINARY_FILE], ids=["utf-16", "binary"])
+def test_a_file_that_is_not_text_fails_the_import_and_leaves_the_list(national, tmp_path, data):
+    run_import(national, write_file(tmp_path, "3125550201\n3125550202\n", "old.txt"))
+
+    record = dnc_import_create(dnc_list=national, path=write_file(tmp_path, data, "registry.txt"),
+                               mode=DncImport.Mode.REPLACE, file_format="ftc", replace_confirmed=True)
+
+    assert import_dnc_file_task.apply(args=[record.pk]).result == DncImport.Status.FAILED
+
+    record.refresh_from_db()
+    national.refresh_from_db()
+    assert record.status == DncImport.Status.FAILED and record.finished_at is not None
+    assert record.error.startswith("Not a text file: NUL byte on line")
+    assert "\x00" not in record.rejected_report
+    assert (national.version, national.entry_count) == (1, 2)
+    assert dnc_number_listed(national.pk, "+13125550201")
+
+
+def test_recording_a_failure_survives_a_report_postgres_cannot_store(national, tmp_path, monkeypatch):
+    """The report is another helper's to write; whatever it holds, the import must not stay "running"."""
+    monkeypatch.setattr(dnc_imports._RejectReport, "text", lambda self: "line_no,reason,content\n1,bad,\x00\n")
+
+    record = run_import(national, write_file(tmp_path, "2125550101\nnot-a-number\n"), mode=DncImport.Mode.ADD)
+
+    record.refresh_from_db()
+    assert record.status == DncImport.Status.FAILED and record.finished_at is not None
+    assert record.rejected_report == ""
+
+
+# A full replace that shrinks a list.
+
+
+def replace_numbers(count: int, start: int = 0) -> str:
+    return "".join(f"212555{n:04d}\n" for n in range(start, start + count))
+
+
+def test_a_replace_removing_more_than_a_fifth_of_the_list_is_refused(national, tmp_path):
+    run_import(national, write_file(tmp_path, replace_numbers(35), "full.txt"))
+
+    record = run_import(national, write_file(tmp_path, replace_numbers(2), "test.txt"))
+
+    national.refresh_from_db()
+    assert record.status == DncImport.Status.FAILED
+    assert (record.count_before, record.count_after) == (35, 2)
+    assert record.error == ("Refused: this file would leave the list with 2 numbers instead of 35, removing 94% of it "
+                            "(more than 20% needs a confirmation). Nothing was changed.")
+    assert (national.version, national.entry_count) == (1, 35)
+    assert dnc_number_listed(national.pk, "+12125550034")
+    assert not table_exists(f"compliance_dncentry_stage_{national.pk}")
+
+
+@pytest.mark.parametrize(("after", "refused"), [(28, False), (27, True)])
+def test_the_shrink_limit_is_twenty_percent(national, tmp_path, after, refused):
+    run_import(national, write_file(tmp_path, replace_numbers(35), "full.txt"))
+
+    record = run_import(national, write_file(tmp_path, replace_numbers(after), "next.txt"))
+
+    assert (record.status == DncImport.Status.FAILED) is refused
+
+
+def test_a_confirmed_replace_may_shrink_the_list_and_records_both_counts(national, tmp_path):
+    run_import(national, write_file(tmp_path, replace_numbers(35), "full.txt"))
+
+    record = dnc_import_run(import_id=dnc_import_create(
+        dnc_list=national, path=write_file(tmp_path, replace_numbers(2), "small.txt"), mode=DncImport.Mode.REPLACE,
+        file_format="ftc", replace_confirmed=True).pk)
+
+    national.refresh_from_db()
+    assert record.status == DncImport.Status.DONE
+    assert (record.count_before, record.count_after, national.entry_count) == (35, 2, 2)
+
+
+def test_every_replace_goes_into_the_audit_trail_with_both_counts(national, tmp_path):
+    seen = AuditEvent.objects.order_by("pk").values_list("pk", flat=True).last() or 0  # the trail outlives tests
+
+    run_import(national, write_file(tmp_path, replace_numbers(3), "first.txt"))
+    run_import(national, write_file(tmp_path, replace_numbers(1), "refused.txt"))
+
+    events = AuditEvent.objects.filter(pk__gt=seen, subject_type="DNC list", action="imported").order_by("pk")
+    assert [(e.summary.split(" (import")[0], e.changes) for e in events] == [
+        ("Replaced the list national from first.txt", {"entry_count": ["0", "3"]}),
+        ("Refused to replace the list national from refused.txt", {"entry_count (not applied)": ["3", "1"]}),
+    ]
+    assert events[0].summary.endswith("0 numbers before, 3 after") and events[0].actor_name == "system:import_dnc"
+
+
+# Uploads: a full list is previewed first; the uploaded file goes once the import ends.
+
+
+def upload_record(dnc_list: DncList, data: str | bytes, mode: str = DncImport.Mode.REPLACE) -> DncImport:
+    path = write_file(dnc_services.upload_dir(), data, f"{random.randrange(10**9)}-upload.txt")
+    return dnc_import_create(dnc_list=dnc_list, path=path, mode=mode, file_format="ftc")
+
+
+def test_an_uploaded_full_list_is_counted_and_waits_for_a_confirmation(national, tmp_path):
+    run_import(national, write_file(tmp_path, replace_numbers(35), "full.txt"))
+    record = upload_record(national, replace_numbers(2))
+
+    status = import_dnc_file_task.apply(args=[record.pk]).result
+
+    record.refresh_from_db()
+    national.refresh_from_db()
+    assert status == DncImport.Status.AWAITING_CONFIRMATION
+    assert (record.count_before, record.count_after, record.numbers_loaded) == (35, 2, 2)
+    assert (national.version, national.entry_count) == (1, 35)
+    assert Path(record.file_path).is_file()  # kept for the confirmed run
+
+
+@pytest.mark.parametrize(("mode", "data", "status"), [
+    (DncImport.Mode.ADD, "2125550101\n", DncImport.Status.DONE),
+    (DncImport.Mode.ADD, UTF16_FILE, DncImport.Status.FAILED),
+    (DncImport.Mode.REPLACE, BINARY_FILE, DncImport.Status.FAILED),  # in its preview
+], ids=["done", "failed", "failed-preview"])
+def test_an_uploaded_file_is_deleted_once_its_import_ends(national, mode, data, status):
+    record = upload_record(national, data, mode)
+
+    import_dnc_file_task.apply(args=[record.pk])
+
+    record.refresh_from_db()
+    assert record.status == status
+    assert not Path(record.file_path).exists()
+
+
+def test_a_file_given_to_the_command_is_never_deleted(national, tmp_path):
+    path = write_file(tmp_path, "2125550101\n")
+
+    run_import(national, path)
+
+    assert path.is_file()
+
+
+# Imports whose worker died.
+
+
+def stalled_import(dnc_list: DncList, minutes: int, data: str = "2125550101\n") -> DncImport:
+    record = upload_record(dnc_list, data)
+    at = timezone.now() - timedelta(minutes=minutes)
+    DncImport.objects.filter(pk=record.pk).update(status=DncImport.Status.RUNNING, started_at=at, heartbeat_at=at)
+    return record
+
+
+def test_a_running_import_beats_as_it_progresses(national, tmp_path, monkeypatch):
+    monkeypatch.setattr(dnc_imports, "PROGRESS_SECONDS", 0)
+    monkeypatch.setattr(dnc_formats, "READ_BLOCK_BYTES", 11)
+    beats = []
+
+    def seen(counts: ImportCounts) -> None:  # called right after each progress save
+        beats.append(DncImport.objects.values_list("heartbeat_at", flat=True).get(file_name="list.txt"))
+
+    record = run_import(national, write_file(tmp_path, replace_numbers(5)), on_progress=seen)
+
+    assert len(beats) >= 5 and None not in beats and beats == sorted(beats) and len(set(beats)) > 1
+    assert record.heartbeat_at >= beats[-1] >= record.started_at
+
+
+def test_the_sweep_fails_an_import_whose_heartbeat_stopped(national, tmp_path):
+    run_import(national, write_file(tmp_path, replace_numbers(3), "full.txt"))
+    stalled = stalled_import(national, minutes=6)
+    alive = stalled_import(DncList.objects.create(name="internal", kind=DncList.Kind.INTERNAL), minutes=1)
+
+    failed = dnc_services.dnc_imports_fail_stalled()
+
+    stalled.refresh_from_db()
+    alive.refresh_from_db()
+    national.refresh_from_db()
+    assert failed == [stalled.pk]
+    assert stalled.status == DncImport.Status.FAILED and stalled.finished_at is not None
+    since = timezone.localtime(stalled.heartbeat_at)
+    assert stalled.error == (f"The import's worker stopped (no progress since {since:%H:%M}); nothing was changed, "
+                             "upload the file again.")
+    assert not Path(stalled.file_path).exists()
+    assert alive.status == DncImport.Status.RUNNING
+    assert (national.version, national.entry_count) == (1, 3)  # the interrupted replace never swapped
+
+
+def test_the_sweep_leaves_an_import_whose_list_a_live_run_still_holds(national):
+    stalled = stalled_import(national, minutes=30)
+    key = dnc_imports.list_lock_key(national.pk)
+    with dnc_imports._import_connection() as pg:
+        pg.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
+
+        assert dnc_services.dnc_imports_fail_stalled() == []
+
+    assert dnc_services.dnc_imports_fail_stalled() == [stalled.pk]
+
+
+def test_the_sweep_runs_every_minute_from_the_beat_schedule(settings):
+    entry = next(entry for entry in settings.CELERY_BEAT_SCHEDULE.values()
+                 if entry["task"] == "compliance.tasks.fail_stalled_dnc_imports_task")
+    assert entry["schedule"] == 60.0
+    assert fail_stalled_dnc_imports_task.name == entry["task"]

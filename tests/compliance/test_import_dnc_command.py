@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 from urllib.parse import quote
@@ -18,7 +19,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from compliance.models import DncImport, DncList
-from compliance.services.dnc import dnc_number_listed
+from compliance.services.dnc import dnc_imports_fail_stalled, dnc_number_listed
+from compliance.services.dnc.lifecycle import STALLED_AFTER
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -199,9 +201,74 @@ def test_a_killed_import_leaves_the_previous_list_and_nothing_behind(dnc_db, reg
         cursor.execute("SELECT to_regclass(%s)", [f"compliance_dncentry_stage_{national.pk}"])
         assert cursor.fetchone()[0] is None
 
-    # and once the server has ended the dead session (and its lock), the next import runs
+    # and once the server has ended the dead session (and its lock), the sweep fails the import whose heartbeat
+    # stopped, so it does not show "running" for ever, and the next import runs
     _wait_for(lambda: not _import_sessions())
+    killed.refresh_from_db()
+    assert dnc_imports_fail_stalled(now=killed.heartbeat_at + STALLED_AFTER - timedelta(seconds=1)) == []
+    assert dnc_imports_fail_stalled(now=killed.heartbeat_at + STALLED_AFTER + timedelta(seconds=1)) == [killed.pk]
+    killed.refresh_from_db()
+    assert killed.status == DncImport.Status.FAILED and killed.error.startswith("The import's worker stopped")
     import_dnc(str(registry_file), "--list", "national", "--replace", verbosity=0)
     national.refresh_from_db()
     assert national.version == 2
     assert (tmp_path / "dnc-reports" / f"import-{killed.pk}.csv").exists()  # not in the repository's var/
+
+
+def numbers_file(tmp_path: Path, count: int, name: str) -> Path:
+    path = tmp_path / name
+    path.write_text("".join(f"212555{n:04d}\n" for n in range(count)))
+    return path
+
+
+def test_a_replace_that_removes_over_a_fifth_of_the_list_is_refused_naming_the_counts_and_the_flag(dnc_db, tmp_path):
+    import_dnc(str(numbers_file(tmp_path, 35, "full.txt")), "--list", "national", "--replace", verbosity=0)
+
+    with pytest.raises(CommandError) as raised:
+        import_dnc(str(numbers_file(tmp_path, 9, "test.txt")), "--list", "national", "--replace", verbosity=0)
+
+    national = DncList.objects.get(name="national")
+    record = DncImport.objects.get(file_name="test.txt")
+    assert str(raised.value) == (
+        f"Import #{record.pk} refused: the file would leave national with 9 numbers instead of 35 (removes 74%, more "
+        "than 20%). The list is unchanged (version 1); run again with --allow-shrink if the file really is the whole "
+        "list.")
+    assert (record.status, record.count_before, record.count_after) == (DncImport.Status.FAILED, 35, 9)
+    assert (national.version, national.entry_count) == (1, 35)
+
+
+def test_allow_shrink_applies_the_replace_and_reports_both_counts(dnc_db, tmp_path):
+    import_dnc(str(numbers_file(tmp_path, 35, "full.txt")), "--list", "national", "--replace", verbosity=0)
+
+    output = import_dnc(str(numbers_file(tmp_path, 9, "small.txt")), "--list", "national", "--replace",
+                        "--allow-shrink")
+
+    national = DncList.objects.get(name="national")
+    assert national.entry_count == 9
+    assert "Full replace: 35 numbers before, 9 after." in output
+
+
+def test_a_dry_run_of_a_replace_shows_the_list_size_before_and_after(dnc_db, tmp_path):
+    import_dnc(str(numbers_file(tmp_path, 35, "full.txt")), "--list", "national", "--replace", verbosity=0)
+
+    output = import_dnc(str(numbers_file(tmp_path, 2, "test.txt")), "--list", "national", "--replace", "--dry-run")
+
+    assert ("The list national has 35 numbers; this file would leave 2. It removes 94% of the list: the import would "
+            "need --allow-shrink.") in output
+    assert DncList.objects.get(name="national").entry_count == 35
+
+
+@pytest.mark.parametrize("content", [
+    "2125550101\n2125550102\n".encode("utf-16"), b"\x00\x01\x02binary\xff" * 50,
+], ids=["utf-16", "binary"])
+@pytest.mark.parametrize("dry_run", [False, True], ids=["import", "dry-run"])
+def test_a_file_that_is_not_text_is_a_command_error_naming_the_nul(dnc_db, tmp_path, content, dry_run):
+    path = tmp_path / "registry.txt"
+    path.write_bytes(content)
+
+    with pytest.raises(CommandError, match="Not a text file: NUL byte on line 1"):
+        import_dnc(str(path), "--list", "internal", "--delta", "add", *(["--dry-run"] if dry_run else []),
+                   verbosity=0)
+
+    assert DncImport.objects.filter(status=DncImport.Status.RUNNING).count() == 0
+    assert path.is_file()  # the operator's own file stays

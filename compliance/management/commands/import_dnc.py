@@ -38,7 +38,10 @@ from compliance.services.dnc import (
     dnc_import_run,
     dnc_list_get_or_create,
     rejected_report_path,
+    replace_removes_too_much,
+    replace_shrink_percent,
 )
+from compliance.services.dnc.swap import REPLACE_SHRINK_LIMIT_PERCENT
 
 SHOWN_REJECTIONS = 20  # at verbosity 1; verbosity 2 shows the first 10,000
 
@@ -55,6 +58,8 @@ class Command(BaseCommand):
         parser.add_argument("--replace", action="store_true", help="The file is the whole list: replace it.")
         parser.add_argument("--delta", choices=("add", "remove"),
                             help="The file is a change list: add its numbers, or remove them.")
+        parser.add_argument("--allow-shrink", action="store_true",
+                            help="With --replace: apply the file even if it removes more than 20%% of the list.")
         parser.add_argument("--dry-run", action="store_true",
                             help="Read and check the file, report what would be imported, change nothing.")
 
@@ -74,9 +79,9 @@ class Command(BaseCommand):
             verb = "would be created" if options["dry_run"] else "created"
             self.stdout.write(f"List {dnc_list.name} ({dnc_list.get_kind_display()}) {verb}.")
         if options["dry_run"]:
-            self._dry_run(path, file_format)
+            self._dry_run(path, file_format, dnc_list if mode == DncImport.Mode.REPLACE else None)
         else:
-            self._import(dnc_list, path, mode, file_format)
+            self._import(dnc_list, path, mode, file_format, allow_shrink=options["allow_shrink"])
 
     def _mode(self, replace: bool, delta: str | None) -> str:
         if replace and delta:
@@ -85,7 +90,7 @@ class Command(BaseCommand):
             raise CommandError("Say what the file is: --replace for a full list, --delta add|remove for a change list.")
         return DncImport.Mode.REPLACE if replace else delta
 
-    def _dry_run(self, path: Path, file_format: str) -> None:
+    def _dry_run(self, path: Path, file_format: str, replaced: DncList | None) -> None:
         try:
             check = dnc_file_validate(path=path, file_format=file_format, on_progress=self._progress)
         except DncFileInvalid as exc:
@@ -97,9 +102,19 @@ class Command(BaseCommand):
                 f"Dry run ({file_format}): {counts.lines_read:,} lines, {counts.numbers_loaded:,} numbers would be "
                 f"imported, {counts.lines_rejected:,} lines rejected. Nothing was changed."
             ))
+        if replaced is not None and self.verbosity:
+            before, after = replaced.entry_count, counts.numbers_loaded
+            line = f"The list {replaced.name} has {before:,} numbers; this file would leave {after:,}."
+            if replace_removes_too_much(count_before=before, count_after=after):
+                self.stdout.write(self.style.WARNING(
+                    f"{line} It removes {replace_shrink_percent(count_before=before, count_after=after)}% of "
+                    "the list: the import would need --allow-shrink."))
+            else:
+                self.stdout.write(line)
 
-    def _import(self, dnc_list: DncList, path: Path, mode: str, file_format: str) -> None:
-        record = dnc_import_create(dnc_list=dnc_list, path=path, mode=mode, file_format=file_format)
+    def _import(self, dnc_list: DncList, path: Path, mode: str, file_format: str, *, allow_shrink: bool) -> None:
+        record = dnc_import_create(dnc_list=dnc_list, path=path, mode=mode, file_format=file_format,
+                                   replace_confirmed=allow_shrink)
         if self.verbosity:
             self.stdout.write(f"Import #{record.pk}: {path.name} into {dnc_list.name} ({record.get_mode_display()}, "
                               f"{file_format}), {record.bytes_total:,} bytes.")
@@ -108,6 +123,7 @@ class Command(BaseCommand):
         except DncImportBusy as exc:
             raise CommandError(f"{exc.message} Import #{record.pk} stays queued.") from None
         dnc_list.refresh_from_db()
+        self._refuse_shrink(record, dnc_list)
         if record.status != DncImport.Status.DONE:
             raise CommandError(f"Import #{record.pk} failed: {record.error} "
                                f"The list {dnc_list.name} is unchanged (version {dnc_list.version}).")
@@ -121,6 +137,21 @@ class Command(BaseCommand):
                 f"{record.lines_rejected:,} lines rejected. {dnc_list.name} is now version {dnc_list.version} "
                 f"with {dnc_list.entry_count:,} entries."
             ))
+            if record.count_before is not None:
+                self.stdout.write(f"Full replace: {record.count_before:,} numbers before, "
+                                  f"{record.count_after:,} after.")
+
+    def _refuse_shrink(self, record: DncImport, dnc_list: DncList) -> None:
+        """The swap refused a replace that removes too much: say so with the counts and the flag that allows it."""
+        before, after = record.count_before, record.count_after
+        if record.status == DncImport.Status.DONE or before is None or after is None:
+            return
+        if replace_removes_too_much(count_before=before, count_after=after):
+            raise CommandError(
+                f"Import #{record.pk} refused: the file would leave {dnc_list.name} with {after:,} numbers instead of "
+                f"{before:,} (removes {replace_shrink_percent(count_before=before, count_after=after)}%, more than "
+                f"{REPLACE_SHRINK_LIMIT_PERCENT}%). The list is unchanged (version {dnc_list.version}); run "
+                "again with --allow-shrink if the file really is the whole list.")
 
     def _queue_scrub(self) -> None:
         """Re-check open carts against the new list (in the worker, so a big scrub does not hold the shell)."""

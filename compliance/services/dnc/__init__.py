@@ -26,7 +26,15 @@ patch; they are deliberately not re-exported here, where a patch would change no
 
 from __future__ import annotations
 
-from compliance.services.dnc.errors import DncFileInvalid, DncImportBusy, DncListUnknown, DncNumberInvalid
+from compliance.services.dnc.errors import (
+    DncFileInvalid,
+    DncImportBusy,
+    DncImportNotAwaiting,
+    DncListUnknown,
+    DncNumberInvalid,
+    DncReplaceShrinks,
+)
+from compliance.services.dnc.files import dnc_upload_discard, upload_dir
 from compliance.services.dnc.formats import (
     FILE_FORMATS,
     LINE_FORMATS,
@@ -44,6 +52,7 @@ from compliance.services.dnc.imports import (
     dnc_import_run,
     rejected_report_path,
 )
+from compliance.services.dnc.lifecycle import dnc_import_preview, dnc_import_process, dnc_imports_fail_stalled
 from compliance.services.dnc.lists import (
     dnc_add_numbers,
     dnc_default_format,
@@ -60,6 +69,7 @@ from compliance.services.dnc.normalize import (
     normalize_ftc,
     normalize_tps,
 )
+from compliance.services.dnc.swap import replace_removes_too_much, replace_shrink_percent
 
 __all__ = [
     "FILE_FORMATS",
@@ -68,8 +78,10 @@ __all__ = [
     "DncFileCheck",
     "DncFileInvalid",
     "DncImportBusy",
+    "DncImportNotAwaiting",
     "DncListUnknown",
     "DncNumberInvalid",
+    "DncReplaceShrinks",
     "ImportCounts",
     "ProgressCallback",
     "RejectedLine",
@@ -79,11 +91,15 @@ __all__ = [
     "dnc_default_format",
     "dnc_file_validate",
     "dnc_import_create",
+    "dnc_import_preview",
+    "dnc_import_process",
     "dnc_import_run",
+    "dnc_imports_fail_stalled",
     "dnc_list_get_or_create",
     "dnc_list_spec",
     "dnc_number_listed",
     "dnc_remove_numbers",
+    "dnc_upload_discard",
     "ensure_dnc_partition",
     "iter_copy_rows",
     "normalize_csv_value",
@@ -91,4 +107,7 @@ __all__ = [
     "normalize_ftc",
     "normalize_tps",
     "rejected_report_path",
+    "replace_removes_too_much",
+    "replace_shrink_percent",
+    "upload_dir",
 ]

@@ -19,3 +19,11 @@ class DncFileInvalid(ApplicationError):
 
 class DncNumberInvalid(ApplicationError):
     message = "Not an E.164 phone number."
+
+
+class DncReplaceShrinks(ApplicationError):
+    message = "This full list would remove more than 20% of the list."
+
+
+class DncImportNotAwaiting(ApplicationError):
+    message = "This import is not waiting for a confirmation (it was confirmed or cancelled already)."

@@ -50,8 +50,46 @@ Reject = Callable[[int, str, bytes | str], None]
 
 
 def _shown(raw: bytes | str) -> str:
+    """A rejected line as the report shows it. A NUL is written as `\\x00`: PostgreSQL's text refuses NULs, and
+    the report is saved on the import's row, so one NUL would make recording the import's outcome fail."""
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    return text.rstrip("\r\n")[:REPORT_CONTENT_CHARS]
+    return text.rstrip("\r\n")[:REPORT_CONTENT_CHARS].replace("\x00", "\\x00")
+
+
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+class _TextOnly(io.RawIOBase):
+    """The file's bytes as they are, refused at the first NUL byte with DncFileInvalid naming its line.
+
+    No registry, CSV or TPS file holds a NUL; a file that does is UTF-16 or binary, whose every "line" would be
+    rejected (and whose NULs PostgreSQL's text cannot store), so the import stops with one clear reason instead.
+    """
+
+    def __init__(self, stream: BinaryIO):
+        super().__init__()
+        self._stream = stream
+        self._lines = 0  # line breaks read so far
+        self._first = True
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if b"\0" in data:
+            line_no = self._lines + data.count(b"\n", 0, data.index(b"\0")) + 1
+            hint = " (the file is UTF-16: save it as UTF-8 or plain text)" if (
+                self._first and data.startswith(UTF16_BOMS)) else ""
+            raise DncFileInvalid(f"Not a text file: NUL byte on line {line_no}{hint}.")
+        self._first = self._first and not data
+        self._lines += data.count(b"\n")
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 @dataclass(frozen=True)
@@ -100,7 +138,7 @@ LINE_FORMATS = {
 }
 
 
-def _line_blocks(stream: BinaryIO) -> Iterator[bytes]:
+def _line_blocks(stream: BinaryIO | _TextOnly) -> Iterator[bytes]:
     """The file as blocks of whole lines, each ending in b"\\n" (added after a last line without one).
 
     A line longer than MAX_LINE_BYTES is cut to that length (it can only be rejected) and the rest of it
@@ -131,16 +169,17 @@ def iter_copy_rows(
 
     Line numbers count every physical line from 1, blank ones included, so they match an editor's.
     """
+    checked = _TextOnly(stream)
 
     def reject(line_no: int, reason: str, raw: bytes | str) -> None:
         counts.lines_rejected += 1
         on_reject(Rejection(line_no, reason, _shown(raw)))
 
     if file_format == "csv":
-        yield from _csv_rows(stream, list_id=list_id, counts=counts, reject=reject)
+        yield from _csv_rows(checked, list_id=list_id, counts=counts, reject=reject)
         return
     line_format = LINE_FORMATS[file_format]
-    for block in _line_blocks(stream):
+    for block in _line_blocks(checked):
         if counts.lines_read == 0 and block.startswith(b"\xef\xbb\xbf"):
             block = block[3:]  # a UTF-8 byte order mark, as spreadsheet exports write
         body = block.replace(b"\r\n", b"\n") if b"\r" in block else block
@@ -158,9 +197,9 @@ def _csv_columns(reader: Iterator[list[str]]) -> tuple[int, int | None]:
     return header.index("phone"), header.index("country") if "country" in header else None
 
 
-def _csv_rows(stream: BinaryIO, *, list_id: int, counts: ImportCounts, reject: Reject) -> Iterator[bytes]:
+def _csv_rows(stream: _TextOnly, *, list_id: int, counts: ImportCounts, reject: Reject) -> Iterator[bytes]:
     """The slower path for small files: any phone format, normalised with phonenumbers."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    text = io.TextIOWrapper(io.BufferedReader(stream), encoding="utf-8-sig", errors="replace", newline="")
     try:
         reader = csv.reader(text)
         phone_at, country_at = _csv_columns(reader)

@@ -19,8 +19,10 @@ from django.utils import timezone
 
 from compliance.models import DncImport, DncList
 from compliance.services.dnc.errors import DncFileInvalid, DncImportBusy
+from compliance.services.dnc.files import dnc_upload_discard
 from compliance.services.dnc.formats import FILE_FORMATS, ImportCounts, Rejection, iter_copy_rows
-from compliance.services.dnc.swap import _apply_change_list, _replace_list
+from compliance.services.dnc.swap import _apply_change_list, _replace_list, replace_removes_too_much
+from compliance.services.trail import Actor, audit_record
 from config.exceptions import ApplicationError
 
 logger = logging.getLogger("compliance.services.dnc")  # the package's name: log lines read as before the split
@@ -39,7 +41,8 @@ def rejected_report_path(import_record: DncImport) -> Path:
 
 
 def dnc_import_create(
-    *, dnc_list: DncList, path: Path, mode: str, file_format: str, requested_by: Any = None
+    *, dnc_list: DncList, path: Path, mode: str, file_format: str, requested_by: Any = None,
+    replace_confirmed: bool = False,
 ) -> DncImport:
     """Record an import of a file already on disk (the command's PATH, or an upload); run it with
     dnc_import_run, directly or through import_dnc_file_task."""
@@ -49,6 +52,7 @@ def dnc_import_create(
     record = DncImport(
         dnc_list=dnc_list, mode=mode, file_format=file_format, file_name=path.name[:255], file_path=str(path),
         bytes_total=path.stat().st_size if path.is_file() else 0, requested_by=requested_by,
+        replace_confirmed=replace_confirmed,
     )
     record.full_clean()
     record.save()
@@ -142,17 +146,24 @@ class _ImportRun:
     def __init__(self, record: DncImport, on_progress: ProgressCallback | None):
         self.record = record
         self.list_id = record.dnc_list_id
+        self.count_before: int | None = None  # a full replace's list size before and after, set by the swap
+        self.count_after: int | None = None
         self.counts = ImportCounts(bytes_total=os.path.getsize(record.file_path))
         self.progress = _Progress(self.counts, save=self._save, on_progress=on_progress)
         self.report = _RejectReport(rejected_report_path(record))
 
     def _save(self, counts: ImportCounts) -> None:
-        DncImport.objects.filter(pk=self.record.pk).update(**counts.as_fields())
+        DncImport.objects.filter(pk=self.record.pk).update(**counts.as_fields(), heartbeat_at=timezone.now())
+
+    def beat(self) -> None:
+        """A sign of life between progress saves (the sweep fails imports whose heartbeat stopped)."""
+        DncImport.objects.filter(pk=self.record.pk).update(heartbeat_at=timezone.now())
 
     def start(self) -> None:
+        now = timezone.now()
         DncImport.objects.filter(pk=self.record.pk).update(
-            status=DncImport.Status.RUNNING, started_at=timezone.now(), finished_at=None, error="",
-            rejected_report="", **self.counts.as_fields(),
+            status=DncImport.Status.RUNNING, started_at=now, heartbeat_at=now, finished_at=None, error="",
+            rejected_report="", count_before=None, count_after=None, **self.counts.as_fields(),
         )
 
     def copy_into(self, pg: psycopg.Connection, table: str, *, freeze: bool) -> None:
@@ -183,7 +194,8 @@ class _ImportRun:
             [entry_count, delta, now, full, now, self.list_id],
         )
         version = cursor.fetchone()[0]
-        fields = {**self.counts.as_fields(), "rejected_report": self.report.text(), "version_after": version}
+        fields = {**self.counts.as_fields(), "rejected_report": self.report.text(), "version_after": version,
+                  "count_before": self.count_before, "count_after": self.count_after}
         assignments = ", ".join(f"{name} = %s" for name in fields)
         cursor.execute(
             # B608: table and column names come from the model.
@@ -193,10 +205,16 @@ class _ImportRun:
         )
 
     def fail(self, error: str) -> None:
-        DncImport.objects.filter(pk=self.record.pk).update(
-            status=DncImport.Status.FAILED, error=error, finished_at=timezone.now(),
-            rejected_report=self.report.text(), **self.counts.as_fields(),
-        )
+        """Record the failure. It must never fail itself (the import would show "running" for ever): the
+        error loses any NUL (PostgreSQL's text refuses them) and, if the report cannot be saved, it is left out."""
+        fields = {"status": DncImport.Status.FAILED, "error": error.replace("\x00", "\\x00"),
+                  "finished_at": timezone.now(), "count_before": self.count_before, "count_after": self.count_after,
+                  **self.counts.as_fields()}
+        try:
+            DncImport.objects.filter(pk=self.record.pk).update(rejected_report=self.report.text(), **fields)
+        except Exception:
+            logger.exception("DNC import %s: its rejected lines could not be saved", self.record.pk)
+            DncImport.objects.filter(pk=self.record.pk).update(**fields)
 
 
 def _copy_write(copy: psycopg.Copy, block: bytes) -> None:
@@ -214,9 +232,14 @@ def _import_connection() -> psycopg.Connection:
     return pg
 
 
+def list_lock_key(list_id: int) -> str:
+    """The advisory lock a running import of the list holds (the stalled-import sweep tests it too)."""
+    return f"compliance.dnc_import.{list_id}"
+
+
 def _lock_list(pg: psycopg.Connection, record: DncImport) -> None:
     """One import per list at a time. A session lock: it goes with the connection if the process dies."""
-    key = f"compliance.dnc_import.{record.dnc_list_id}"
+    key = list_lock_key(record.dnc_list_id)
     if not pg.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key]).fetchone()[0]:
         raise DncImportBusy(f"Another import of the list {record.dnc_list.name!r} is running.")
 
@@ -232,13 +255,38 @@ def dnc_import_run(*, import_id: int, on_progress: ProgressCallback | None = Non
     if connection.in_atomic_block:
         raise RuntimeError("dnc_import_run commits on its own connection; call it outside transaction.atomic().")
     record = DncImport.objects.select_related("dnc_list").get(pk=import_id)
-    if record.status in (DncImport.Status.DONE, DncImport.Status.FAILED):
+    if record.status in (*DncImport.ENDED, DncImport.Status.AWAITING_CONFIRMATION):
         return record
-    with _import_connection() as pg:
-        _lock_list(pg, record)
-        _run(pg, record, on_progress)
-    record.refresh_from_db()
+    try:
+        with _import_connection() as pg:
+            _lock_list(pg, record)
+            _run(pg, record, on_progress)
+    finally:
+        record.refresh_from_db()
+        dnc_upload_discard(record=record)  # an upload's file goes once the import ended, however it ended
+    if record.mode == DncImport.Mode.REPLACE and record.count_before is not None:
+        _audit_replace(record)
     return record
+
+
+def _audit_replace(record: DncImport) -> None:
+    """Every full replace, applied or refused, goes into the audit trail with the list's size before and after."""
+    user = record.requested_by
+    actor = Actor(user.pk, user.get_username()) if user else Actor(None, "system:import_dnc")
+    if record.status == DncImport.Status.DONE:
+        verb = "Replaced"
+    elif not record.replace_confirmed and replace_removes_too_much(count_before=record.count_before,
+                                                                   count_after=record.count_after):
+        verb = "Refused to replace"
+    else:
+        verb = "Failed to replace"
+    audit_record(
+        action="imported", subject_type="DNC list", subject_id=record.dnc_list_id, actor=actor,
+        summary=f"{verb} the list {record.dnc_list.name} from {record.file_name} (import {record.pk}): "
+                f"{record.count_before:,} numbers before, {record.count_after:,} after",
+        changes={"entry_count" if record.status == DncImport.Status.DONE else "entry_count (not applied)":
+                 (record.count_before, record.count_after)},
+    )
 
 
 def _run(pg: psycopg.Connection, record: DncImport, on_progress: ProgressCallback | None) -> None:

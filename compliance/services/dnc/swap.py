@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from compliance.models import DncImport, DncList
-from compliance.services.dnc.errors import DncFileInvalid, DncImportBusy
+from compliance.services.dnc.errors import DncFileInvalid, DncImportBusy, DncReplaceShrinks
 from compliance.services.dnc.lists import ENTRIES_TABLE, _partition, _stage, ensure_dnc_partition
 
 if TYPE_CHECKING:
@@ -25,6 +25,19 @@ ENTRY_COLUMNS = "dnc_list_id bigint NOT NULL, phone varchar(16) NOT NULL"
 SWAP_LOCK_TIMEOUT = "2s"
 SWAP_ATTEMPTS = 5
 SWAP_RETRY_PAUSE_SECONDS = 3.0
+# A registry file that is truncated, or a test file uploaded as the full list, would make most of a list
+# callable at once; the registry's own full files change by a few percent a month. So a full replace that
+# removes more than this share of a list is refused unless someone who has seen both sizes confirmed it.
+REPLACE_SHRINK_LIMIT_PERCENT = 20
+
+
+def replace_removes_too_much(*, count_before: int, count_after: int) -> bool:
+    """Whether a full replace taking a list from `count_before` to `count_after` numbers needs a confirmation."""
+    return (count_before - count_after) * 100 > count_before * REPLACE_SHRINK_LIMIT_PERCENT
+
+
+def replace_shrink_percent(*, count_before: int, count_after: int) -> int:
+    return (count_before - count_after) * 100 // count_before if count_before > count_after else 0
 
 
 def _with_lock_retries(pg: psycopg.Connection, step: Callable[[], None]) -> None:
@@ -62,16 +75,30 @@ def _replace_list(pg: psycopg.Connection, run: _ImportRun) -> None:
         run.copy_into(pg, stage, freeze=True)
         if not run.counts.numbers_loaded:
             raise DncFileInvalid("No valid number in the file: refusing to replace the list with an empty one.")
+        run.beat()  # the index and the swap save no progress; they must not look like a dead worker
         pg.execute(f"CREATE INDEX {stage}_phone ON {stage} (phone)")
         pg.execute(f"ANALYZE {stage}")
+        run.beat()
         _with_lock_retries(pg, lambda: _swap_partition(pg, run, stage))
 
 
 def _swap_partition(pg: psycopg.Connection, run: _ImportRun, stage: str) -> None:
+    """Swap the loaded table in, unless it would remove too much of the list unconfirmed (DncReplaceShrinks,
+    raised before anything changed: the whole transaction rolls back and the old list stays)."""
     partition = _partition(run.list_id)
     with pg.cursor() as cursor:
-        # B608: the table name comes from the model.
-        cursor.execute(f"SELECT 1 FROM {DncList._meta.db_table} WHERE id = %s FOR UPDATE", [run.list_id])  # nosec B608
+        cursor.execute(
+            # B608: the table name comes from the model.
+            f"SELECT entry_count FROM {DncList._meta.db_table} WHERE id = %s FOR UPDATE", [run.list_id]  # nosec B608
+        )
+        before = run.count_before = cursor.fetchone()[0]
+        after = run.count_after = run.counts.numbers_loaded
+        if not run.record.replace_confirmed and replace_removes_too_much(count_before=before, count_after=after):
+            raise DncReplaceShrinks(
+                f"Refused: this file would leave the list with {after:,} numbers instead of {before:,}, removing "
+                f"{replace_shrink_percent(count_before=before, count_after=after)}% of it (more than "
+                f"{REPLACE_SHRINK_LIMIT_PERCENT}% needs a confirmation). Nothing was changed."
+            )
         # Dropping a partition detaches it; doing it first frees its name and its index's name.
         cursor.execute(f"DROP TABLE IF EXISTS {partition}")
         cursor.execute(f"ALTER TABLE {stage} RENAME TO {partition}")

@@ -64,6 +64,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.flag_interrupted_sends_task",
         "schedule": 300.0,
     },
+    "fail-stalled-dnc-imports": {
+        "task": "compliance.tasks.fail_stalled_dnc_imports_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "advance-cadences": {
         "task": "recovery.tasks.advance_cadences_task",
         "schedule": 300.0,
