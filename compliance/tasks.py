@@ -20,7 +20,8 @@ BUSY_MAX_RETRIES = 30
 
 @shared_task(bind=True, max_retries=BUSY_MAX_RETRIES)
 def import_dnc_file_task(self, import_id: int) -> str:
-    """Run one queued DncImport and return its final status.
+    """Take one queued DncImport a step further and return its status: an upload's unconfirmed full list is read
+    and counted and waits for an admin's confirmation; anything else runs to its end.
 
     A failed import is recorded on the row (status failed, error) and not retried: the same file would
     fail the same way. A redelivered task finds the row done or failed and returns without work.

@@ -1,4 +1,6 @@
-"""DNC files uploaded by admins: kept on disk, imported by a Celery worker."""
+"""DNC files uploaded by admins: kept on disk, imported by a Celery worker; a full list waits for an admin's
+confirmation (the list's size before and after shown) before it replaces anything. The file is deleted once the
+import ends, however it ends."""
 
 from __future__ import annotations
 

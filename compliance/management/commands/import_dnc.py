@@ -4,7 +4,10 @@ A full list (`--replace`) is loaded beside the live one and swapped in atomicall
 (`--delta add` or `--delta remove`) adds or deletes its numbers. The file is streamed, never read into
 memory whole. Bad lines are reported with their line numbers and never stop the good ones; the full
 report goes to var/dnc-reports/import-<id>.csv. An import that fails or is interrupted leaves the list
-as it was. Uploads from the admin run the same import through `compliance.tasks.import_dnc_file_task`.
+as it was. A full list that would remove more than 20% of the list is refused, the list unchanged, unless
+`--allow-shrink` says that is intended (a truncated file must not make numbers callable); `--dry-run` shows the
+list's size before and after. A file that is not text (UTF-16, binary) fails at its first NUL byte.
+Uploads from the admin run the same import through `compliance.tasks.import_dnc_file_task`.
 
 Formats: ftc (the FTC registry: ten digits or `NPA,NXXXXXX` per line), e164 (`+` and digits), csv (a
 header row naming a `phone` column and, optionally, a `country` one), tps (UK TPS/CTPS: national format
@@ -12,6 +15,7 @@ with the leading 0). A list that does not exist yet is created for the names nat
 state-XX, uk-tps and uk-ctps.
 
     manage.py import_dnc 2026-11-national.txt --list national --replace
+    manage.py import_dnc 2026-11-national.txt --list national --replace --allow-shrink
     manage.py import_dnc 2026-11-24-additions.txt --list national --delta add
     manage.py import_dnc tps.txt --list uk-tps --replace --dry-run
 """

@@ -19,7 +19,10 @@ would add seconds to every import.
 
 The package re-exports the services other code uses; each module holds one subdomain: `normalize` (one
 line to E.164), `formats` (file to COPY rows), `lists` (lists, partitions, manual changes), `imports`
-(DncImport runs) and `swap` (the transaction that applies a loaded file). Tunables such as
+(DncImport runs), `swap` (the transaction that applies a loaded file, and its refusal of a full replace that
+would remove more than 20% of a list unconfirmed), `lifecycle` (an upload's full list previewed before it is
+confirmed; the sweep that fails imports whose worker died) and `files` (uploaded files, deleted once their
+import ends). Tunables such as
 READ_BLOCK_BYTES or PROGRESS_SECONDS are read from the module that defines them, so that is the module to
 patch; they are deliberately not re-exported here, where a patch would change nothing.
 """

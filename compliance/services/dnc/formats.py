@@ -167,7 +167,8 @@ def iter_copy_rows(
 ) -> Iterator[bytes]:
     """COPY text rows for every good line of `stream`, a block at a time, counting as it goes.
 
-    Line numbers count every physical line from 1, blank ones included, so they match an editor's.
+    Line numbers count every physical line from 1, blank ones included, so they match an editor's. A NUL byte
+    anywhere stops the file with DncFileInvalid ("Not a text file: NUL byte on line N").
     """
     checked = _TextOnly(stream)
 

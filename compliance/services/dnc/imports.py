@@ -45,7 +45,8 @@ def dnc_import_create(
     replace_confirmed: bool = False,
 ) -> DncImport:
     """Record an import of a file already on disk (the command's PATH, or an upload); run it with
-    dnc_import_run, directly or through import_dnc_file_task."""
+    dnc_import_run, directly or through import_dnc_file_task. `replace_confirmed` lets a full replace remove more
+    than 20% of the list (the command's --allow-shrink; an upload once an admin confirmed its preview)."""
     if file_format not in FILE_FORMATS:
         raise DncFileInvalid(f"Unknown file format {file_format!r}; use one of {', '.join(FILE_FORMATS)}.")
     path = Path(path).resolve()
