@@ -14,11 +14,19 @@ from twilio.twiml.voice_response import Dial, VoiceResponse
 IDENTITY_PREFIX = "agent-"
 
 
+UNCONFIGURED_SENTENCE = ("Calling is not configured: no one can be dialed. An administrator sets the Twilio voice "
+                         "credentials (or VOICE_BACKEND=offline to simulate calls).")
+
+
 def voice_mode() -> str:
-    """"twilio" when every credential for browser calling is set, else "offline"."""
+    """"twilio" when every credential for browser calling is set; else "offline" (the simulated line) where the
+    settings allow it (development, tests, production with VOICE_BACKEND=offline), or "unconfigured": production
+    never pretends a call was placed."""
     needed = (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_API_KEY,
               settings.TWILIO_API_SECRET, settings.TWILIO_TWIML_APP_SID)
-    return "twilio" if all(needed) else "offline"
+    if all(needed):
+        return "twilio"
+    return "offline" if settings.VOICE_OFFLINE_SIMULATION else "unconfigured"
 
 
 def agent_identity(agent) -> str:
@@ -36,8 +44,9 @@ def agent_pk_from_identity(value: str) -> int | None:
 
 def voice_token(agent) -> dict:
     """A short-lived access token with a VoiceGrant (outgoing only) for the signed-in agent."""
-    if voice_mode() != "twilio":
-        return {"mode": "offline"}
+    mode = voice_mode()
+    if mode != "twilio":
+        return {"mode": mode}
     from twilio.jwt.access_token import AccessToken
     from twilio.jwt.access_token.grants import VoiceGrant
 

@@ -13,6 +13,7 @@ from compliance.models import (
     ContactDecision,
     DncImport,
     DncList,
+    InboundMessage,
     LegalHold,
     OptOut,
     PrivacyRequest,
@@ -60,6 +61,13 @@ class DncListAdmin(admin.ModelAdmin):
 class DncImportAdmin(ReadOnlyAdmin):
     list_display = ("pk", "dnc_list", "mode", "file_name", "status", "numbers_loaded", "lines_rejected", "created_at")
     list_filter = ("status", "mode", "dnc_list")
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "from_number", "intent", "store", "message_sid")
+    list_filter = ("intent",)
+    search_fields = ("from_number", "message_sid")
 
 
 @admin.register(OptOut)

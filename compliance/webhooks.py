@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from compliance.services.delivery import attempt_delivery_status_record
-from compliance.services.inbound import inbound_sms_handle
+from compliance.services.inbound import InboundSidMissing, inbound_sms_handle
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +45,19 @@ def signed_by_twilio(request: HttpRequest) -> bool:
 @csrf_exempt
 @require_POST
 def twilio_sms_webhook(request: HttpRequest) -> HttpResponse:
+    """An inbound text: stored once per MessageSid and applied then; a replayed copy is answered and ignored."""
     if not signed_by_twilio(request):
         logger.warning("Twilio SMS webhook refused: missing or invalid signature for %s", public_url(request))
         return HttpResponse("Invalid Twilio signature.", status=403, content_type="text/plain")
-    result = inbound_sms_handle(
-        from_number=request.POST.get("From", ""), body=request.POST.get("Body", ""),
-        message_sid=request.POST.get("MessageSid", ""),
-    )
-    twiml = MessagingResponse()
+    num_media = request.POST.get("NumMedia", "")
+    try:
+        result = inbound_sms_handle(
+            message_sid=request.POST.get("MessageSid", ""), from_number=request.POST.get("From", ""),
+            body=request.POST.get("Body", ""), num_media=int(num_media) if num_media.isdigit() else 0,
+        )
+    except InboundSidMissing as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain")
+    twiml = MessagingResponse()  # a replay gets this empty answer: Twilio already had the first one
     if result.reply:
         twiml.message(result.reply)
     return HttpResponse(str(twiml), content_type="text/xml")

@@ -313,6 +313,8 @@ def _line(request: HttpRequest, call: Call, *, error: str = "") -> HttpResponse:
 def dial(request: HttpRequest, call_id: int) -> HttpResponse:
     """Offline mode's dial (with Twilio, the browser connects and the voice webhook asks the gate)."""
     call = _call_or_404(request, call_id)
+    if telephony.voice_mode() == "unconfigured":
+        return _line(request, call, error=telephony.UNCONFIGURED_SENTENCE)
     if telephony.voice_mode() != "offline":
         return _line(request, call, error="Calls go through the browser phone; reload the page.")
     if call.attempt_id:

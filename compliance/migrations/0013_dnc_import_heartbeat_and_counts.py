@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compliance', '0011_audit_trail'),
+        ('compliance', '0012_inbound_messages'),
     ]
 
     operations = [

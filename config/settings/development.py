@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from config.embedded import VAR_DIR, embedded_database_url, embedded_redis_url
 from config.encryption import DEVELOPMENT_FIELD_ENCRYPTION_KEY
-from config.env import env_bool, env_str
+from config.env import env_bool, env_list, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import database_settings
 
@@ -14,6 +14,9 @@ RECOVERY_LINK_ALLOW_HTTP = env_bool("RECOVERY_LINK_ALLOW_HTTP", DEBUG)
 SECRET_KEY = env_str("SECRET_KEY", "development-only-secret-key-do-not-use-in-production")
 # Keys the hashes that keep erased people suppressed (compliance.models.Suppression); production requires its own.
 SUPPRESSION_HASH_KEY = env_str("SUPPRESSION_HASH_KEY", "development-only-suppression-hash-key")
+
+# Django's test client calls itself "testserver" (a shell, a script); production never accepts that host.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 DATABASE_URL = env_str("DATABASE_URL") or embedded_database_url()
 DATABASES = database_settings(DATABASE_URL)

@@ -14,5 +14,8 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SMS_BACKEND = "recovery.messaging.backends.LocalSmsBackend"
 SMS_FILE_PATH = ""
+VOICE_OFFLINE_SIMULATION = True
+if "testserver" not in ALLOWED_HOSTS:  # noqa: F405
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405
 # Two suites at once (two checkouts, or a long e2e run beside unit tests) each need their own database.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", f"test_{DATABASES['default']['NAME']}")}  # noqa: F405

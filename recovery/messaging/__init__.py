@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from recovery.messaging.backends import PermanentSendError, SentMessage, TransientSendError
+from recovery.messaging.backends import PermanentSendError, SentMessage, SmsNotConfigured, TransientSendError
 
 
 def sms_backend():
@@ -30,4 +30,4 @@ def sms_status_callback_url() -> str | None:
     return f"{base}/webhooks/twilio/sms/status/" if base else None
 
 
-__all__ = ["PermanentSendError", "SentMessage", "TransientSendError", "sms_backend", "sms_send"]
+__all__ = ["PermanentSendError", "SentMessage", "SmsNotConfigured", "TransientSendError", "sms_backend", "sms_send"]

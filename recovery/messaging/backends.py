@@ -1,4 +1,5 @@
-"""SMS backends: Twilio's REST API through the `twilio` package, and a local recorder."""
+"""SMS backends: Twilio's REST API through the `twilio` package, a local recorder, and the refusal production
+uses when neither was configured."""
 
 from __future__ import annotations
 
@@ -64,6 +65,21 @@ class TwilioSmsBackend:
         except (TwilioException, OSError) as exc:
             raise TransientSendError(f"Twilio could not be reached: {exc}") from exc
         return SentMessage(sid=message.sid, status=message.status or "queued", to=to, body=body)
+
+
+class SmsNotConfigured(PermanentSendError):
+    """No SMS provider is configured: nothing was sent, and retrying will not send it either."""
+
+
+class UnconfiguredSmsBackend:
+    """Production without Twilio credentials and without SMS_BACKEND=local: every text is refused, so the
+    sequence marks its message undeliverable and the console says why, instead of a recorder reporting "sent"."""
+
+    MESSAGE = ("Texts cannot be sent: no SMS provider is configured. Set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN "
+               "(or SMS_BACKEND=local to record texts without sending them).")
+
+    def send(self, *, to: str, body: str, status_callback: str | None = None) -> SentMessage:
+        raise SmsNotConfigured(self.MESSAGE)
 
 
 outbox: list[SentMessage] = []

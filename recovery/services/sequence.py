@@ -31,7 +31,7 @@ from compliance.models.choices import OptOutScope
 from compliance.selectors import policy_for_store
 from compliance.services import contact_attempt_start
 from compliance.services.gate import Decision
-from recovery.messaging import PermanentSendError, TransientSendError, sms_send
+from recovery.messaging import PermanentSendError, SmsNotConfigured, TransientSendError, sms_send
 from recovery.models import Cart, MessageStep, RecoveryMessage
 from recovery.services.message_content import email_content, sms_content
 
@@ -104,7 +104,10 @@ def message_step_send(*, cart_id: int, step: int, now: datetime | None = None) -
     try:
         provider_id = deliver(outgoing)
     except PermanentSendError as exc:
-        _finish(message, status=RecoveryMessage.Status.UNDELIVERABLE, detail=str(exc), provider_status="failed")
+        # No provider configured: nothing was tried, so the step is not sent (not "refused by the provider").
+        status = (RecoveryMessage.Status.FAILED if isinstance(exc, SmsNotConfigured)
+                  else RecoveryMessage.Status.UNDELIVERABLE)
+        _finish(message, status=status, detail=str(exc), provider_status="failed")
         if exc.recipient_stopped:
             from compliance.services.optouts import optout_record
 

@@ -133,3 +133,18 @@ def test_a_status_callback_with_a_bad_signature_changes_nothing(client, open_cal
     assert signed_post(client, "/webhooks/twilio/voice/status/", status("completed"), token="x").status_code == 403
     open_call.refresh_from_db()
     assert open_call.line_status == "initiated"
+
+
+def test_where_calls_may_not_be_simulated_a_missing_credential_refuses_the_dial_and_says_why(
+        client, open_call, settings):
+    # given production without VOICE_BACKEND=offline, and one voice credential missing
+    settings.TWILIO_API_KEY, settings.VOICE_OFFLINE_SIMULATION = "", False
+
+    # then the console says so, and dialing records nothing
+    assert client.get("/agent/voice/token/").json() == {"mode": "unconfigured"}
+    assert "calling is not configured" in client.get(f"/agent/calls/{open_call.pk}/").content.decode()
+    response = client.post(f"/agent/calls/{open_call.pk}/dial/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert "Calling is not configured: no one can be dialed." in response.content.decode()
+    open_call.refresh_from_db()
+    assert open_call.attempt_id is None and not ContactAttempt.objects.exists()

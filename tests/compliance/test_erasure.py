@@ -18,6 +18,7 @@ from compliance.models import (
     ConsentRecord,
     ContactAttempt,
     ContactDecision,
+    InboundMessage,
     LegalHold,
     OptOut,
     PrivacyRequest,
@@ -29,6 +30,7 @@ from compliance.services.dnc import dnc_add_numbers, dnc_list_get_or_create
 from compliance.services.dnc.lists import dnc_number_listed
 from compliance.services.erasure.records import ERASED, ERASED_BODY, request_bind
 from compliance.services.gate import check_contact
+from compliance.services.inbound import inbound_sms_handle
 from compliance.services.optouts import optout_record
 from recovery.models import Cart, Customer, RecoveryMessage, WebhookDelivery
 from tests.conftest import process_inbox
@@ -319,3 +321,33 @@ def test_erase_customer_command_refuses_a_number_that_is_not_one(shopify_store):
     with pytest.raises(CommandError, match="not a valid phone number"):
         call_command("erase_customer", "--store", shopify_store.shop_domain, "--phone", "+1 000")
     assert not PrivacyRequest.objects.exists()
+
+
+def test_erasure_blanks_the_persons_inbound_texts_and_a_replay_stays_refused(deliver, history, shopify_store):
+    # given: Jane answered the store's text (the store that texted her last), and someone else texted too
+    jane = inbound_sms_handle(message_sid="SM" + "3" * 32, from_number=PHONE, body="Jane here, call me after 6")
+    other = inbound_sms_handle(message_sid="SM" + "4" * 32, from_number="+12125550199", body="Sam here")
+    assert jane.message.store == shopify_store
+
+    # when
+    deliver(REDACT, topic="customers/redact")
+
+    # then
+    erased = InboundMessage.objects.get(pk=jane.message.pk)
+    assert (erased.from_number, erased.body, erased.message_sid) == ("", ERASED, "SM" + "3" * 32)
+    assert InboundMessage.objects.get(pk=other.message.pk).body == "Sam here"
+    request = PrivacyRequest.objects.get(kind=PrivacyRequest.Kind.CUSTOMER_REDACT)
+    assert request.counts["inbound_messages_erased"] == 1
+    assert inbound_sms_handle(message_sid="SM" + "3" * 32, from_number=PHONE, body="START").replayed
+
+
+def test_shop_redact_erases_the_inbound_texts_answering_the_store(deliver, history, shopify_store):
+    # given: someone who was never a customer answered the store's text
+    InboundMessage.objects.create(message_sid="SM" + "5" * 32, from_number="+12125550177", body="who is this?",
+                                  store=shopify_store, received_at=timezone.now())
+
+    # when
+    deliver({"shop_id": 954889, "shop_domain": "demo-store.myshopify.com"}, topic="shop/redact")
+
+    # then
+    assert set(InboundMessage.objects.values_list("from_number", "body")) == {("", ERASED)}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from twilio.request_validator import RequestValidator
 
-from compliance.models import OptOut
+from compliance.models import ContactAttempt, ContactDecision, InboundMessage, OptOut
+from compliance.services.inbound import inbound_sms_handle
 from compliance.services.optouts import sms_intent
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +22,10 @@ def _twilio_token(settings):
     settings.PUBLIC_BASE_URL = ""
 
 
-def inbound(body: str, *, sender: str = "+12125550100") -> dict[str, str]:
+def inbound(body: str, *, sender: str = "+12125550100", sid: str = "") -> dict[str, str]:
+    """An inbound text as Twilio posts it; each call is a new message (its own sid) unless `sid` is given."""
     return {
-        "MessageSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f", "AccountSid": "AC00000000000000000000000000000000",
+        "MessageSid": sid or f"SM{secrets.token_hex(16)}", "AccountSid": "AC00000000000000000000000000000000",
         "MessagingServiceSid": "MG00000000000000000000000000000000", "From": sender, "To": "+18005550199",
         "Body": body, "NumMedia": "0", "NumSegments": "1", "SmsStatus": "received", "ApiVersion": "2010-04-01",
         "FromCountry": "US", "FromState": "NY", "FromCity": "NEW YORK",
@@ -128,3 +132,70 @@ def test_unconfigured_token_refuses_everything(client, settings):
     settings.TWILIO_AUTH_TOKEN = None
 
     assert post_signed(client, inbound("STOP")).status_code == 403
+
+
+def test_each_text_is_stored_once_with_what_it_asked_for(client, shopify_store):
+    # given: the store texted this number last
+    decision = ContactDecision.objects.create(at="2026-11-23T19:00:00Z", requester="test", store=shopify_store,
+                                              phone="+12125550100", channel="sms", allowed=True)
+    ContactAttempt.objects.create(decision=decision, store=shopify_store, channel="sms", phone="+12125550100",
+                                  at=decision.at, outcome="sent")
+    params = {**inbound("Is the bike still in stock?", sid="SM" + "1" * 32), "NumMedia": "2"}
+
+    # when
+    response = post_signed(client, params)
+
+    # then
+    assert response.status_code == 200
+    message = InboundMessage.objects.get()
+    assert (message.message_sid, message.from_number, message.body, message.num_media, message.intent,
+            message.store) == ("SM" + "1" * 32, "+12125550100", "Is the bike still in stock?", 2, "", shopify_store)
+    assert message.received_at is not None
+
+
+def test_a_replayed_start_cannot_undo_a_later_stop(client):
+    # given: STOP, START, then STOP again, each a real text
+    post_signed(client, inbound("STOP"))
+    start = inbound("START")
+    post_signed(client, start)
+    post_signed(client, inbound("STOP"))
+
+    # when: someone who captured the signed START posts it again, twice
+    replays = [post_signed(client, start) for _ in range(2)]
+
+    # then: answered as Twilio expects, with nothing applied and nothing said
+    assert [(r.status_code, r["Content-Type"].split(";")[0]) for r in replays] == [(200, "text/xml")] * 2
+    assert all(b"<Message>" not in r.content for r in replays)
+    assert list(OptOut.objects.order_by("at", "pk").values_list("action", flat=True)) == [
+        "opt_out", "opt_in", "opt_out"]
+    assert InboundMessage.objects.count() == 3
+
+
+def test_a_replayed_free_text_opt_out_is_confirmed_once(client):
+    params = inbound("please stop texting me")
+
+    first, second = post_signed(client, params), post_signed(client, params)
+
+    assert b"unsubscribed from texts" in first.content
+    assert b"<Message>" not in second.content
+    assert OptOut.objects.count() == 1
+
+
+def test_the_service_applies_a_sid_only_once():
+    first = inbound_sms_handle(message_sid="SM" + "2" * 32, from_number="+12125550100", body="START")
+    again = inbound_sms_handle(message_sid="SM" + "2" * 32, from_number="+12125550100", body="START")
+
+    assert (first.intent, first.replayed, first.optout is not None) == ("opt_in", False, True)
+    assert (again.replayed, again.optout, again.message) == (True, None, None)
+    assert OptOut.objects.count() == 1
+
+
+def test_a_text_without_a_message_sid_is_refused_and_nothing_recorded(client):
+    params = inbound("STOP")
+    del params["MessageSid"]
+
+    response = post_signed(client, params)
+
+    assert response.status_code == 400
+    assert b"MessageSid" in response.content
+    assert not OptOut.objects.exists() and not InboundMessage.objects.exists()

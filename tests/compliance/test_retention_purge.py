@@ -10,10 +10,17 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from compliance.models import ConsentRecord, ContactAttempt, ContactDecision, LegalHold, PrivacyRequest
+from compliance.models import (
+    ConsentRecord,
+    ContactAttempt,
+    ContactDecision,
+    InboundMessage,
+    LegalHold,
+    PrivacyRequest,
+)
 from compliance.services.consent import consent_record
 from compliance.services.erasure import retention_purge
-from compliance.services.erasure.records import ERASED_BODY
+from compliance.services.erasure.records import ERASED, ERASED_BODY
 from compliance.tasks import purge_closed_carts_task
 from recovery.models import Cart, Customer, WebhookDelivery
 from tests.factories import CartFactory, CustomerFactory
@@ -167,3 +174,19 @@ def test_nightly_task_logs_counts_without_personal_data(shopify_store, caplog):
     assert "carts_erased" in caplog.text and "@" not in caplog.text and PHONE not in caplog.text
     assert settings.CELERY_BEAT_SCHEDULE["purge-closed-carts-nightly"]["task"] == (
         "compliance.tasks.purge_closed_carts_task")
+
+
+def test_inbound_texts_older_than_the_retention_period_are_blanked(shopify_store):
+    # given
+    for sid, days_ago in (("SMold", 400), ("SMnew", 1)):
+        InboundMessage.objects.create(message_sid=sid, from_number=PHONE, body="Is it still in stock?",
+                                      received_at=timezone.now() - timedelta(days=days_ago))
+
+    # when
+    first = retention_purge()
+    second = retention_purge()
+
+    # then
+    assert InboundMessage.objects.filter(message_sid="SMold").values_list("from_number", "body").get() == ("", ERASED)
+    assert InboundMessage.objects.get(message_sid="SMnew").from_number == PHONE
+    assert (first.counts.get("inbound_messages_erased"), second.counts.get("inbound_messages_erased")) == (1, None)

@@ -73,3 +73,37 @@ def test_a_report_for_a_message_we_did_not_send_is_acknowledged(client, attempt)
     assert post(client, params).status_code == 204
     attempt.refresh_from_db()
     assert attempt.provider_status == "queued"
+
+
+def test_a_replayed_delivery_report_after_undelivered_changes_nothing(client, attempt):
+    # given
+    post(client, report("undelivered", ErrorCode="30003", ErrorMessage="Unreachable destination handset"))
+
+    # when: a captured "delivered", then "read", posted again
+    responses = [post(client, report(status)) for status in ("delivered", "read", "undelivered")]
+
+    # then
+    assert [response.status_code for response in responses] == [204, 204, 204]
+    attempt.refresh_from_db()
+    assert (attempt.provider_status, attempt.outcome, attempt.provider_error) == (
+        "undelivered", "undelivered", "30003: Unreachable destination handset")
+
+
+def test_the_same_report_twice_is_applied_once(client, attempt):
+    post(client, report("sent", ErrorCode="30001", ErrorMessage="Queue overflow"))
+    post(client, report("sent", ErrorCode="30002", ErrorMessage="Account suspended"))
+
+    attempt.refresh_from_db()
+    assert (attempt.provider_status, attempt.provider_error) == ("sent", "30001: Queue overflow")
+
+
+@pytest.mark.parametrize(("current", "new", "applied"), [
+    ("", "queued", True), ("queued", "sent", True), ("sent", "delivered", True), ("delivered", "read", True),
+    ("sent", "sent", False), ("delivered", "delivered", False), ("delivered", "sent", False),
+    ("undelivered", "delivered", False), ("undelivered", "read", False), ("failed", "read", False),
+    ("delivered", "undelivered", False), ("read", "read", False), ("canceled", "delivered", False),
+])
+def test_a_status_applies_only_when_it_moves_the_message_forward(current, new, applied):
+    from compliance.services.delivery import status_advances
+
+    assert status_advances(current, new) is applied

@@ -25,8 +25,9 @@ from agents.models import AgentProfile, Call, Callback
 from agents.roles import AGENT
 from compliance.models import ContactAttempt, DncList
 from compliance.services import check_contact
+from compliance.services.consent import consent_record
 from compliance.services.hours import calling_hours_check, recipient_locations
-from recovery.models import Cart, CartLineItem
+from recovery.models import Cart, CartLineItem, Customer
 from tests.factories import CartFactory, CustomerFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -340,3 +341,67 @@ def test_a_customer_asks_for_a_callback_booked_in_their_time_zone(console, agent
     assert call.attempt.outcome == "callback" and call.line_status == "completed"
     assert AgentProfile.objects.get(user=agent).status == "available"
     screens.report()
+
+
+def test_where_calls_may_not_be_simulated_dialing_is_refused_on_screen(console, agent, place, shopify_store, settings):
+    # given production without voice credentials and without VOICE_BACKEND=offline
+    settings.VOICE_OFFLINE_SIMULATION = False
+    page, screens = console, Screens("unconfigured-voice")
+    cart = callable_cart(shopify_store, place, phone=place.phones[0], first_name="Jane",
+                         email="jane.e2e@example.com", score=90, item="Trail Runner GTX", price="640.00")
+    sign_in(page, "maya")
+    page.click("#next-cart")
+    page.wait_for_url(CALL_PAGE)
+    assert "calling is not configured" in page.locator("#line").inner_text()
+
+    # when the agent presses D
+    page.keyboard.press("d")
+
+    # then the line says why no one was dialed, and nothing was recorded as a call
+    page.wait_for_selector("#line p.error:has-text('Calling is not configured: no one can be dialed.')")
+    screens.take(page, "dial-refused", main="#dial")
+    call = Call.objects.get(pk=call_id(page))
+    assert call.cart_id == cart.pk and call.attempt_id is None
+    assert not ContactAttempt.objects.filter(cart=cart).exists()
+    assert page.locator("#line-state").count() == 0
+
+
+def test_without_an_sms_provider_texting_the_link_is_refused_on_screen(console, agent, place, shopify_store,
+                                                                     settings):
+    # given production without Twilio credentials and without SMS_BACKEND=local, and a customer who may be texted
+    settings.SMS_BACKEND = "recovery.messaging.backends.UnconfiguredSmsBackend"
+    page = console
+    cart = callable_cart(shopify_store, place, phone=place.phones[0], first_name="Jane",
+                         email="jane.e2e@example.com", score=90, item="Trail Runner GTX", price="640.00")
+    Customer.objects.filter(pk=cart.customer_id).update(accepts_sms_marketing=True)
+    consent_record(store=shopify_store, channel="sms", granted=True, source="shopify_checkout",
+                   phone=place.phones[0], customer=cart.customer, at=timezone.now() - timedelta(minutes=30))
+    sign_in(page, "maya")
+    page.click("#next-cart")
+    page.wait_for_url(CALL_PAGE)
+    page.keyboard.press("d")
+    page.wait_for_selector("#line-state:has-text('Connected')")
+    page.keyboard.press("1")
+    page.keyboard.press("Control+Enter")
+    wait_for_step(page, "2 · Friction")
+    page.keyboard.press("2")
+    page.keyboard.press("Control+Enter")
+    wait_for_step(page, "3 · Objections")
+    page.click("#step label.option:has-text('Offer a payment link by email or text')")
+    page.check("#step input[name=resolved][value=yes]")
+    page.click("#step-submit")
+    wait_for_step(page, "4 · Value")
+    page.keyboard.press("1")
+    page.keyboard.press("Control+Enter")
+    wait_for_step(page, "5 · Completion")
+
+    # when the agent texts the checkout link
+    page.click("#send-link-sms")
+
+    # then the step says it was not sent and why, and the record says so too
+    page.wait_for_selector("#step-error:has-text('The link was not sent by text')")
+    assert "no SMS provider is configured" in page.locator("#step-error").inner_text()
+    Screens("unconfigured-sms").take(page, "link-refused", main="#send-link-sms")
+    text = ContactAttempt.objects.get(cart=cart, channel="sms")
+    assert (text.outcome, text.provider_status) == ("not_sent", "failed")
+    assert Call.objects.get(cart=cart).link_sent_by == ""

@@ -11,7 +11,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from recovery.messaging import backends, sms_send
-from recovery.messaging.backends import PermanentSendError, TransientSendError, TwilioSmsBackend
+from recovery.messaging.backends import PermanentSendError, SmsNotConfigured, TransientSendError, TwilioSmsBackend
 
 ACCOUNT = "AC" + "0" * 32
 MESSAGE_SID = "SM" + "a" * 32
@@ -118,3 +118,36 @@ def test_credentials_select_the_twilio_backend(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(twilio_settings)
+
+
+def test_the_unconfigured_backend_refuses_every_text_naming_what_to_set(settings):
+    settings.SMS_BACKEND = "recovery.messaging.backends.UnconfiguredSmsBackend"
+    backends.outbox.clear()
+
+    with pytest.raises(SmsNotConfigured) as refused:
+        sms_send(to="+12125550171", body="Your cart is saved")
+
+    assert isinstance(refused.value, PermanentSendError) and not refused.value.recipient_stopped
+    assert "TWILIO_ACCOUNT_SID" in str(refused.value) and "SMS_BACKEND=local" in str(refused.value)
+    assert backends.outbox == []
+
+
+@pytest.mark.parametrize(("chosen", "fallback", "path"), [
+    ("local", "twilio", "recovery.messaging.backends.LocalSmsBackend"),
+    ("twilio", "local", "recovery.messaging.backends.TwilioSmsBackend"),
+    ("", "unconfigured", "recovery.messaging.backends.UnconfiguredSmsBackend"),
+    ("tests.stand_in.Backend", "local", "tests.stand_in.Backend"),
+])
+def test_sms_backend_takes_a_name_or_a_dotted_path(chosen, fallback, path):
+    from config.settings.integrations.twilio import sms_backend_path
+
+    assert sms_backend_path(chosen, fallback=fallback) == path
+
+
+def test_an_unknown_sms_backend_name_is_refused():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.settings.integrations.twilio import sms_backend_path
+
+    with pytest.raises(ImproperlyConfigured, match="SMS_BACKEND must be one of twilio, local, unconfigured"):
+        sms_backend_path("locall", fallback="local")

@@ -19,6 +19,7 @@ from agents.services.calls import call_dial, call_take_next, call_wrap_up
 from agents.services.completion import call_link_send
 from compliance.models import ContactAttempt, DncList
 from compliance.services.consent import consent_record
+from recovery.messaging import backends
 from recovery.models import Cart, CartLineItem, RecoveryMessage
 from recovery.services.priority import cart_prioritize
 from recovery.tasks import MESSAGE_MAX_RETRIES, send_message_step_task
@@ -173,3 +174,44 @@ def test_a_checkout_link_text_twilio_refuses_is_not_sent_and_the_cart_goes_back_
     cart.refresh_from_db()
     assert cart.status == Cart.Status.OPEN
     assert (cart.reserved_by, cart.reserved_until) == (None, None)
+
+
+@pytest.fixture
+def no_sms_provider(settings):
+    """Production without Twilio credentials and without SMS_BACKEND=local."""
+    settings.SMS_BACKEND = "recovery.messaging.backends.UnconfiguredSmsBackend"
+    backends.outbox.clear()
+
+
+def test_without_an_sms_provider_a_step_is_recorded_not_sent_and_not_retried(shopify_store, no_sms_provider):
+    cart = automated_cart(shopify_store)
+
+    with time_machine.travel(ABANDONED + timedelta(hours=1), tick=False):
+        result = send_message_step_task.apply(args=[cart.pk, 1]).get()
+
+    assert result == RecoveryMessage.Status.FAILED  # returned, not raised: no retry can send it
+    message = RecoveryMessage.objects.get(cart=cart, step=1)
+    assert message.status == RecoveryMessage.Status.FAILED and message.sent_at is None
+    assert "no SMS provider is configured" in message.detail and "TWILIO_ACCOUNT_SID" in message.detail
+    attempt = ContactAttempt.objects.get(cart=cart)
+    assert (attempt.outcome, attempt.provider_status) == ("not_sent", "failed")
+    assert backends.outbox == []
+
+
+def test_without_an_sms_provider_a_checkout_link_text_is_refused_with_the_reason(
+        shopify_store, no_sms_provider, agent):
+    now = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # Wednesday, 10:00 in New York
+    cart = CartFactory(store=shopify_store, customer=customer_with_sms_consent(shopify_store), route="call_first",
+                       priority_score=88, total_value=Decimal("640.00"), abandoned_at=now - timedelta(minutes=4),
+                       platform_created_at=now - timedelta(minutes=20),
+                       checkout_url="https://demo-store.myshopify.com/checkouts/abc/recover")
+    with time_machine.travel(now, tick=False):
+        call = call_take_next(agent)
+        assert call.cart_id == cart.pk and call_dial(call, agent=agent).allowed
+
+        result = call_link_send(call, agent=agent, channel="sms")
+
+    assert result.sent is False and result.error.startswith("Texts cannot be sent: no SMS provider is configured")
+    text = ContactAttempt.objects.get(cart=cart, channel="sms")
+    assert (text.outcome, text.provider_status) == ("not_sent", "failed")
+    assert backends.outbox == []

@@ -17,6 +17,8 @@ is exempt from erasure):
   call detail record (the DNC screening) and is held with it.
 - OptOut (append-only): number, address and evidence (an inbound text's body) blanked, for the store's own rows
   and rows of no store; the opt-out's effect survives as a Suppression.
+- InboundMessage: an inbound text's number and body blanked (the person's texts answering the store, or no store;
+  a whole store's; any older than the retention period); the sid stays, so a replay of it is still refused.
 - ConsentRecord (append-only): kept whole for 5 years (TSR; TCPA) under a LegalHold, then blanked by the purge.
 - Internal DNC list: the number is replaced by its Suppression. National, state and TPS lists are public
   registries, re-imported as published: not ours to erase.

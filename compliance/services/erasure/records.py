@@ -18,6 +18,7 @@ from compliance.models import (
     ContactAttempt,
     ContactDecision,
     DncList,
+    InboundMessage,
     LegalHold,
     OptOut,
     PrivacyRequest,
@@ -125,6 +126,12 @@ def optouts_erase(optouts: QuerySet[OptOut], *, counts: Counter) -> None:
     suppression, recorded before this runs."""
     counts["optouts_erased"] += optouts.filter(~Q(phone="") | ~Q(email="") | ~Q(evidence="")).update(
         phone="", email="", evidence="")
+
+
+def inbound_messages_erase(messages: QuerySet[InboundMessage], *, counts: Counter) -> None:
+    """Blank inbound texts' number and body; the sid stays, so a replay of an erased text is still refused."""
+    holding = messages.filter(~Q(from_number="") | (~Q(body="") & ~Q(body=ERASED)))
+    counts["inbound_messages_erased"] += holding.update(from_number="", body=ERASED)
 
 
 def consents_hold(consents: QuerySet[ConsentRecord], *, request: PrivacyRequest, counts: Counter) -> None:

@@ -11,7 +11,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from compliance.models import ConsentRecord, ContactAttempt, ContactDecision, OptOut, PrivacyRequest
+from compliance.models import (
+    ConsentRecord,
+    ContactAttempt,
+    ContactDecision,
+    InboundMessage,
+    OptOut,
+    PrivacyRequest,
+)
 from compliance.services.erasure import records
 
 logger = logging.getLogger(__name__)
@@ -79,6 +86,8 @@ def person_erase(person: Person, *, request: PrivacyRequest, suppress: bool) -> 
     records.decisions_erase(ContactDecision.objects.filter(identity, store_id=person.store_id), counts=counts)
     records.optouts_erase(OptOut.objects.filter(identity).filter(Q(store_id=person.store_id) | Q(store__isnull=True)),
                           counts=counts)
+    records.inbound_messages_erase(InboundMessage.objects.filter(from_number__in=person.phones).filter(
+        Q(store_id=person.store_id) | Q(store__isnull=True)), counts=counts)
     records.consents_hold(ConsentRecord.objects.filter(Q(customer_id__in=person.customer_ids) | identity,
                                                        store_id=person.store_id), request=request, counts=counts)
     records.carts_erase(sorted(person.cart_ids), counts=counts)

@@ -14,7 +14,15 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from compliance.models import Channel, ConsentRecord, ContactAttempt, ContactDecision, LegalHold, PrivacyRequest
+from compliance.models import (
+    Channel,
+    ConsentRecord,
+    ContactAttempt,
+    ContactDecision,
+    InboundMessage,
+    LegalHold,
+    PrivacyRequest,
+)
 from compliance.services.erasure import records
 from compliance.services.erasure.requests import request_complete
 from compliance.services.erasure.shop import batches_run
@@ -57,6 +65,10 @@ def retention_purge(*, now: datetime | None = None, days: int | None = None,
     old_decisions = (ContactDecision.objects.filter(at__lt=cutoff).filter(~Q(phone="") | ~Q(email=""))
                      .exclude(attempt__channel=Channel.VOICE))  # call records wait for their hold
     batches_run(old_decisions, lambda rows: records.decisions_erase(rows, counts=counts), request=request,
+                batch_size=batch_size)
+    old_texts = InboundMessage.objects.filter(received_at__lt=cutoff).exclude(from_number="",
+                                                                             body__in=["", records.ERASED])
+    batches_run(old_texts, lambda rows: records.inbound_messages_erase(rows, counts=counts), request=request,
                 batch_size=batch_size)
     old_deliveries = (WebhookDelivery.objects.filter(received_at__lt=cutoff)
                       .exclude(status=WebhookDelivery.Status.PENDING).exclude(raw_body=records.ERASED_BODY))

@@ -11,7 +11,14 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from compliance.models import ConsentRecord, ContactAttempt, ContactDecision, OptOut, PrivacyRequest
+from compliance.models import (
+    ConsentRecord,
+    ContactAttempt,
+    ContactDecision,
+    InboundMessage,
+    OptOut,
+    PrivacyRequest,
+)
 from compliance.services.erasure import records
 from compliance.services.erasure.requests import Person, person_erase, request_complete
 
@@ -37,6 +44,7 @@ def shop_erase(*, store, source: str, requested_by: str = "",
          lambda rows: records.attempts_erase(rows, request=request, counts=counts)),
         (ContactDecision.objects.filter(store=store), lambda rows: records.decisions_erase(rows, counts=counts)),
         (OptOut.objects.filter(store=store), lambda rows: _optouts_erase(rows, request, counts)),
+        (InboundMessage.objects.filter(store=store), lambda rows: records.inbound_messages_erase(rows, counts=counts)),
         (ConsentRecord.objects.filter(store=store),
          lambda rows: records.consents_hold(rows, request=request, counts=counts)),
         (WebhookDelivery.objects.filter(store=store),
