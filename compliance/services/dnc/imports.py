@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import os
@@ -21,6 +20,7 @@ from compliance.models import DncImport, DncList
 from compliance.services.dnc.errors import DncFileInvalid, DncImportBusy
 from compliance.services.dnc.formats import FILE_FORMATS, ImportCounts, Rejection, iter_copy_rows
 from compliance.services.dnc.swap import _apply_change_list, _replace_list
+from config.csv_download import csv_writer
 from config.exceptions import ApplicationError
 
 logger = logging.getLogger("compliance.services.dnc")  # the package's name: log lines read as before the split
@@ -64,7 +64,7 @@ class _RejectReport:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = path.open("w", newline="", encoding="utf-8")
-            self._writer = csv.writer(self._file, lineterminator="\n")
+            self._writer = csv_writer(self._file, lineterminator="\n")
             self._writer.writerow(REPORT_HEADER)
 
     def add(self, rejection: Rejection) -> None:
@@ -77,7 +77,7 @@ class _RejectReport:
         if not self.kept:
             return ""
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv_writer(buffer, lineterminator="\n")
         writer.writerow(REPORT_HEADER)
         writer.writerows((r.line_no, r.reason, r.content) for r in self.kept)
         return buffer.getvalue()
