@@ -21,7 +21,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from config.exceptions import DATABASE_DOWN_RETRY_AFTER, DATABASE_UNAVAILABLE
+from config.exceptions import DATABASE_DOWN_RETRY_AFTER, DATABASE_UNAVAILABLE, request_refusal
 from config.json_input import JsonInputError, json_parse
 from recovery import selectors
 from recovery.models import Platform
@@ -61,8 +61,7 @@ def _read_body(request: HttpRequest) -> bytes | None:
 
 
 def _too_large() -> JsonResponse:
-    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
-    return _refuse(413, f"Body is larger than the {limit_mb:.1f} MB this endpoint accepts.")
+    return _refuse(*request_refusal(RequestDataTooBig()))
 
 
 def _is_json(request: HttpRequest) -> bool:
