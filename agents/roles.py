@@ -26,6 +26,13 @@ def user_roles(user) -> set[str]:
     return roles
 
 
+def writes_every_store(user) -> bool:
+    """Whether `user` may write what applies to every store: the friction taxonomy and every-store value points.
+    Only admins: a supervisor writes for their team's stores, and even one whose profile names no store (who sees
+    every store) writes each store's value points, not all stores' at once."""
+    return ADMIN in user_roles(user)
+
+
 def role_required(*roles: str):
     """Login required, then 403 unless the user holds one of `roles`."""
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
 
 from django.contrib import messages
@@ -21,6 +20,7 @@ from compliance.services.dnc_uploads import dnc_import_cancel, dnc_import_confir
 from compliance.services.trail import audit_export
 from compliance.services.unsubscribe import unsubscribe_confirm, unsubscribe_target
 from config.client_address import client_ip
+from config.csv_download import csv_response
 from config.exceptions import ApplicationError
 
 
@@ -52,9 +52,7 @@ AUDIT_CSV_LIMIT = 100_000
 
 
 def _audit_csv(request: HttpRequest, events) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="audit-trail-{timezone.now():%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
+    response, writer = csv_response(f"audit-trail-{timezone.now():%Y-%m-%d}.csv")
     writer.writerow(["at", "who", "action", "subject", "subject id", "summary", "changes", "ip", "path"])
     rows = 0
     for event in events[:AUDIT_CSV_LIMIT].iterator():

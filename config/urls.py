@@ -40,3 +40,9 @@ urlpatterns = [
     path("compliance/", include("compliance.urls")),
     path("unsubscribe/<str:token>/", compliance_views.unsubscribe, name="unsubscribe"),
 ]
+
+# The JSON endpoints answer Django's own errors (too large a body, too many fields, no such address) in JSON.
+handler400 = "config.error_views.bad_request"
+handler403 = "config.error_views.permission_denied"
+handler404 = "config.error_views.page_not_found"
+handler500 = "config.error_views.server_error"

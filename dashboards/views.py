@@ -1,5 +1,3 @@
-import csv
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +7,7 @@ from django.utils import timezone
 from agents.roles import ADMIN, SUPERVISOR, role_required, user_roles
 from agents.selectors import StoreScope, store_scope
 from compliance.services.trail import audit_export
+from config.csv_download import csv_response
 from dashboards import breakdowns, selectors, tables
 from dashboards.live import floor_now
 from dashboards.metrics import Filters, Window
@@ -99,19 +98,15 @@ BREAKDOWN_CSV = {
 def _breakdown_csv(request: HttpRequest, table: str, window: Window, filters: Filters) -> HttpResponse:
     rows_for, header, line = BREAKDOWN_CSV[table]
     audit_export(request, what=f"the dashboard's {table} table ({window.days} days)")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{table}-{window.end:%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
+    response, writer = csv_response(f"{table}-{window.end:%Y-%m-%d}.csv")
     writer.writerow(header)
     for row in rows_for(window, filters):
-        writer.writerow(["" if value is None else value for value in line(row)])
+        writer.writerow(line(row))
     return response
 
 
 def _csv(board: tables.Dashboard) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="dashboard-{board.now:%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
+    response, writer = csv_response(f"dashboard-{board.now:%Y-%m-%d}.csv")
     header = ["section", "metric"]
     for days in tables.WINDOWS:
         header += [f"last {days} days", f"change vs the {days} days before"]
@@ -122,7 +117,7 @@ def _csv(board: tables.Dashboard) -> HttpResponse:
     for title, row in rows:
         line = [title, row.label]
         for cell in row.cells:
-            line += ["" if cell.value is None else cell.value, cell.change]
+            line += [cell.value, cell.change]
         writer.writerow(line)
     for days, lift in board.lifts():
         low = "" if lift.low is None else f"{lift.low:.2f}"

@@ -17,12 +17,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import ApplicationError, ConflictError
+from config.pagination import MAX_PAGE_SIZE, ApiPagination
 from recovery import selectors
 from recovery.models import CartEvent
 from recovery.services import CartData, CustomerData, LineItemData, PayloadError, cart_upsert
@@ -157,10 +156,16 @@ INVALID_BODY = {
                                                           "`non_field_errors`, `detail` or `error`."),
     415: OpenApiResponse(ErrorDetailSerializer, description="The body is not JSON."),
 }
+PAGE_PARAMETERS = [
+    OpenApiParameter("limit", {"type": "integer", "minimum": 1}, OpenApiParameter.QUERY,
+                     description=f"Carts per page, at most {MAX_PAGE_SIZE} (a larger limit reads {MAX_PAGE_SIZE}); "
+                                 "default 50."),
+    OpenApiParameter("offset", {"type": "integer", "minimum": 0}, OpenApiParameter.QUERY,
+                     description="How many carts to skip (newest first)."),
+]
 
 
 class CartCollectionApi(APIView):
-    parser_classes = [JSONParser]
     """`POST` upserts a cart (idempotent on `external_id`); `GET` lists the store's carts."""
 
     class InputSerializer(serializers.Serializer):
@@ -213,12 +218,14 @@ class CartCollectionApi(APIView):
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(CartOutputSerializer(cart).data, status=code)
 
-    @extend_schema(operation_id="v1_carts_list", responses={200: inline_serializer("PaginatedCartList", {
-        "count": serializers.IntegerField(), "next": serializers.URLField(allow_null=True),
-        "previous": serializers.URLField(allow_null=True), "results": CartOutputSerializer(many=True)}),
+    @extend_schema(operation_id="v1_carts_list", parameters=PAGE_PARAMETERS, responses={
+        200: inline_serializer("PaginatedCartList", {
+            "count": serializers.IntegerField(), "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True), "results": CartOutputSerializer(many=True)}),
+        400: OpenApiResponse(OpenApiTypes.OBJECT, description="`limit` or `offset` is not a whole number."),
         **UNAUTHENTICATED})
     def get(self, request):
-        paginator = LimitOffsetPagination()
+        paginator = ApiPagination()
         page = paginator.paginate_queryset(selectors.carts_for_store(request.auth), request, view=self)
         return paginator.get_paginated_response(CartOutputSerializer(page, many=True).data)
 
@@ -275,7 +282,6 @@ class OrderApi(APIView):
     `checkout_token`), else the same customer's recent abandoned cart (by email or phone) within the store's
     attribution window. Idempotent: reporting the same order again changes nothing."""
 
-    parser_classes = [JSONParser]
 
     class OrderInputSerializer(serializers.Serializer):
         order_id = required_text(100)

@@ -10,7 +10,6 @@ refused with 503 and Retry-After, so the sender delivers it again later.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -22,7 +21,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from config.exceptions import DATABASE_DOWN_RETRY_AFTER, DATABASE_UNAVAILABLE
+from config.exceptions import DATABASE_DOWN_RETRY_AFTER, DATABASE_UNAVAILABLE, request_refusal
+from config.json_input import JsonInputError, json_parse
 from recovery import selectors
 from recovery.models import Platform
 from recovery.services import delivery_receive, signature_valid
@@ -61,8 +61,7 @@ def _read_body(request: HttpRequest) -> bytes | None:
 
 
 def _too_large() -> JsonResponse:
-    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
-    return _refuse(413, f"Body is larger than the {limit_mb:.1f} MB this endpoint accepts.")
+    return _refuse(*request_refusal(RequestDataTooBig()))
 
 
 def _is_json(request: HttpRequest) -> bool:
@@ -71,9 +70,9 @@ def _is_json(request: HttpRequest) -> bool:
 
 def _parse(body: bytes) -> tuple[object | None, str]:
     try:
-        return json.loads(body), ""
-    except (ValueError, UnicodeDecodeError) as exc:
-        return None, f"malformed JSON: {exc}"
+        return json_parse(body), ""
+    except JsonInputError as exc:
+        return None, str(exc)
 
 
 def database_down_is_503(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from agents.models import AgentProfile, Call, ValuePoint
-from agents.roles import AGENT
+from agents.models import AgentProfile, Call, FrictionReason, ValuePoint
+from agents.roles import AGENT, SUPERVISOR
 from compliance.models import ContactAttempt, ContactDecision, DncImport, DncList
 from compliance.services.unsubscribe import unsubscribe_token
 from tests.factories import CartFactory, CustomerFactory, StoreFactory, UserFactory
@@ -167,7 +167,7 @@ def test_who_may_use_each_url(client, world, name):
 # roll-up missing (no worker running) builds that derived, rebuildable summary before it reads (dashboards.rollups).
 READ_RECORDS = ("compliance_auditevent",)
 DERIVED_PREFIX = "dashboards_"
-WRITES = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?", re.IGNORECASE)
+SQL_WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?", re.IGNORECASE)
 
 
 def dialed_a_minute_ago(call: Call) -> None:
@@ -194,6 +194,56 @@ def test_no_get_changes_state(client, world, name):
             client.force_login(users[role])
         with CaptureQueriesContext(connection) as queries:
             client.get(path.format(**ids))
-        writes = {match.group(2) for query in queries if (match := WRITES.match(query["sql"]))}
+        writes = {match.group(2) for query in queries if (match := SQL_WRITE.match(query["sql"]))}
         writes = {table for table in writes if not table.startswith(DERIVED_PREFIX)}
         assert writes <= set(READ_RECORDS), f"GET {path} as {role} wrote {sorted(writes)}"
+# Writes to the call script, for every role and a supervisor whose profile names no store (who sees every store).
+# What applies to every store (the friction list, every-store value points) is the admins' to write: a supervisor's
+# write is refused with 403, or on the form (422) when they leave a new point's store blank; the store's own value
+# points are its supervisors' (another store's supervisor: "not found", or not a store they may choose).
+WRITE_ROLES = (*ROLES, "unscoped_supervisor")
+ADMINS_WRITE = {**ADMINS, "unscoped_supervisor": FORBIDDEN, "admin": 302}
+STORE_WRITE = {**SUPERVISORS, "supervisor": 302, "unscoped_supervisor": 302, "admin": 302}
+VALUE_POINT = {"text": "Lifetime warranty", "product_keyword": "", "position": "1", "is_active": "on"}
+WRITES = {
+    "add a friction reason": ("/agents/script/", {"kind": "friction", "friction-label": "Gift wrapping",
+                                                  "friction-code": "gift_wrapping", "friction-position": "5"},
+                              ADMINS_WRITE),
+    "edit a friction reason": ("/agents/script/friction/{friction}/",
+                               {"label": "Price", "code": "price", "position": "1", "is_active": "on"}, ADMINS_WRITE),
+    "add an every-store value point": ("/agents/script/", {"kind": "value", "value-store": "",
+                                                           **{f"value-{k}": v for k, v in VALUE_POINT.items()}},
+                                       {**SUPERVISORS, "supervisor": 422, "other_supervisor": 422,
+                                        "unscoped_supervisor": 422, "admin": 302}),
+    "edit an every-store value point": ("/agents/script/value/{every_store_point}/", {"store": "", **VALUE_POINT},
+                                        ADMINS_WRITE),
+    "add a value point for the store": ("/agents/script/", {"kind": "value", "value-store": "{store}",
+                                                            **{f"value-{k}": v for k, v in VALUE_POINT.items()}},
+                                        {**STORE_WRITE, "other_supervisor": 422}),
+    "edit the store's value point": ("/agents/script/value/{value_point}/", {"store": "{store}", **VALUE_POINT},
+                                     {**STORE_WRITE, "other_supervisor": MISSING}),
+}
+
+
+@pytest.fixture
+def script_world(world):
+    users, ids = world
+    users = {**users, "unscoped_supervisor": UserFactory(username="casey", role=SUPERVISOR)}
+    store = ValuePoint.objects.get(pk=ids["value_point"]).store_id
+    ids = {**ids, "store": store, "friction": FrictionReason.objects.get(code="price").pk,
+           "every_store_point": ValuePoint.objects.create(store=None, text="Price match guarantee").pk}
+    return users, ids
+
+
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_who_may_write_the_call_script(client, script_world, name):
+    users, ids = script_world
+    path, data, expected = WRITES[name]
+    seen = {}
+    for role in WRITE_ROLES:
+        client.logout()
+        if role != "anonymous":
+            client.force_login(users[role])
+        response = client.post(path.format(**ids), {key: value.format(**ids) for key, value in data.items()})
+        seen[role] = response.status_code
+    assert seen == expected

@@ -13,7 +13,8 @@ goes quiet, returning the cart to the queue. The statements on this path are in
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -173,8 +174,12 @@ def next_cart(agent, *, now: datetime | None = None) -> Cart | None:
 def callback_schedule(*, cart: Cart, agent, local_time: datetime, customer_timezone: str) -> Callback:
     """Book a callback at a wall-clock time in the customer's zone (as the customer said it).
 
-    A time the clocks skip (spring forward) or repeat (fall back) is refused rather than guessed.
+    A time the clocks skip (spring forward) or repeat (fall back) is refused rather than guessed, and so is a zone
+    the time zone database does not know (the form sends what the agent typed).
     """
+    if customer_timezone not in _known_zones():
+        raise ValidationError(f"Unknown time zone {customer_timezone[:60]!r}: give the customer's zone as the time "
+                              "zone database names it, such as America/Chicago or Europe/London.")
     zone = ZoneInfo(customer_timezone)
     if local_time.tzinfo is not None:
         raise ValidationError("Give the callback time as the customer said it, without a time zone.")
@@ -191,6 +196,12 @@ def callback_schedule(*, cart: Cart, agent, local_time: datetime, customer_timez
     callback.full_clean()
     callback.save()
     return callback
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    """The zones of the installed time zone database (read from disk once per process)."""
+    return frozenset(available_timezones())
 
 
 @transaction.atomic

@@ -107,6 +107,10 @@ STORAGES = {
 # Where DNC imports write their full rejected-lines reports (downloadable from the import page).
 DNC_REPORTS_DIR = Path(env_str("DNC_REPORTS_DIR", str(BASE_DIR / "var" / "dnc-reports")))
 
+# django-import-export's own exports neutralise formula cells too (the product's CSVs go through
+# config/csv_download.py).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
 # Personal data of carts closed this many days ago is purged nightly (compliance.tasks.purge_closed_carts_task).
 RETENTION_DAYS = env_int("RETENTION_DAYS", 365)
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from compliance.services.erasure import shopify_privacy_request_apply
+from config.json_input import json_parse
 from recovery.models import CartEvent, Platform, Store, WebhookDelivery
 from recovery.services import shopify, woocommerce
 from recovery.services.carts import cart_record_order, cart_upsert
@@ -102,7 +103,7 @@ def deliveries_queue(delivery_ids: list[int]) -> int:
 
 def _dispatch(delivery: WebhookDelivery) -> tuple[str, str]:
     """Apply one delivery; returns (status, outcome)."""
-    payload = json.loads(bytes(delivery.raw_body))
+    payload = json_parse(bytes(delivery.raw_body))
     store = delivery.store
     if delivery.platform == Platform.SHOPIFY:
         return _dispatch_shopify(store, delivery.topic, payload)

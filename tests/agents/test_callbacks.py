@@ -49,6 +49,14 @@ def test_a_past_time_is_refused(world):
                           customer_timezone="America/Chicago")
 
 
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "", "../../etc/passwd", "America/", "UTC\x00"])
+def test_a_zone_the_time_zone_database_does_not_know_is_refused(world, zone):
+    with time_machine.travel(BOOKED), pytest.raises(ValidationError, match="Unknown time zone"):
+        callback_schedule(cart=world["newer"], agent=world["maya"], local_time=datetime(2026, 11, 19, 9, 0),  # noqa: DTZ001
+                          customer_timezone=zone)
+    assert Callback.objects.filter(cart=world["newer"]).count() == 0
+
+
 def test_the_owing_agent_gets_the_callback_when_due_ahead_of_better_new_carts(world):
     due = world["callback"].due_at
 

@@ -262,6 +262,20 @@ def test_a_callback_in_the_customers_time_then_wrap_up(client, on_call):
     assert on_call.disposition == "callback"
 
 
+def test_a_callback_in_an_unknown_time_zone_is_refused_on_screen(client, on_call):
+    step(client, on_call, answer="callback")
+
+    response = client.post(f"/agent/calls/{on_call.pk}/callback/",
+                           {"local_time": "2026-11-19T17:30", "timezone": "Mars/Olympus"}, **HTMX)
+
+    page = response.content.decode()
+    assert response.status_code == 422 and "Unknown time zone &#x27;Mars/Olympus&#x27;" in page
+    assert 'value="2026-11-19T17:30"' in page and 'value="Mars/Olympus"' in page  # what the agent typed, kept
+    assert not Callback.objects.exists()
+    on_call.refresh_from_db()
+    assert on_call.disposition == ""
+
+
 def test_payment_by_phone_never_takes_a_card_number_and_recovers_the_cart(client, on_call):
     step(client, on_call, answer="reached")
     step(client, on_call, friction=["payment_failed"])

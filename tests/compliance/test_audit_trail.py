@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
 
 import pytest
@@ -100,6 +102,21 @@ def test_admins_search_the_trail_and_its_download_is_itself_recorded(client, adm
     download = client.get("/compliance/audit/", {"format": "csv"})
     assert download["Content-Type"].startswith("text/csv") and b"system:test" in download.content
     assert events(action="exported", actor_id=admin_user.pk)[0].summary.startswith("Downloaded the audit trail")
+
+
+def test_the_audit_download_writes_text_a_spreadsheet_would_run_as_plain_text(client, admin_user):
+    # given: an event whose summary came from free text
+    with actor_context(Actor(None, "=cmd|' /C calc'!A0")):
+        StoreFactory(name="@SUM(1)")
+    client.force_login(admin_user)
+
+    # when
+    download = client.get("/compliance/audit/", {"format": "csv"}).content.decode()
+
+    # then
+    rows = list(csv.reader(io.StringIO(download)))
+    assert "'=cmd|' /C calc'!A0" in [row[1] for row in rows]
+    assert not any(cell.startswith(("=", "@", "+")) for row in rows for cell in row)
 
 
 def test_agents_and_supervisors_cannot_read_the_trail(client, agent_user, supervisor_user):

@@ -561,6 +561,16 @@ def test_rejected_lines_go_to_the_report_file_and_the_first_ones_to_the_row(nati
     ]
 
 
+def test_a_rejected_line_that_looks_like_a_formula_is_reported_as_text(national, tmp_path):
+    path = write_file(tmp_path, "2125550101\n=cmd|' /C calc'!A0\n")
+
+    record = run_import(national, path)
+
+    line = "2,not a number (only digits allowed),'=cmd|' /C calc'!A0"
+    assert record.rejected_report.splitlines()[1] == line
+    assert rejected_report_path(record).read_text().splitlines()[1] == line
+
+
 def test_reports_go_to_var_dnc_reports_by_default(settings):
     del settings.DNC_REPORTS_DIR
 

@@ -97,3 +97,26 @@ def test_the_dashboard_shows_the_breakdowns_and_exports_each_table(client, super
     assert rows[0][0] == "agent" and rows[1][:6] == ["Maya", "2", "0.5", "2", "1", "0.5"]
     trend = list(csv.reader(io.StringIO(trend_csv)))
     assert trend[0][0] == "day" and len(trend) == 91  # header + the 90 days the chart shows
+
+
+def test_free_text_in_the_tables_downloads_as_text_never_as_a_formula(client, supervisor_user):
+    # given: an agent's free-text offer and a friction label a spreadsheet would run
+    import csv
+    import io
+
+    import time_machine
+
+    store, agent = StoreFactory(), UserFactory(username="maya", first_name="Maya")
+    FrictionReason.objects.create(code="formula", label="@SUM(1)")
+    call(CartFactory(store=store, abandoned_at=T), agent, T, 5, answer="reached", steps=range(1, 8),
+         frictions=["formula"], offered=['=HYPERLINK("http://x","y")'], resolved="yes")
+    client.force_login(supervisor_user)
+
+    # when
+    with time_machine.travel(NOW, tick=False):
+        offers = client.get("/dashboards/?table=resolutions&format=csv&days=30").content.decode()
+        labels = client.get("/dashboards/?table=frictions&format=csv&days=30").content.decode()
+
+    # then
+    assert ["'=HYPERLINK(\"http://x\",\"y\")", "1", "1", "1.0"] in list(csv.reader(io.StringIO(offers)))
+    assert "'@SUM(1)" in [row[0] for row in csv.reader(io.StringIO(labels))]

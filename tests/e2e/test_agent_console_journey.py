@@ -312,6 +312,12 @@ def test_a_customer_asks_for_a_callback_booked_in_their_time_zone(console, agent
     tomorrow = (timezone.now().astimezone(ZoneInfo(place.timezone)) + timedelta(days=1)).date()
     local_time = f"{tomorrow:%Y-%m-%d} 17:30"
     page.fill("#step input[name=local_time]", f"{tomorrow:%Y-%m-%d}T17:30")
+    page.fill("#step input[name=timezone]", "Mars/Olympus")  # a zone nobody lives in is refused on screen
+    page.click("#book-callback")
+    page.wait_for_selector("#step-error:has-text(\"Unknown time zone 'Mars/Olympus'\")")
+    assert page.locator("#step input[name=local_time]").input_value() == f"{tomorrow:%Y-%m-%d}T17:30"
+    assert Callback.objects.count() == 0
+    page.fill("#step input[name=timezone]", place.timezone)
     page.click("#book-callback")
     page.wait_for_selector(f"#step-notice:has-text('Callback booked for {local_time} ({place.timezone})')")
     wait_for_step(page, "Wrap-up")

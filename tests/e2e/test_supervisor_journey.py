@@ -1,4 +1,5 @@
-"""A supervisor logs in, reads the headline numbers, filters carts with htmx and opens one."""
+"""A supervisor logs in, reads the headline numbers, filters carts with htmx and opens one; on the call script they
+edit their store's value points and see what applies to every store read-only."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from agents.models import AgentProfile, FrictionReason, ValuePoint
+from agents.roles import SUPERVISOR
 from recovery.models import Cart
 from tests.e2e.conftest import wait_until
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -53,3 +57,38 @@ def test_agent_is_refused_the_cart_list(page):
 
     response = page.goto("/carts/")
     assert response.status == 403
+
+
+def test_a_supervisor_sees_the_friction_list_and_every_store_value_points_read_only(page, shopify_store):
+    # given: a supervisor of one store, a point of that store and one for every store
+    supervisor = UserFactory(username="jordan", role=SUPERVISOR)
+    AgentProfile.objects.create(user=supervisor).stores.add(shopify_store)
+    own = ValuePoint.objects.create(store=shopify_store, text="Free returns for 60 days")
+    everywhere = ValuePoint.objects.create(store=None, text="Price match guarantee")
+
+    # when they open the call script
+    page.goto("/login/")
+    page.fill("input[name=username]", "jordan")
+    page.fill("input[name=password]", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Abandoned carts")
+    page.goto("/agents/script/")
+
+    # then the friction list shows, without a way to change it
+    frictions = page.locator("#friction-reasons")
+    assert frictions.locator("tbody tr:has-text('Price')").count() >= 1
+    assert frictions.locator("a:has-text('Edit')").count() == 0
+    assert frictions.locator("button:has-text('Add reason')").count() == 0
+    assert "admins set it" in page.locator("#friction-read-only").inner_text()
+
+    # and the every-store point is read-only while their store's point can be edited
+    points = page.locator("#value-points")
+    assert "set by admins" in points.locator(f"tr:has-text('{everywhere.text}')").inner_text()
+    assert points.locator(f"tr:has-text('{everywhere.text}') a").count() == 0
+    points.locator(f"tr:has-text('{own.text}') a:has-text('Edit')").click()
+    page.wait_for_url(f"**/agents/script/value/{own.pk}/")
+
+    # and asking for the every-store point's edit page directly is refused
+    assert page.goto(f"/agents/script/value/{everywhere.pk}/").status == 403
+    reason = FrictionReason.objects.get(code="price")
+    assert page.goto(f"/agents/script/friction/{reason.pk}/").status == 403

@@ -90,6 +90,60 @@ def test_malformed_json_is_a_clear_400(api_client):
     assert "JSON parse error" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("depth", [65, 100_000])  # past the product's limit; past json.loads' recursion
+@pytest.mark.parametrize("path", ["/api/v1/carts/", "/api/v1/orders/"])
+def test_json_nested_too_deep_is_a_clear_400(api_client, path, depth):
+    body = '{"external_id": "cart-1", "note": ' + "[" * depth + "]" * depth + "}"
+
+    response = api_client.post(path, data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "nested deeper than 64 levels" in response.json()["detail"]
+    assert Cart.objects.count() == 0
+
+
+def test_nan_is_not_json_and_is_refused_with_400(api_client):
+    response = api_client.post("/api/v1/carts/", data='{"external_id": "c", "total": NaN}',
+                               content_type="application/json")
+
+    assert response.status_code == 400 and "NaN is not valid JSON" in response.json()["detail"]
+
+
+def test_a_limit_past_the_database_integer_reads_the_largest_page(api_client, custom_store):
+    CartFactory(store=custom_store)
+
+    response = api_client.get("/api/v1/carts/", {"limit": "9223372036854775808"})
+
+    assert response.status_code == 200 and response.json()["count"] == 1 and len(response.json()["results"]) == 1
+
+
+def test_pages_hold_at_most_200_carts(api_client, custom_store):
+    CartFactory(store=custom_store)
+
+    response = api_client.get("/api/v1/carts/", {"limit": "10000", "offset": "1000"})
+
+    assert response.status_code == 200 and response.json()["results"] == []
+    assert "limit=200&offset=800" in response.json()["previous"]  # the page it read was 200 carts long
+
+
+@pytest.mark.parametrize(("query", "field"), [({"limit": "ten"}, "limit"), ({"limit": "0"}, "limit"),
+                                              ({"limit": "-5"}, "limit"), ({"offset": "-1"}, "offset"),
+                                              ({"offset": "1e3"}, "offset"), ({"limit": "\u0663"}, "limit")])
+def test_a_limit_or_offset_that_is_not_a_whole_number_is_a_clear_400(api_client, custom_store, query, field):
+    response = api_client.get("/api/v1/carts/", query)
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_a_huge_offset_reads_an_empty_page(api_client, custom_store):
+    CartFactory(store=custom_store)
+
+    response = api_client.get("/api/v1/carts/", {"offset": "9" * 5000})
+
+    assert response.status_code == 200 and response.json()["results"] == []
+
+
 def test_form_body_is_refused_with_415(api_client):
     response = api_client.post("/api/v1/carts/", data="external_id=1", content_type="application/x-www-form-urlencoded")
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from recovery.models import Cart, WebhookDelivery
+from recovery.services import delivery_process
 from recovery.tasks import DELIVERY_MAX_RETRIES, process_pending_deliveries_task, process_webhook_delivery_task
 from tests.payloads import post_shopify, shopify_checkout
 
@@ -143,3 +144,18 @@ def test_deliveries_queued_together_are_each_processed_and_a_failure_is_retried_
     broken.refresh_from_db()
     assert broken.attempts == 2  # in the batch, then by its own retry task
     assert Cart.objects.count() == 2
+
+
+@pytest.mark.parametrize("depth", [65, 100_000])
+def test_a_stored_body_nested_too_deep_fails_with_the_reason(shopify_store, depth):
+    # given: a delivery stored as pending before the webhook refused such bodies
+    delivery = make_delivery(shopify_store, {})
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(raw_body=b"[" * depth + b"]" * depth)
+
+    # when
+    processed = delivery_process(delivery_id=delivery.pk)
+
+    # then
+    assert processed.status == WebhookDelivery.Status.FAILED
+    assert processed.outcome == "JSON nested deeper than 64 levels is refused."
+    assert not Cart.objects.exists()

@@ -330,6 +330,19 @@ def test_malformed_json_is_kept_as_failed_and_answered_400(client, shopify_store
     assert Cart.objects.count() == 0
 
 
+@pytest.mark.parametrize("depth", [65, 100_000])  # past the product's limit; past json.loads' recursion
+def test_json_nested_too_deep_is_kept_as_failed_and_answered_400(client, shopify_store, depth):
+    body = b'{"token": ' + b"[" * depth + b"]" * depth + b"}"
+
+    response = post_shopify(client, body)
+
+    assert response.status_code == 400
+    assert "nested deeper than 64 levels" in response.json()["error"]
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.FAILED and bytes(delivery.raw_body) == body
+    assert Cart.objects.count() == 0
+
+
 def test_payload_that_cannot_be_processed_fails_visibly_and_can_be_replayed(deliver, shopify_store):
     from recovery.services import delivery_process
 

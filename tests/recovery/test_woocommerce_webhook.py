@@ -95,6 +95,19 @@ def test_malformed_body_is_kept_as_failed(client, woo_store):
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.FAILED
 
 
+@pytest.mark.parametrize("depth", [65, 100_000])  # past the product's limit; past json.loads' recursion
+def test_json_nested_too_deep_is_kept_as_failed_and_answered_400(client, woo_store, depth):
+    body = b'{"id": 727, "line_items": ' + b"[" * depth + b"]" * depth + b"}"
+
+    response = client.post("/webhooks/woocommerce/", data=body, content_type="application/json",
+                           **woocommerce_headers(body))
+
+    assert response.status_code == 400
+    assert "nested deeper than 64 levels" in response.json()["error"]
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.FAILED
+    assert Cart.objects.count() == 0
+
+
 def test_json_that_is_not_an_object_is_kept_as_failed(client, woo_store):
     body = json.dumps([1, 2]).encode()
     response = client.post("/webhooks/woocommerce/", data=body, content_type="application/json",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import os
@@ -23,6 +22,7 @@ from compliance.services.dnc.files import dnc_upload_discard
 from compliance.services.dnc.formats import FILE_FORMATS, ImportCounts, Rejection, iter_copy_rows
 from compliance.services.dnc.swap import _apply_change_list, _replace_list, replace_removes_too_much
 from compliance.services.trail import Actor, audit_record
+from config.csv_download import csv_writer
 from config.exceptions import ApplicationError
 
 logger = logging.getLogger("compliance.services.dnc")  # the package's name: log lines read as before the split
@@ -69,7 +69,7 @@ class _RejectReport:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = path.open("w", newline="", encoding="utf-8")
-            self._writer = csv.writer(self._file, lineterminator="\n")
+            self._writer = csv_writer(self._file, lineterminator="\n")
             self._writer.writerow(REPORT_HEADER)
 
     def add(self, rejection: Rejection) -> None:
@@ -82,7 +82,7 @@ class _RejectReport:
         if not self.kept:
             return ""
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv_writer(buffer, lineterminator="\n")
         writer.writerow(REPORT_HEADER)
         writer.writerows((r.line_no, r.reason, r.content) for r in self.kept)
         return buffer.getvalue()
