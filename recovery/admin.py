@@ -16,31 +16,46 @@ from recovery.models import (
 from recovery.services import delivery_process
 
 
+def _write_only(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(required=False, strip=True, max_length=255, label=label, help_text=help_text,
+                           widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}))
+
+
 class StoreAdminForm(forms.ModelForm):
-    """The Shopify Admin API access token is write-only: typed in, never shown back; left blank, it is kept.
+    """A store's secrets are write-only: typed in, never shown back (a screenshot or a shoulder must not leak what
+    signs a store's webhooks or reads its orders); left blank, the stored one is kept; a box removes it.
 
     No Meta: the admin builds it with the model and every field, so fields added to Store later appear too.
     """
 
-    shopify_admin_access_token = forms.CharField(
-        required=False,
-        strip=True,
-        max_length=255,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        label="Shopify Admin API access token",
-        help_text="Write-only (read_orders scope): lets the reconciliation read the abandoned checkouts no webhook "
-                  "brought. Leave blank to keep the stored token.",
+    SECRETS = ("webhook_secret", "shopify_admin_access_token")
+
+    webhook_secret = _write_only(
+        "Webhook secret",
+        "Write-only: signs this store's webhooks (WooCommerce's webhook secret; for Shopify, blank uses "
+        "SHOPIFY_API_SECRET). Leave blank to keep the stored secret.",
+    )
+    remove_webhook_secret = forms.BooleanField(required=False, label="Remove the stored webhook secret")
+    shopify_admin_access_token = _write_only(
+        "Shopify Admin API access token",
+        "Write-only (read_orders scope): lets the reconciliation read the abandoned checkouts no webhook "
+        "brought. Leave blank to keep the stored token.",
     )
     remove_shopify_admin_access_token = forms.BooleanField(required=False, label="Remove the stored access token")
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("remove_shopify_admin_access_token"):
-            # B105: blanking the token removes it; no secret is written here.
-            cleaned["shopify_admin_access_token"] = ""  # nosec B105
-        elif not cleaned.get("shopify_admin_access_token"):
-            cleaned["shopify_admin_access_token"] = self.instance.shopify_admin_access_token
+        for name in self.SECRETS:
+            if cleaned.get(f"remove_{name}"):
+                cleaned[name] = ""
+            elif not cleaned.get(name):
+                cleaned[name] = getattr(self.instance, name)
         return cleaned
+
+
+def _secret_hint(secret: str) -> str:
+    """Enough to tell which secret is stored, never enough to use it."""
+    return f"…{secret[-4:]} (set)" if len(secret) > 8 else ("set" if secret else "none")
 
 
 @admin.register(Store)
@@ -49,14 +64,17 @@ class StoreAdmin(admin.ModelAdmin):
     list_display = ("name", "platform", "shop_domain", "currency", "timezone", "is_active", "api_token_prefix")
     list_filter = ("platform", "is_active")
     search_fields = ("name", "shop_domain")
-    readonly_fields = ("api_token_prefix", "created_at", "shopify_access_token_hint", "shopify_reconciled_through",
-                       "uninstalled_at")
+    readonly_fields = ("api_token_prefix", "created_at", "webhook_secret_hint", "shopify_access_token_hint",
+                       "shopify_reconciled_through", "uninstalled_at")
     actions = ["issue_api_token"]
+
+    @admin.display(description="Stored webhook secret")
+    def webhook_secret_hint(self, obj) -> str:
+        return _secret_hint(obj.webhook_secret if obj else "")
 
     @admin.display(description="Stored Shopify access token")
     def shopify_access_token_hint(self, obj) -> str:
-        token = obj.shopify_admin_access_token if obj else ""
-        return f"…{token[-4:]} (set)" if len(token) > 8 else ("set" if token else "none")
+        return _secret_hint(obj.shopify_admin_access_token if obj else "")
 
     @admin.action(description="Issue a new REST API token (revokes the old one)")
     def issue_api_token(self, request, queryset):

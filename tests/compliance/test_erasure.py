@@ -345,6 +345,8 @@ def test_shop_redact_erases_the_inbound_texts_answering_the_store(deliver, histo
     # given: someone who was never a customer answered the store's text
     InboundMessage.objects.create(message_sid="SM" + "5" * 32, from_number="+12125550177", body="who is this?",
                                   store=shopify_store, received_at=timezone.now())
+    deliver({"id": 954889, "domain": "shop.example.com", "myshopify_domain": "demo-store.myshopify.com"},
+            topic="app/uninstalled")
 
     # when
     deliver({"shop_id": 954889, "shop_domain": "demo-store.myshopify.com"}, topic="shop/redact")

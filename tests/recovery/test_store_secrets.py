@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import pytest
 from cryptography.fernet import Fernet
+from django.contrib.admin import site
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from config.encryption import DecryptionError, field_keys_check
+from recovery.admin import StoreAdmin
 from recovery.models import Cart, Platform, Store
 from tests.conftest import process_inbox
 from tests.factories import StoreFactory
@@ -131,3 +133,29 @@ def test_the_migration_encrypts_the_secrets_stored_before_it_and_reverses():
     executor.migrate([BEFORE])
     assert stored(plain) == (WOO_SECRET, TOKEN)
     MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())
+
+
+
+def test_the_admin_never_shows_the_webhook_secret_and_keeps_it_when_left_blank(admin_client, admin_user, rf):
+    # given
+    store = StoreFactory(platform=Platform.WOOCOMMERCE, webhook_secret=WOO_SECRET)
+    # when
+    page = admin_client.get(f"/admin/recovery/store/{store.pk}/change/").content.decode()
+    # then: only a hint, as for the access token
+    assert WOO_SECRET not in page
+    assert f"…{WOO_SECRET[-4:]} (set)" in page
+
+    # given: the change form as the admin builds it
+    request = rf.post("/")
+    request.user = admin_user
+    form_class = StoreAdmin(Store, site).get_form(request, obj=store)
+    data = {name: value for name, value in form_class(instance=store).initial.items() if value is not None}
+    # when: the secret left blank, the removal box ticked, a new secret typed
+    kept = form_class(data={**data, "webhook_secret": ""}, instance=store)
+    removed = form_class(data={**data, "remove_webhook_secret": "on"}, instance=store)
+    replaced = form_class(data={**data, "webhook_secret": "a-new-secret-for-this-store"}, instance=store)
+    # then
+    assert kept.is_valid() and removed.is_valid() and replaced.is_valid(), (kept.errors, removed.errors)
+    assert kept.cleaned_data["webhook_secret"] == WOO_SECRET
+    assert removed.cleaned_data["webhook_secret"] == ""
+    assert replaced.cleaned_data["webhook_secret"] == "a-new-secret-for-this-store"
