@@ -18,8 +18,12 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+import time_machine
+from celery.exceptions import Retry
 
 from recovery.services.shopify_reconciliation import SHOPIFY_ADMIN_API_VERSION
+from tests.conftest import process_inbox
+from tests.payloads import post_shopify
 
 ACCESS_TOKEN = "shpat_test_0123456789abcdef0123456789abcdef"
 SEARCH = re.compile(r"^updated_at:>='([^']+)' AND updated_at:<='([^']+)'$")
@@ -110,3 +114,25 @@ def shopify_api(settings):
     thread.join(timeout=5)
 
 
+
+
+@pytest.fixture
+def deliver(client, shopify_store, django_capture_on_commit_callbacks):
+    """Post a signed Shopify webhook through the real view, then process the inbox with the real task (eagerly),
+    one minute after the payload fixtures' last checkout update (not yet abandoned). A delivery that fails is
+    retried by the task, which eagerly raises Retry: `fails=True` expects that."""
+
+    def _deliver(payload, *, fails: bool = False, **kwargs):
+        with (
+            time_machine.travel("2026-11-20T15:16:00Z", tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = post_shopify(client, payload, **kwargs)
+            if fails:
+                with pytest.raises(Retry):
+                    process_inbox()
+            else:
+                process_inbox()
+            return response
+
+    return _deliver

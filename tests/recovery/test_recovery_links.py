@@ -7,7 +7,6 @@ import importlib
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.apps import apps as django_apps
 from django.conf import settings as live_settings
 from django.utils import timezone
@@ -16,9 +15,8 @@ from config.settings import base as base_settings
 from recovery.models import Cart, CartEvent
 from recovery.services.parsing import recovery_link_problem
 from recovery.services.shopify_reconciliation import CREATED, store_reconcile
-from tests.conftest import process_inbox
 from tests.factories import CartFactory
-from tests.payloads import graphql_checkout, post_shopify, shopify_checkout
+from tests.payloads import graphql_checkout, shopify_checkout
 from tests.recovery.conftest import ACCESS_TOKEN
 
 pytestmark = pytest.mark.django_db
@@ -28,18 +26,6 @@ UNSAFE = ["javascript:alert(document.cookie)", "JavaScript:fetch('//evil.example
 GOOD = "https://demo-store.myshopify.com/12345/checkouts/c1a2b3/recover?key=abc"
 
 
-@pytest.fixture
-def deliver(client, shopify_store, django_capture_on_commit_callbacks):
-    def _deliver(payload, **kwargs):
-        with (
-            time_machine.travel("2026-11-20T15:16:00Z", tick=False),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            response = post_shopify(client, payload, **kwargs)
-            process_inbox()
-            return response
-
-    return _deliver
 
 
 def _note(cart: Cart) -> str:

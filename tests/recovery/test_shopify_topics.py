@@ -8,14 +8,12 @@ from collections import deque
 
 import pytest
 import time_machine
-from celery.exceptions import Retry
 
 from compliance.models import PrivacyRequest
 from recovery.models import Cart, Customer, Store, WebhookDelivery
 from recovery.services import delivery_process
-from tests.conftest import process_inbox
 from tests.factories import StoreFactory
-from tests.payloads import post_shopify, shopify_checkout, shopify_order
+from tests.payloads import shopify_checkout, shopify_order
 from tests.recovery.conftest import ACCESS_TOKEN
 
 pytestmark = pytest.mark.django_db
@@ -26,26 +24,6 @@ UNINSTALLED = {"id": 954889, "name": "Demo Store", "domain": "shop.example.com",
 CUSTOMER = {"id": 6939212513450, "email": "jane.doe@example.com", "phone": None}
 
 
-@pytest.fixture
-def deliver(client, shopify_store, django_capture_on_commit_callbacks):
-    """Post a signed Shopify webhook through the real view, then process the inbox with the real task. A delivery
-    that fails is retried by the task, which eagerly raises Retry: `fails=True` expects that."""
-
-    def _deliver(payload, *, fails: bool = False, **kwargs):
-        with (
-            time_machine.travel("2026-11-20T15:16:00Z", tick=False),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            response = post_shopify(client, payload, **kwargs)
-            assert response.status_code == 200, response.content
-            if fails:
-                with pytest.raises(Retry):
-                    process_inbox()
-            else:
-                process_inbox()
-            return response
-
-    return _deliver
 
 
 def _delivery(topic: str) -> WebhookDelivery:

@@ -4,31 +4,14 @@ import json
 from decimal import Decimal
 
 import pytest
-import time_machine
 from celery.exceptions import Retry
 
 from recovery.models import Cart, CartEvent, Customer, WebhookDelivery
-from tests.conftest import process_inbox
 from tests.payloads import post_shopify, shopify_checkout, shopify_headers, shopify_order
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def deliver(client, shopify_store, django_capture_on_commit_callbacks):
-    """Post a signed Shopify webhook, then process the inbox with the real task (eagerly)."""
-
-    def _deliver(payload, **kwargs):
-        # One minute after the fixtures' last checkout update: not yet abandoned.
-        with (
-            time_machine.travel("2026-11-20T15:16:00Z", tick=False),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            response = post_shopify(client, payload, **kwargs)
-            process_inbox()
-            return response
-
-    return _deliver
 
 
 def test_checkout_create_is_stored_and_becomes_a_pending_cart(deliver, shopify_store):
