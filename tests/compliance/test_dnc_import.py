@@ -868,6 +868,8 @@ def test_the_sweep_leaves_an_import_whose_list_a_live_run_still_holds(national):
         pg.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
 
         assert dnc_services.dnc_imports_fail_stalled() == []
+        # Released here, not by closing the connection: the server frees a closed session's locks a moment later.
+        pg.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
 
     assert dnc_services.dnc_imports_fail_stalled() == [stalled.pk]
 
