@@ -126,10 +126,6 @@ class WrapUpForm(ConsoleForm):
     def service_arguments(self) -> dict[str, Any]:
         return {key: value for key, value in self.cleaned_data.items() if key != "then"}
 
-    @property
-    def takes_next(self) -> bool:
-        return self.cleaned_data.get("then") == "next"
-
 
 class LinkForm(ConsoleForm):
     channel = forms.ChoiceField(choices=[(Channel.SMS, "text"), (Channel.EMAIL, "email")],

@@ -14,7 +14,7 @@ and the typed values kept come with it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -55,7 +55,11 @@ from compliance.models import Channel
 Context = dict[str, Any]
 
 
-def _nothing(call: Call, context: Context | None = None) -> Context:
+def _no_context(call: Call) -> Context:
+    return {}
+
+
+def _blank(call: Call, context: Context) -> Context:
     return {}
 
 
@@ -71,6 +75,11 @@ class Outcome:
     call: Call
     notice: str = ""
     history_changed: bool = False
+
+
+def _as_is(call: Call, result: Call, form: ConsoleForm) -> Outcome:
+    """The outcome of a service that returns the call and has nothing to say (passing a cart)."""
+    return Outcome(result)
 
 
 def _submit(form: ConsoleForm, service: Callable[..., Any], call: Call, agent) -> Any:
@@ -91,8 +100,8 @@ class Step:
     form_class: type[ConsoleForm]
     service: Callable[..., Call]
     next_step: int
-    context: Callable[[Call], Context] = _nothing
-    initial: Callable[[Call, Context], Context] = _nothing  # what the form shows before anything is typed
+    context: Callable[[Call], Context] = _no_context
+    initial: Callable[[Call, Context], Context] = _blank  # what the form shows before anything is typed
     back_to: Callable[[Call], int | None] = _no_back
     actions: tuple[str, ...] = ()  # the ACTIONS whose forms this step's template shows
 
@@ -114,8 +123,8 @@ class Action:
     path: str
     form_class: type[ConsoleForm]
     service: Callable[..., Any]
-    outcome: Callable[[Call, Any, ConsoleForm], Outcome] = field(default=lambda call, result, form: Outcome(result))
-    initial: Callable[[Call, Context], Context] = _nothing
+    outcome: Callable[[Call, Any, ConsoleForm], Outcome] = _as_is
+    initial: Callable[[Call, Context], Context] = _blank
 
     @property
     def form_key(self) -> str:

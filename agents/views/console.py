@@ -128,15 +128,14 @@ def _without_card_numbers(data: QueryDict) -> QueryDict:
     return cleaned
 
 
-def refused(request: HtmxHttpRequest, call: Call, error: ValidationError | str, *,
+def refused(request: HtmxHttpRequest, call: Call, error: ValidationError, *,
             form_key: str | None = None, form_class: type[ConsoleForm] | None = None) -> HttpResponse:
     """The one answer to a refused input: the call's step again with the reason, status 422, and the refused
     form (`<form_key>_form`) showing what the agent typed, except card-like values, which are cleared."""
-    text = " ".join(error.messages) if isinstance(error, ValidationError) else error
     typed = None
     if form_key and form_class:
         typed = (form_key, form_class(_without_card_numbers(request.POST), call=call))
-    return _render_step(request, call, error=text, status=422, typed=typed)
+    return _render_step(request, call, error=" ".join(error.messages), status=422, typed=typed)
 
 
 def _render_call_page(request: HtmxHttpRequest, call: Call, step_context: dict, *,
