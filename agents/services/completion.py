@@ -25,6 +25,8 @@ from recovery.services.message_content import link_email_content, link_sms_conte
 from recovery.services.sequence import Outgoing, deliver
 
 CARD_LIKE = re.compile(r"(?:\d[ -]?){13,19}")
+CARD_NUMBER_REFUSED = ("That looks like a card number. Never record card details: enter the terminal's "
+                       "transaction reference instead.")
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,9 @@ def call_invoice_create(call: Call, *, agent, amount: Decimal, note: str = "") -
                                      payment_url=recovery_link(cart), note=note.strip()[:300], created_by=agent)
 
 
-def _looks_like_card_number(text: str) -> bool:
+def looks_like_card_number(text: str) -> bool:
+    """Whether `text` holds a card number (13 to 19 digits passing the Luhn check): such a value is refused
+    and never shown back on screen, so card data never enters the product."""
     digits = re.sub(r"\D", "", text)
     if not CARD_LIKE.search(text) or not 13 <= len(digits) <= 19:
         return False
@@ -109,9 +113,8 @@ def call_paid_by_phone(call: Call, *, agent, amount: Decimal, reference: str,
         raise ValidationError("Enter the amount taken.")
     if not reference:
         raise ValidationError("Enter the payment terminal's reference.")
-    if _looks_like_card_number(reference):
-        raise ValidationError("That looks like a card number. Never record card details: enter the terminal's "
-                              "transaction reference instead.")
+    if looks_like_card_number(reference):
+        raise ValidationError(CARD_NUMBER_REFUSED)
     now = now or timezone.now()
     call.paid_by_phone_amount, call.payment_reference = amount, reference[:100]
     call.save(update_fields=["paid_by_phone_amount", "payment_reference"])

@@ -1,38 +1,28 @@
 """The call console: the agent's home, the cart screen with the five-step script, the line, the wrap-up.
 
-Views are thin: they parse the form, call a service in `agents.services`, and render the partial
-that replaces the step in place (HTMX), or the whole page for a plain request.
+Views are thin: the registry in `agents.console_steps` says, for the call's step or the action posted, which form
+parses the input, which service in `agents.services` saves it and which template shows the step; the views render
+the partial that replaces the step in place (htmx), or the whole page for a plain request. `refused` is the one
+answer to a refusal: the step again, the reason, what was typed (never a card number), status 422.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agents import roles, selectors, telephony
-from agents.models import AgentProfile, Call
+from agents.console_forms import ConsoleForm, StatusForm
+from agents.console_steps import ACTIONS, STEPS
+from agents.http import HtmxHttpRequest, redirect_page, wants_fragment
+from agents.models import Call
 from agents.services import HourlyLimitReached, WrapUpRequired
-from agents.services.calls import (
-    agent_status_set,
-    call_answer_record,
-    call_back_to,
-    call_dial,
-    call_frictions_record,
-    call_resolution_record,
-    call_take_next,
-    call_to_wrap_up,
-    call_value_record,
-    call_wrap_up,
-    open_call_for,
-)
-from agents.services.completion import call_callback_book, call_invoice_create, call_link_send, call_paid_by_phone
+from agents.services.calls import agent_status_set, call_back_to, call_dial, call_take_next, open_call_for
+from agents.services.completion import looks_like_card_number
 from agents.services.line import offline_line_advance, offline_line_hang_up, offline_line_start
 from compliance.models.choices import ConsentBasis
 from compliance.services.trail import audit_view
@@ -40,70 +30,52 @@ from recovery.services.priority import money
 
 agent_only = roles.role_required(roles.AGENT, roles.SUPERVISOR, roles.ADMIN)
 
-STEP_TEMPLATES = {
-    Call.Step.OPENING: "agents/console/steps/opening.html",
-    Call.Step.FRICTION: "agents/console/steps/friction.html",
-    Call.Step.RESOLUTION: "agents/console/steps/resolution.html",
-    Call.Step.VALUE: "agents/console/steps/value.html",
-    Call.Step.COMPLETION: "agents/console/steps/completion.html",
-    Call.Step.WRAP_UP: "agents/console/steps/wrap_up.html",
-}
-
-
-def _redirect(request: HttpRequest, url: str) -> HttpResponse:
-    """A redirect that HTMX follows as a full page load."""
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
-
 
 @agent_only
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "profile": selectors.agent_profile(request.user),
         "day": selectors.agent_day(request.user),
         "callbacks": selectors.agent_callbacks(request.user),
         "open_call": open_call_for(request.user),
-        "statuses": [(AgentProfile.Status.AVAILABLE, "Available"), (AgentProfile.Status.AWAY, "Away")],
+        "statuses": StatusForm.base_fields["status"].choices,
     }
     return render(request, "agents/console/home.html", context)
 
 
 @agent_only
 @require_POST
-def status(request: HttpRequest) -> HttpResponse:
-    chosen = request.POST.get("status", "")
-    if chosen not in (AgentProfile.Status.AVAILABLE, AgentProfile.Status.AWAY):
-        messages.error(request, "Choose Available or Away.")
+def status(request: HtmxHttpRequest) -> HttpResponse:
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.error_text())
     elif open_call_for(request.user) is not None:
         messages.error(request, "Wrap up your open call first.")
     else:
-        agent_status_set(request.user, chosen)
-    return _redirect(request, reverse("console:home"))
+        agent_status_set(request.user, form.cleaned_data["status"])
+    return redirect_page(request, reverse("console:home"))
 
 
 @agent_only
 @require_POST
-def take_next(request: HttpRequest) -> HttpResponse:
+def take_next(request: HtmxHttpRequest) -> HttpResponse:
     try:
         call = call_take_next(request.user)
     except WrapUpRequired as exc:
         messages.error(request, exc.message)
-        return _redirect(request, reverse("console:home"))
+        return redirect_page(request, reverse("console:home"))
     except HourlyLimitReached as exc:
         messages.warning(request, exc.message)
-        return _redirect(request, reverse("console:home"))
+        return redirect_page(request, reverse("console:home"))
     if call is None:
         messages.info(request, "No cart may be called right now (the queue is empty, or everyone waiting is outside "
                                "calling hours or due later). Try again in a minute.")
-        return _redirect(request, reverse("console:home"))
-    return _redirect(request, reverse("console:call", args=[call.pk]))
+        return redirect_page(request, reverse("console:home"))
+    return redirect_page(request, reverse("console:call", args=[call.pk]))
 
 
-def _call_or_404(request: HttpRequest, call_id: int) -> Call:
+def _call_or_404(request: HtmxHttpRequest, call_id: int) -> Call:
     call = selectors.call_for_agent(call_id, request.user)
     if call is None:
         raise Http404("No such call of yours.")
@@ -115,46 +87,59 @@ def _main_item(cart):
     return max(cart.line_items.all(), key=lambda item: item.line_total, default=None)
 
 
-def _step_context(call: Call, *, error: str = "", notice: str = "") -> dict:
-    cart = call.cart
+def _step_context(call: Call, *, error: str = "", notice: str = "",
+                  typed: tuple[str, ConsoleForm] | None = None) -> dict:
+    """What the step's template needs, from the registry: its context, its form and its actions' forms (each
+    `<key>_form`, starting from the call's answers; `typed` replaces one with what the agent typed)."""
+    cart, entry = call.cart, STEPS.get(call.step)
     context = {"call": call, "cart": cart, "customer": cart.customer, "error": error, "notice": notice,
                "money": money(cart.total_value, cart.currency), "first_item": _main_item(cart),
-               "step_template": STEP_TEMPLATES.get(call.step),
-               "steps": [choice for choice in Call.Step.choices if choice[0] <= Call.Step.WRAP_UP]}
-    if call.step == Call.Step.OPENING:
-        context["answers"] = Call.Answer.choices
-    elif call.step == Call.Step.FRICTION:
-        context["frictions"] = selectors.frictions()
-        context["chosen"] = set(call.frictions.values_list("code", flat=True))
-    elif call.step == Call.Step.RESOLUTION:
-        context["suggestions"] = selectors.suggested_resolutions(call)
-        context["chosen_frictions"] = list(call.frictions.all())
-        context["resolved_choices"] = Call.Resolved.choices
-    elif call.step == Call.Step.VALUE:
-        context["value_points"] = selectors.value_points_for(cart)
-    elif call.step == Call.Step.COMPLETION:
-        context["callback_default"] = selectors.customer_callback_default(cart)
-        context["clock"] = selectors.customer_clock(cart)
-        context["draft_orders"] = list(call.draft_orders.all())
-    elif call.step == Call.Step.WRAP_UP:
-        context["dispositions"] = [choice for choice in Call.Disposition.choices
-                                   if (choice[0] == Call.Disposition.NOT_CALLED) != bool(call.attempt_id)]
+               "steps": [(step.key, step.title) for step in STEPS.values()]}
+    if entry is None:
+        return context
+    context.update(entry.context(call), step_template=entry.template, back_to=entry.back_to(call))
+    context["step_form"] = entry.form_class(initial=entry.initial(call, context), call=call)
+    for action in (ACTIONS[name] for name in entry.actions):
+        context[f"{action.form_key}_form"] = action.form_class(initial=action.initial(call, context), call=call)
+    if typed is not None:
+        context[f"{typed[0]}_form"] = typed[1]
     return context
 
 
-def _render_step(request: HttpRequest, call: Call, *, error: str = "", notice: str = "",
-                 status: int = 200, history_changed: bool = False) -> HttpResponse:
+def _render_step(request: HtmxHttpRequest, call: Call, *, error: str = "", notice: str = "", status: int = 200,
+                 history_changed: bool = False, typed: tuple[str, ConsoleForm] | None = None) -> HttpResponse:
+    """The step the call is at: the script's fragment for htmx, else the whole cart screen; a call that is
+    done sends the agent home."""
     if call.step == Call.Step.DONE:
-        return _redirect(request, reverse("console:home"))
-    context = _step_context(call, error=error, notice=notice)
-    if request.htmx and history_changed:  # a message went out or a payment came in: the side panel follows
+        return redirect_page(request, reverse("console:home"))
+    context = _step_context(call, error=error, notice=notice, typed=typed)
+    if not wants_fragment(request):
+        return _render_call_page(request, call, context, status=status)
+    if history_changed:  # a message went out or a payment came in: the side panel follows
         context.update(history=selectors.cart_history(call.cart), history_oob=True)
-    if request.htmx:
-        return render(request, "agents/console/_script.html", context, status=status)
-    return _render_call_page(request, call, context, status=status)
+    return render(request, "agents/console/_script.html", context, status=status)
 
 
-def _render_call_page(request: HttpRequest, call: Call, step_context: dict, *, status: int = 200) -> HttpResponse:
+def _without_card_numbers(data: QueryDict) -> QueryDict:
+    """The posted values with any card-like one blanked: a card number is never shown back on screen."""
+    cleaned = data.copy()
+    for key, values in data.lists():
+        cleaned.setlist(key, ["" if looks_like_card_number(value) else value for value in values])
+    return cleaned
+
+
+def refused(request: HtmxHttpRequest, call: Call, error: ValidationError, *,
+            form_key: str | None = None, form_class: type[ConsoleForm] | None = None) -> HttpResponse:
+    """The one answer to a refused input: the call's step again with the reason, status 422, and the refused
+    form (`<form_key>_form`) showing what the agent typed, except card-like values, which are cleared."""
+    typed = None
+    if form_key and form_class:
+        typed = (form_key, form_class(_without_card_numbers(request.POST), call=call))
+    return _render_step(request, call, error=" ".join(error.messages), status=422, typed=typed)
+
+
+def _render_call_page(request: HtmxHttpRequest, call: Call, step_context: dict, *,
+                      status: int = 200) -> HttpResponse:
     cart = call.cart
     compliance = selectors.call_gate_preview(cart)
     context = {
@@ -170,7 +155,7 @@ def _render_call_page(request: HttpRequest, call: Call, step_context: dict, *, s
 
 @agent_only
 @require_GET
-def call_page(request: HttpRequest, call_id: int) -> HttpResponse:
+def call_page(request: HtmxHttpRequest, call_id: int) -> HttpResponse:
     call = _call_or_404(request, call_id)
     if not call.is_open:
         messages.info(request, "That call is wrapped up.")
@@ -180,137 +165,59 @@ def call_page(request: HttpRequest, call_id: int) -> HttpResponse:
     return _render_call_page(request, call, _step_context(call))
 
 
-def _decimal(value: str) -> Decimal | None:
-    value = (value or "").strip().replace(",", "")
-    if not value:
-        return None
-    try:
-        return Decimal(value)
-    except InvalidOperation as exc:
-        raise ValidationError(f"“{value}” is not an amount.") from exc
-
-
 @agent_only
 @require_POST
-def step(request: HttpRequest, call_id: int) -> HttpResponse:
-    """Submit the current step's form; answers with the next step's partial (or the same one and an error)."""
+def step(request: HtmxHttpRequest, call_id: int) -> HttpResponse:
+    """Submit the current step's form; answers with the next step's partial (or the same one and an error).
+    After the wrap-up: home, or straight to the next cart."""
     call = _call_or_404(request, call_id)
-    data, agent = request.POST, request.user
+    entry = STEPS.get(call.step)
+    if entry is None:  # wrapped up already
+        return _render_step(request, call)
+    form = entry.form_class(request.POST, call=call)
     try:
-        if call.step == Call.Step.OPENING:
-            call = call_answer_record(call, agent=agent, answer=data.get("answer", ""))
-        elif call.step == Call.Step.FRICTION:
-            call = call_frictions_record(call, agent=agent, codes=data.getlist("friction"),
-                                         notes=data.get("notes", ""))
-        elif call.step == Call.Step.RESOLUTION:
-            offered = data.getlist("offered") + [data.get("other_offer", "")]
-            call = call_resolution_record(call, agent=agent, offered=offered, notes=data.get("notes", ""),
-                                          resolved=data.get("resolved", ""))
-        elif call.step == Call.Step.VALUE:
-            call = call_value_record(call, agent=agent, used=data.getlist("used"))
-        elif call.step == Call.Step.COMPLETION:
-            call = call_to_wrap_up(call, agent=agent)
-        elif call.step == Call.Step.WRAP_UP:
-            call = call_wrap_up(call, agent=agent, disposition=data.get("disposition", ""),
-                                notes=data.get("notes", ""), upsell_value=_decimal(data.get("upsell_value", "")))
-            if data.get("then") == "next":
-                return take_next(request)
-            return _redirect(request, reverse("console:home"))
+        call = entry.submit(call, agent=request.user, form=form)
     except ValidationError as exc:
-        return _render_step(request, call, error=" ".join(exc.messages), status=422)
+        return refused(request, call, exc, form_key="step", form_class=entry.form_class)
+    if call.step == Call.Step.DONE:
+        return take_next(request) if form.cleaned_data.get("then") == "next" else redirect_page(
+            request, reverse("console:home"))
     return _render_step(request, call)
 
 
 @agent_only
 @require_POST
-def pass_cart(request: HttpRequest, call_id: int) -> HttpResponse:
-    """Not calling this cart after all (it looks wrong, a duplicate): straight to the wrap-up, with a reason."""
-    call = _call_or_404(request, call_id)
-    if call.attempt_id:
-        return _render_step(request, call, error="This call was dialed: go through the wrap-up.", status=422)
-    call = call_to_wrap_up(call, agent=request.user)
-    return _render_step(request, call)
+def step_action(request: HtmxHttpRequest, call_id: int, action: str) -> HttpResponse:
+    """An action inside a step (see `ACTIONS`: the link, an invoice, a payment, a callback, a pass); answers
+    with the step the call is then at and the action's sentence, or the refusal."""
+    call, entry = _call_or_404(request, call_id), ACTIONS[action]
+    form = entry.form_class(request.POST, call=call)
+    try:
+        outcome = entry.perform(call, agent=request.user, form=form)
+    except ValidationError as exc:
+        return refused(request, call, exc, form_key=entry.form_key, form_class=entry.form_class)
+    return _render_step(request, outcome.call, notice=outcome.notice, history_changed=outcome.history_changed)
 
 
 @agent_only
 @require_POST
-def back(request: HttpRequest, call_id: int, to_step: int) -> HttpResponse:
+def back(request: HtmxHttpRequest, call_id: int, to_step: int) -> HttpResponse:
     call = _call_or_404(request, call_id)
     try:
         call = call_back_to(call, agent=request.user, step=to_step)
     except ValidationError as exc:
-        return _render_step(request, call, error=" ".join(exc.messages), status=422)
+        return refused(request, call, exc)
     return _render_step(request, call)
 
 
-@agent_only
-@require_POST
-def send_link(request: HttpRequest, call_id: int) -> HttpResponse:
-    call = _call_or_404(request, call_id)
-    channel = request.POST.get("channel", "")
-    try:
-        result = call_link_send(call, agent=request.user, channel=channel)
-    except ValidationError as exc:
-        return _render_step(request, call, error=" ".join(exc.messages), status=422)
-    how = "text" if channel == "sms" else "email"
-    if result.sent:
-        return _render_step(request, call, notice=f"Checkout link sent by {how}.", history_changed=True)
-    reason = result.error or " ".join(result.decision.explanations if result.decision else ())
-    return _render_step(request, call, error=f"The link was not sent by {how}: {reason}", status=422)
-
-
-@agent_only
-@require_POST
-def invoice(request: HttpRequest, call_id: int) -> HttpResponse:
-    call = _call_or_404(request, call_id)
-    try:
-        draft = call_invoice_create(call, agent=request.user, amount=_decimal(request.POST.get("amount", "")),
-                                    note=request.POST.get("note", ""))
-    except ValidationError as exc:
-        return _render_step(request, call, error=" ".join(exc.messages), status=422)
-    return _render_step(request, call, notice=f"Invoice {draft.pk} created for {draft.amount} {draft.currency}; "
-                                              "send the payment link by text or email.")
-
-
-@agent_only
-@require_POST
-def paid(request: HttpRequest, call_id: int) -> HttpResponse:
-    call = _call_or_404(request, call_id)
-    try:
-        call = call_paid_by_phone(call, agent=request.user, amount=_decimal(request.POST.get("amount", "")),
-                                  reference=request.POST.get("reference", ""))
-    except ValidationError as exc:
-        return _render_step(request, call, error=" ".join(exc.messages), status=422)
-    return _render_step(request, call, notice="Payment recorded; the cart is recovered.", history_changed=True)
-
-
-@agent_only
-@require_POST
-def callback(request: HttpRequest, call_id: int) -> HttpResponse:
-    call = _call_or_404(request, call_id)
-    try:
-        # A wall-clock time in the customer's zone; callback_schedule makes it aware.
-        when = datetime.strptime(request.POST.get("local_time", ""), "%Y-%m-%dT%H:%M")  # noqa: DTZ007
-    except ValueError:
-        return _render_step(request, call, error="Give the callback's date and time.", status=422)
-    try:
-        booked = call_callback_book(call, agent=request.user, local_time=when,
-                                    customer_timezone=request.POST.get("timezone", ""))
-    except (ValidationError, ValueError) as exc:
-        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else "Unknown time zone."
-        return _render_step(request, call, error=text, status=422)
-    call.refresh_from_db()
-    return _render_step(request, call, notice=f"Callback booked for {booked.local_time} ({booked.customer_timezone}).")
-
-
-def _line(request: HttpRequest, call: Call, *, error: str = "") -> HttpResponse:
+def _line(request: HtmxHttpRequest, call: Call, *, error: str = "") -> HttpResponse:
     context = {"call": call, "line_error": error, "voice_mode": telephony.voice_mode()}
     return render(request, "agents/console/_line.html", context, status=422 if error else 200)
 
 
 @agent_only
 @require_POST
-def dial(request: HttpRequest, call_id: int) -> HttpResponse:
+def dial(request: HtmxHttpRequest, call_id: int) -> HttpResponse:
     """Offline mode's dial (with Twilio, the browser connects and the voice webhook asks the gate)."""
     call = _call_or_404(request, call_id)
     if telephony.voice_mode() == "unconfigured":
@@ -330,7 +237,7 @@ def dial(request: HttpRequest, call_id: int) -> HttpResponse:
 
 @agent_only
 @require_http_methods(["GET", "POST"])
-def line(request: HttpRequest, call_id: int) -> HttpResponse:
+def line(request: HtmxHttpRequest, call_id: int) -> HttpResponse:
     """The line's state. A GET only shows it (a prefetch, a reload or a crawler changes nothing); the offline
     backend's simulated customer rings and answers on the console's POST poll, as Twilio's callbacks would."""
     call = _call_or_404(request, call_id)
@@ -341,14 +248,14 @@ def line(request: HttpRequest, call_id: int) -> HttpResponse:
 
 @agent_only
 @require_POST
-def hang_up(request: HttpRequest, call_id: int) -> HttpResponse:
+def hang_up(request: HtmxHttpRequest, call_id: int) -> HttpResponse:
     call = _call_or_404(request, call_id)
     return _line(request, offline_line_hang_up(call) if telephony.voice_mode() == "offline" else call)
 
 
 @agent_only
 @require_GET
-def voice_token(request: HttpRequest) -> JsonResponse:
+def voice_token(request: HtmxHttpRequest) -> JsonResponse:
     response = JsonResponse(telephony.voice_token(request.user))
     response["Cache-Control"] = "no-store"
     return response

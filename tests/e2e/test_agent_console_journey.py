@@ -411,3 +411,49 @@ def test_without_an_sms_provider_texting_the_link_is_refused_on_screen(console, 
     text = ContactAttempt.objects.get(cart=cart, channel="sms")
     assert (text.outcome, text.provider_status) == ("not_sent", "failed")
     assert Call.objects.get(cart=cart).link_sent_by == ""
+
+
+def test_a_card_number_given_as_the_payment_reference_is_refused_and_cleared_on_screen(console, agent, place,
+                                                                                     shopify_store):
+    page = console
+    cart = callable_cart(shopify_store, place, phone=place.phones[0], first_name="Jane",
+                         email="jane.e2e@example.com", score=90, item="Trail Runner GTX", price="640.00")
+    # given an agent at step 5 of a connected call
+    sign_in(page, "maya")
+    page.click("#next-cart")
+    page.wait_for_url(CALL_PAGE)
+    page.keyboard.press("d")
+    page.wait_for_selector("#line-state:has-text('Connected')")
+    page.keyboard.press("1")
+    page.keyboard.press("Control+Enter")
+    wait_for_step(page, "2 · Friction")
+    page.keyboard.press("2")
+    page.keyboard.press("Control+Enter")
+    wait_for_step(page, "3 · Objections")
+    page.click("#step label.option:has-text('Offer a payment link by email or text')")
+    page.check("#step input[name=resolved][value=yes]")
+    page.click("#step-submit")
+    wait_for_step(page, "4 · Value")
+    page.keyboard.press("Control+Enter")
+    wait_for_step(page, "5 · Completion")
+
+    # when the customer's card number is typed as the terminal's reference
+    page.click("#step summary:has-text('Payment taken by phone')")
+    page.fill("#step input[name=reference]", "4111 1111 1111 1111")
+    page.click("#record-payment")
+
+    # then it is refused on screen, the form stays open with the amount kept and the card number gone
+    page.wait_for_selector("#step-error:has-text('That looks like a card number')")
+    assert page.locator("#step details[open] #record-payment").is_visible()
+    assert page.locator("#step input[name=reference]").input_value() == ""
+    assert page.locator("#step input[name=amount]").last.input_value() == "640.00"
+    Screens("card-number").take(page, "payment-refused", main="#record-payment")
+    assert Call.objects.get(cart=cart).payment_reference == ""
+
+    # and the terminal's reference is accepted
+    page.fill("#step input[name=reference]", "TXN-88213")
+    page.click("#record-payment")
+    page.wait_for_selector("#step-notice:has-text('Payment recorded; the cart is recovered.')")
+    wait_for_step(page, "Wrap-up")
+    cart.refresh_from_db()
+    assert (cart.status, cart.recovered_order_id) == ("recovered", "phone:TXN-88213")

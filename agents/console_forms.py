@@ -1,0 +1,173 @@
+"""The call console's forms: one per step and one per step action, each parsing what the agent typed.
+
+The forms check the shape of the input (a choice among the offered ones, an amount, a wall-clock time, a
+reference that is not a card number) with the sentences the agent sees on screen; the services in
+`agents.services` stay the authority on the call's rules (dial first, a reason to pass, a zone that exists).
+`service_arguments()` maps a valid form to its service's keyword arguments, so the console's views never
+read `request.POST` themselves.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from agents.models import AgentProfile, Call
+from agents.services.completion import CARD_NUMBER_REFUSED, looks_like_card_number
+from compliance.models import Channel
+
+
+class AmountField(forms.Field):
+    """A money amount as agents type it ("1,250.00"): a Decimal, or None when left blank."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        text = str(value or "").strip().replace(",", "")
+        if not text:
+            return None
+        try:
+            amount = Decimal(text)
+        except InvalidOperation as exc:
+            raise ValidationError(f"“{text}” is not an amount.", code="invalid") from exc
+        if not amount.is_finite():
+            raise ValidationError(f"“{text}” is not an amount.", code="invalid")
+        return amount
+
+
+class TextListField(forms.Field):
+    """The values of a group of checkboxes sharing one name (any number, none included), stripped."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[str]:
+        return [str(item).strip() for item in value or () if str(item).strip()]
+
+
+class WallClockField(forms.Field):
+    """A `datetime-local` input: a naive wall-clock time; the service makes it aware in the zone given beside
+    it (the customer's, not the agent's), so Django's DateTimeField, which uses the agent's, would be wrong."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        text = str(value or "").strip()
+        if not text:
+            return None
+        try:
+            return datetime.strptime(text, "%Y-%m-%dT%H:%M")  # noqa: DTZ007 (the customer's wall clock)
+        except ValueError as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+def _messages(sentence: str, *codes: str) -> dict[str, str]:
+    """The same sentence for each of `codes`: the agent needs one clear instruction, not Django's variants."""
+    return dict.fromkeys(codes or ("required", "invalid_choice"), sentence)
+
+
+class ConsoleForm(forms.Form):
+    """A console form, bound to the call it acts on (some input is judged against it); its errors read as one
+    sentence in the step's error line."""
+
+    def __init__(self, *args: Any, call: Call | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.call = call
+
+    def service_arguments(self) -> dict[str, Any]:
+        """The service's keyword arguments, from a valid form (by default its fields, named as the service's)."""
+        return dict(self.cleaned_data)
+
+    def error_text(self) -> str:
+        return " ".join(message for errors in self.errors.values() for message in errors)
+
+
+class OpeningForm(ConsoleForm):
+    answer = forms.ChoiceField(choices=Call.Answer.choices, error_messages=_messages("Choose how the call went."))
+
+
+class FrictionForm(ConsoleForm):
+    friction = TextListField(error_messages=_messages(
+        "Pick at least one reason (use “Other” and a note if none fits).", "required"))
+    notes = forms.CharField(required=False)
+
+    def service_arguments(self) -> dict[str, Any]:
+        return {"codes": self.cleaned_data["friction"], "notes": self.cleaned_data["notes"]}
+
+
+class ResolutionForm(ConsoleForm):
+    offered = TextListField(required=False)
+    other_offer = forms.CharField(required=False)
+    resolved = forms.ChoiceField(choices=Call.Resolved.choices,
+                                 error_messages=_messages("Say whether the objection was resolved."))
+    notes = forms.CharField(required=False)
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {"offered": [*data["offered"], data["other_offer"]], "notes": data["notes"],
+                "resolved": data["resolved"]}
+
+
+class ValueForm(ConsoleForm):
+    used = TextListField(required=False)
+
+
+class CompletionForm(ConsoleForm):
+    """Step 5's own button only moves on to the wrap-up; its actions (link, invoice, payment, callback) have
+    their forms below."""
+
+
+class WrapUpForm(ConsoleForm):
+    disposition = forms.ChoiceField(choices=Call.Disposition.choices, error_messages=_messages(
+        "Choose a disposition before taking the next cart."))
+    notes = forms.CharField(required=False)
+    upsell_value = AmountField(required=False)
+    then = forms.CharField(required=False)  # "next": take the next cart; anything else: back home
+
+    def service_arguments(self) -> dict[str, Any]:
+        return {key: value for key, value in self.cleaned_data.items() if key != "then"}
+
+
+class LinkForm(ConsoleForm):
+    channel = forms.ChoiceField(choices=[(Channel.SMS, "text"), (Channel.EMAIL, "email")],
+                                error_messages=_messages("Send the link by text or by email."))
+
+
+class InvoiceForm(ConsoleForm):
+    amount = AmountField(error_messages=_messages("The invoice needs an amount above zero.", "required"))
+    note = forms.CharField(required=False)
+
+
+class PaidForm(ConsoleForm):
+    amount = AmountField(error_messages=_messages("Enter the amount taken.", "required"))
+    reference = forms.CharField(error_messages=_messages("Enter the payment terminal's reference.", "required"))
+
+    def clean_reference(self) -> str:
+        """A card number is refused here already: card data never reaches a service, a log or the screen."""
+        reference = self.cleaned_data["reference"]
+        if looks_like_card_number(reference):
+            raise ValidationError(CARD_NUMBER_REFUSED, code="card_number")
+        return reference
+
+
+class CallbackForm(ConsoleForm):
+    local_time = WallClockField(error_messages=_messages("Give the callback's date and time.", "required",
+                                                         "invalid"))
+    timezone = forms.CharField(required=False)  # the time zone database, in the service, is the judge
+
+    def service_arguments(self) -> dict[str, Any]:
+        return {"local_time": self.cleaned_data["local_time"], "customer_timezone": self.cleaned_data["timezone"]}
+
+
+class PassForm(ConsoleForm):
+    """Passing a cart takes no input (the reason is asked for at the wrap-up), and only an undialed one."""
+
+    def clean(self) -> dict[str, Any]:
+        if self.call is not None and self.call.attempt_id:
+            raise ValidationError("This call was dialed: go through the wrap-up.", code="dialed")
+        return super().clean()
+
+
+class StatusForm(ConsoleForm):
+    status = forms.ChoiceField(choices=[(AgentProfile.Status.AVAILABLE, "Available"),
+                                        (AgentProfile.Status.AWAY, "Away")],
+                               error_messages=_messages("Choose Available or Away."))
