@@ -39,16 +39,3 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
-
-
-def wait_until(page, expression: str, arg=None, *, timeout: float = 15.0) -> None:
-    """Wait until `expression` is true in the page. Playwright's wait_for_function compiles its predicate with eval,
-    which the Content-Security-Policy forbids (as it should); page.evaluate goes through the DevTools protocol and
-    is not subject to it."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression, arg):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        page.wait_for_timeout(50)

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from compliance.models import DncImport, DncList
-from tests.e2e.conftest import wait_until
+from tests.e2e.helpers import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"

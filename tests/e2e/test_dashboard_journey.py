@@ -24,9 +24,8 @@ from agents.roles import AGENT, SUPERVISOR
 from agents.services.calls import agent_status_set
 from compliance.models import ContactAttempt
 from recovery.models import Cart, Store
-from tests.dashboards.test_metrics import attempt
-from tests.e2e.conftest import wait_until
-from tests.factories import CartFactory, CustomerFactory, StoreFactory, UserFactory
+from tests.e2e.helpers import wait_until
+from tests.factories import CartFactory, CustomerFactory, StoreFactory, UserFactory, attempt
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from recovery.models import Cart, Customer, Store, WebhookDelivery
-from tests.conftest import process_inbox
+from tests.helpers import process_inbox
 from tests.payloads import post_shopify, shopify_checkout
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

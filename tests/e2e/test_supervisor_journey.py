@@ -11,7 +11,7 @@ from django.core.management import call_command
 from agents.models import AgentProfile, FrictionReason, ValuePoint
 from agents.roles import SUPERVISOR
 from recovery.models import Cart
-from tests.e2e.conftest import wait_until
+from tests.e2e.helpers import wait_until
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -1,0 +1,16 @@
+"""Helpers for the browser tests (their fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+import time
+
+
+def wait_until(page, expression: str, arg=None, *, timeout: float = 15.0) -> None:
+    """Wait until `expression` is true in the page. Playwright's wait_for_function compiles its predicate with eval,
+    which the Content-Security-Policy forbids (as it should); page.evaluate goes through the DevTools protocol and
+    is not subject to it."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(50)
