@@ -1,11 +1,16 @@
-"""Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+"""Headless Debian Chromium driven by Playwright (never a downloaded browser), the clock the journeys that call
+customers run on, and the folder screens are saved to for review."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+import time_machine
+
+from tests.e2e.helpers import CALLING_HOURS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,3 +44,22 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def calling_hours_clock():
+    """The clock at CALLING_HOURS, ticking from there. The live server runs in a thread of this process and reads
+    the same clock, so what the test builds and what the server decides agree whatever the real time is (the
+    browser keeps its own clock: no screen reads it)."""
+    with time_machine.travel(CALLING_HOURS, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """Where the journeys save their screens for review: $E2E_SCREENSHOT_DIR when set, else a folder in pytest's
+    temporary directory (`--basetemp` to choose it; pytest keeps the last three runs), never the checkout."""
+    configured = os.environ.get("E2E_SCREENSHOT_DIR")
+    folder = Path(configured) if configured else tmp_path_factory.mktemp("screenshots", numbered=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

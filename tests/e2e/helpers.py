@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
+
+# Wednesday 2026-11-18, 15:00 UTC: 10:00 in New York, inside calling hours there (and no holiday anywhere).
+CALLING_HOURS = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 
 
 def wait_until(page, expression: str, arg=None, *, timeout: float = 15.0) -> None:
