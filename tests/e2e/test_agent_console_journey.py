@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -68,7 +69,7 @@ def place_in_calling_hours(now: datetime) -> Place:
 class Screens:
     """Viewport screenshots named `<test>-<nn>-<step>.png`, and which main buttons fall below 1280x720."""
 
-    folder: Path
+    folder: ClassVar[Path]  # console/ of this run's screenshots folder, set by the `_screens_folder` fixture
     test: str
     count: int = 0
     below_the_fold: list[str] = field(default_factory=list)
@@ -98,11 +99,10 @@ def place(db, calling_hours_clock):
     return found
 
 
-@pytest.fixture
-def shots(screenshots) -> Path:
-    folder = screenshots / "console"
-    folder.mkdir(exist_ok=True)
-    return folder
+@pytest.fixture(autouse=True)
+def _screens_folder(screenshots):
+    Screens.folder = screenshots / "console"
+    Screens.folder.mkdir(exist_ok=True)
 
 
 @pytest.fixture
@@ -160,8 +160,8 @@ def call_id(page) -> int:
 
 
 def test_an_agent_walks_five_steps_emails_the_link_wraps_up_and_takes_the_next_cart(
-        console, agent, place, shopify_store, mailoutbox, shots):
-    page, screens = console, Screens(shots, "link")
+        console, agent, place, shopify_store, mailoutbox):
+    page, screens = console, Screens("link")
     first = callable_cart(shopify_store, place, phone=place.phones[0], first_name="Jane",
                           email="jane.e2e@example.com", score=90, item="Trail Runner GTX", price="640.00")
     second = callable_cart(shopify_store, place, phone=place.phones[1], first_name="Ravi",
@@ -277,8 +277,8 @@ def test_n_on_the_agent_home_takes_the_next_cart(console, agent, place, shopify_
     assert Call.objects.get(pk=call_id(console)).cart_id == cart.pk
 
 
-def test_a_customer_asks_for_a_callback_booked_in_their_time_zone(console, agent, place, shopify_store, shots):
-    page, screens = console, Screens(shots, "callback")
+def test_a_customer_asks_for_a_callback_booked_in_their_time_zone(console, agent, place, shopify_store):
+    page, screens = console, Screens("callback")
     cart = callable_cart(shopify_store, place, phone=place.phones[0], first_name="Lena",
                          email="lena.e2e@example.com", score=80, item="Espresso Grinder", price="420.00")
 
@@ -343,11 +343,10 @@ def test_a_customer_asks_for_a_callback_booked_in_their_time_zone(console, agent
     screens.report()
 
 
-def test_where_calls_may_not_be_simulated_dialing_is_refused_on_screen(console, agent, place, shopify_store, settings,
-                                                                      shots):
+def test_where_calls_may_not_be_simulated_dialing_is_refused_on_screen(console, agent, place, shopify_store, settings):
     # given production without voice credentials and without VOICE_BACKEND=offline
     settings.VOICE_OFFLINE_SIMULATION = False
-    page, screens = console, Screens(shots, "unconfigured-voice")
+    page, screens = console, Screens("unconfigured-voice")
     cart = callable_cart(shopify_store, place, phone=place.phones[0], first_name="Jane",
                          email="jane.e2e@example.com", score=90, item="Trail Runner GTX", price="640.00")
     sign_in(page, "maya")
@@ -368,7 +367,7 @@ def test_where_calls_may_not_be_simulated_dialing_is_refused_on_screen(console, 
 
 
 def test_without_an_sms_provider_texting_the_link_is_refused_on_screen(console, agent, place, shopify_store,
-                                                                     settings, shots):
+                                                                     settings):
     # given production without Twilio credentials and without SMS_BACKEND=local, and a customer who may be texted
     settings.SMS_BACKEND = "recovery.messaging.backends.UnconfiguredSmsBackend"
     page = console
@@ -402,7 +401,7 @@ def test_without_an_sms_provider_texting_the_link_is_refused_on_screen(console, 
     # then the step says it was not sent and why, and the record says so too
     page.wait_for_selector("#step-error:has-text('The link was not sent by text')")
     assert "no SMS provider is configured" in page.locator("#step-error").inner_text()
-    Screens(shots, "unconfigured-sms").take(page, "link-refused", main="#send-link-sms")
+    Screens("unconfigured-sms").take(page, "link-refused", main="#send-link-sms")
     text = ContactAttempt.objects.get(cart=cart, channel="sms")
     assert (text.outcome, text.provider_status) == ("not_sent", "failed")
     assert Call.objects.get(cart=cart).link_sent_by == ""
