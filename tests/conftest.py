@@ -10,9 +10,7 @@ from django.db import connection
 from agents.roles import ADMIN, AGENT, SUPERVISOR
 from recovery.models import Platform
 from tests.factories import StoreFactory, UserFactory
-from tests.payloads import SHOPIFY_SECRET, WOO_SECRET
-
-API_TOKEN = "crs_test_token_for_the_custom_store"
+from tests.payloads import API_TOKEN, SHOPIFY_SECRET, WOO_SECRET
 
 
 def seed_shipped_data() -> None:
@@ -60,16 +58,6 @@ def _reseed_after_flush(request):
 @pytest.fixture(autouse=True)
 def _shopify_secret(settings):
     settings.SHOPIFY_API_SECRET = SHOPIFY_SECRET
-
-
-def process_inbox() -> None:
-    """Process every pending delivery with the real task, as the dispatcher and a worker would."""
-    from recovery.models import WebhookDelivery
-    from recovery.tasks import process_webhook_delivery_task
-
-    pending = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).order_by("pk")
-    for delivery_id in pending.values_list("pk", flat=True):
-        process_webhook_delivery_task.apply(args=[delivery_id])
 
 
 @pytest.fixture

@@ -6,8 +6,10 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.utils import timezone
 
+from compliance.models import ContactAttempt, ContactDecision, DncList
 from recovery.models import Cart, Customer, Platform, Store
 
 
@@ -63,3 +65,21 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create, extracted, **kwargs):
         if create and extracted:
             self.groups.add(Group.objects.get_or_create(name=extracted)[0])
+
+
+def add_entry(dnc_list: DncList, phone: str) -> None:
+    """List `phone` on `dnc_list`, creating the list's partition first (entries live in one partition per list,
+    which the import creates in the product)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS compliance_dncentry_p{dnc_list.pk} PARTITION OF "
+                       f"compliance_dncentry FOR VALUES IN ({dnc_list.pk})")
+        cursor.execute("INSERT INTO compliance_dncentry (dnc_list_id, phone) VALUES (%s, %s)", [dnc_list.pk, phone])
+
+
+def attempt(cart, channel, at, *, agent=None, outcome="", provider_status="") -> ContactAttempt:
+    """A contact attempt on `cart` at `at`, with the allowing decision every attempt has."""
+    decision = ContactDecision.objects.create(at=at, requester="t", store=cart.store, phone="+12125550100",
+                                              channel=channel, allowed=True)
+    return ContactAttempt.objects.create(decision=decision, store=cart.store, cart=cart, channel=channel,
+                                         phone="+12125550100", agent=agent, at=at, outcome=outcome,
+                                         provider_status=provider_status)

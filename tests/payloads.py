@@ -4,6 +4,7 @@ Shopify: `checkouts/create|update` and `orders/create` bodies (API 2026-04 drops
 the checkout's numeric `id` and the order's `checkout_id`; `legacy=True` adds
 them back), signed with base64 HMAC-SHA256 in `X-Shopify-Hmac-Sha256`.
 WooCommerce: order webhooks signed in `X-WC-Webhook-Signature`.
+The custom store's cart API: `cart_body`, sent with the store's `API_TOKEN`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,25 @@ from recovery.services.signatures import hmac_sha256_base64
 
 SHOPIFY_SECRET = "test-shopify-app-secret"
 WOO_SECRET = "test-woocommerce-secret"
+API_TOKEN = "crs_test_token_for_the_custom_store"
+
+
+def cart_body(**overrides) -> dict:
+    """A cart for the custom store's cart API (`POST /api/v1/carts/`)."""
+    body = {
+        "external_id": "cart-1001",
+        "currency": "usd",
+        "total": "849.50",
+        "checkout_url": "https://shop.example.com/checkout/recover/cart-1001",
+        "updated_at": "2026-11-20T15:00:00Z",
+        "customer": {"email": "Pat@Example.com", "phone": "(415) 555-0123", "country": "us", "region": "CA",
+                     "first_name": "Pat", "accepts_sms_marketing": False},
+        "line_items": [{"title": "4-Season Tent", "sku": "TNT-4S3", "quantity": 1, "unit_price": "749.50"},
+                       {"title": "Stove", "quantity": 1, "unit_price": "100.00"}],
+        "friction": {"payment_failed": True, "error_text": "Card declined"},
+    }
+    body.update(overrides)
+    return body
 
 
 def shopify_checkout(token: str = "c1a2b3d4e5f60718293a4b5c6d7e8f90", *, updated_at: str = "2026-11-20T10:15:00-05:00",
@@ -229,3 +249,8 @@ def graphql_checkout(number: int, *, updated_at: datetime, token: str | None = N
             "variant": {"id": "gid://shopify/ProductVariant/42367823462570"},
         }]},
     }
+
+
+def http_headers(meta: dict[str, str]) -> dict[str, str]:
+    """Django test-client META names (HTTP_X_SHOPIFY_TOPIC) as HTTP header names (X-SHOPIFY-TOPIC)."""
+    return {key.removeprefix("HTTP_").replace("_", "-"): value for key, value in meta.items()}

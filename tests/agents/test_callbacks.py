@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from agents.models import AgentProfile, Callback
 from agents.services import CALLBACK_GRACE, callback_schedule, cart_release, next_cart
 from compliance.models import DncList
-from tests.agents.test_next_cart import open_cart
+from tests.agents.helpers import open_cart
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,15 +10,14 @@ import time_machine
 from django.core import mail
 
 from agents.models import AgentProfile, Call, Callback, DraftOrder
-from compliance.models import ContactAttempt, DncList
+from compliance.models import ContactAttempt
 from compliance.services import check_contact
 from recovery.messaging import backends
-from recovery.models import Cart, CartLineItem
-from tests.compliance.test_gate import add_entry
-from tests.factories import CartFactory, CustomerFactory, UserFactory
+from recovery.models import Cart
+from tests.agents.helpers import NOW
+from tests.factories import CartFactory, CustomerFactory, UserFactory, add_entry
 
-pytestmark = pytest.mark.django_db
-NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # Wednesday, 10:00 in New York
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("national")]  # every test has a fresh national list
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -26,11 +25,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture(autouse=True)
-def national(db):
-    return DncList.objects.create(name="national", kind="national", last_full_import_at=NOW - timedelta(days=1))
 
 
 @pytest.fixture(autouse=True)
@@ -46,19 +40,6 @@ def agent(agent_user):
     agent_user.save()
     AgentProfile.objects.create(user=agent_user)
     return agent_user
-
-
-@pytest.fixture
-def cart(shopify_store):
-    customer = CustomerFactory(store=shopify_store, first_name="Jane", phone="+12125550181", region="NY",
-                               email="jane.call@example.com", accepts_sms_marketing=False)
-    cart = CartFactory(store=shopify_store, customer=customer, route="call_first", priority_score=88,
-                       priority_reason="Call first: $640 cart, payment declined at checkout, abandoned 4 minutes ago",
-                       total_value=Decimal("640.00"), payment_failed=True, abandoned_at=NOW - timedelta(minutes=4),
-                       platform_created_at=NOW - timedelta(minutes=20),
-                       checkout_url="https://demo-store.myshopify.com/checkouts/abc/recover")
-    CartLineItem.objects.create(cart=cart, title="Trail Runner GTX", quantity=1, unit_price=Decimal("640.00"))
-    return cart
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import threading
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -15,21 +14,8 @@ from agents.models import AgentProfile
 from agents.services import LEASE, call_retries_release, cart_release, next_cart
 from compliance.models import DncList
 from recovery.models import Cart
-from tests.compliance.test_gate import add_entry
-from tests.factories import CartFactory, CustomerFactory, StoreFactory, UserFactory
-
-NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # 10:00 in New York
-
-
-def open_cart(store, *, phone: str, score: float, route: str = "call_first") -> Cart:
-    customer = CustomerFactory(store=store, phone=phone, region="NY")
-    return CartFactory(store=store, customer=customer, route=route, priority_score=score,
-                       total_value=Decimal("500.00"), platform_created_at=NOW - timedelta(hours=1))
-
-
-@pytest.fixture
-def national(db):
-    return DncList.objects.create(name="national", kind="national", last_full_import_at=NOW - timedelta(days=1))
+from tests.agents.helpers import NOW, open_cart
+from tests.factories import StoreFactory, UserFactory, add_entry
 
 
 @pytest.mark.django_db

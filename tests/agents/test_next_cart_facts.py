@@ -17,12 +17,8 @@ from compliance.models import CompliancePolicy, ConsentRecord, ContactAttempt
 from compliance.models.privacy import Suppression, suppression_digest
 from compliance.services import check_contact, optout_record
 from recovery.models import Customer
-from tests.agents import test_next_cart
-from tests.agents.test_next_cart import NOW, open_cart
-from tests.compliance.test_gate import add_entry
-from tests.factories import UserFactory
-
-national = test_next_cart.national  # the fixture: a fresh national DNC list
+from tests.agents.helpers import NOW, open_cart
+from tests.factories import UserFactory, add_entry
 
 
 def executed(queries: CaptureQueriesContext) -> list[str]:

@@ -13,10 +13,10 @@ from twilio.request_validator import RequestValidator
 
 from agents.models import Call
 from compliance.models import ContactAttempt
-from tests.agents.test_console import NOW, cart, national  # noqa: F401 (fixtures)
-from tests.compliance.test_gate import add_entry
+from tests.agents.helpers import NOW
+from tests.factories import add_entry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("national")]  # every test has a fresh national list
 TOKEN = "twilio-test-auth-token"
 BASE = "https://recovery.example.com"
 PARENT_SID = "CA" + "1" * 32
@@ -34,7 +34,7 @@ def twilio(settings):
 
 
 @pytest.fixture
-def open_call(client, agent_user, cart):  # noqa: F811
+def open_call(client, agent_user, cart):
     client.force_login(agent_user)
     client.post("/agent/next/")
     return Call.objects.get(agent=agent_user)
@@ -82,7 +82,7 @@ def test_the_voice_webhook_dials_the_customers_number_after_the_gate(client, ope
     assert open_call.attempt.decision.allowed and open_call.provider_sid == PARENT_SID
 
 
-def test_the_voice_webhook_refuses_a_number_on_the_dnc_list_whatever_the_browser_asks(client, open_call, national):  # noqa: F811
+def test_the_voice_webhook_refuses_a_number_on_the_dnc_list_whatever_the_browser_asks(client, open_call, national):
     add_entry(national, "+12125550181")
     twiml = signed_post(client, "/webhooks/twilio/voice/", voice_request(open_call)).content.decode()
     assert "<Dial" not in twiml and "<Hangup />" in twiml

@@ -1,8 +1,14 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 
-from compliance.models import DncImport, DncList
+from compliance.models import CompliancePolicy, DncImport, DncList
 from compliance.services.hours import clear_calling_rules_cache
+from tests.compliance.helpers import NOON_NY, NY_INTERNAL_DNC, NY_NATIONAL_DNC, TX_STATE_DNC, UK_TPS, World
+from tests.factories import StoreFactory, add_entry
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +50,23 @@ def dnc_db(django_db_setup, django_db_blocker, settings, tmp_path):
             DncImport.objects.all().delete()
             DncList.objects.all().delete()
             drop_dnc_tables()
+
+
+@pytest.fixture
+def world(db) -> World:
+    """The gate table's world: a store with the default policy and four DNC lists, each listing one number."""
+    store = StoreFactory(name="Demo", shop_domain="gate.myshopify.com")
+    policy = CompliancePolicy.objects.create(store=store)
+    fresh = NOON_NY - timedelta(days=1)
+    lists = {
+        "national": DncList.objects.create(name="national", kind="national", version=7, last_full_import_at=fresh),
+        "state-tx": DncList.objects.create(name="state-tx", kind="state", region="TX", version=2,
+                                           last_full_import_at=fresh),
+        "internal": DncList.objects.create(name="internal", kind="internal", version=3),
+        "uk-tps": DncList.objects.create(name="uk-tps", kind="uk_tps", version=1, last_full_import_at=fresh),
+    }
+    add_entry(lists["national"], NY_NATIONAL_DNC)
+    add_entry(lists["state-tx"], TX_STATE_DNC)
+    add_entry(lists["internal"], NY_INTERNAL_DNC)
+    add_entry(lists["uk-tps"], UK_TPS)
+    return World(store=store, policy=policy, lists=lists)

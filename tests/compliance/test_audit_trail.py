@@ -16,6 +16,7 @@ from compliance.models.trail import AuditEvent
 from compliance.services.consent import consent_record
 from compliance.services.trail import Actor, actor_context
 from tests.factories import CartFactory, StoreFactory, UserFactory
+from tests.payloads import cart_body
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +137,6 @@ def test_the_trail_is_append_only_in_the_database():
 
 def test_a_store_token_is_the_actor_of_what_its_api_calls_change(api_client, custom_store):
     from compliance.services.trail import current_actor
-    from tests.recovery.test_cart_api import cart_body
 
     seen = []
 

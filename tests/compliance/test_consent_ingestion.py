@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from compliance.models import ConsentRecord
-from tests.conftest import process_inbox
+from tests.helpers import process_inbox
 from tests.payloads import post_shopify, shopify_checkout
 
 pytestmark = pytest.mark.django_db

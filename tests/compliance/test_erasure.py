@@ -33,8 +33,8 @@ from compliance.services.gate import check_contact
 from compliance.services.inbound import inbound_sms_handle
 from compliance.services.optouts import optout_record
 from recovery.models import Cart, Customer, RecoveryMessage, WebhookDelivery
-from tests.conftest import process_inbox
 from tests.factories import UserFactory
+from tests.helpers import process_inbox
 from tests.payloads import post_shopify, shopify_checkout
 
 pytestmark = pytest.mark.django_db

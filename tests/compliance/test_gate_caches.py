@@ -16,8 +16,8 @@ from compliance.numbers import _valid_number, valid_number
 from compliance.services import hours
 from compliance.services.gate import check_contact
 from compliance.services.optouts import optout_record
-from tests.compliance.test_gate import CASES, NOON_NY, NY, Case, World, add_entry, local
-from tests.compliance.test_gate import world as world  # noqa: F401  (the fixture: the same world as the table's)
+from tests.compliance.helpers import CASES, NOON_NY, NY, Case, World, local
+from tests.factories import add_entry
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from django.utils import timezone
 from compliance.models import DncList
 from compliance.services.optouts import optout_record
 from recovery.models import Cart
-from tests.compliance.test_gate import add_entry
-from tests.factories import CartFactory, CustomerFactory
+from tests.factories import CartFactory, CustomerFactory, add_entry
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ import pytest
 from agents.models import Call, FrictionReason
 from dashboards.breakdowns import daily_trend, frictions, leaderboard, resolutions
 from dashboards.metrics import Window
-from tests.dashboards.test_metrics import attempt
-from tests.factories import CartFactory, StoreFactory, UserFactory
+from tests.factories import CartFactory, StoreFactory, UserFactory, attempt
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

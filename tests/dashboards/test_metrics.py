@@ -8,27 +8,12 @@ from decimal import Decimal
 import pytest
 
 from agents.models import AgentProfile, AgentStatusChange
-from compliance.models import ContactAttempt, ContactDecision
 from dashboards.metrics import Filters, Window, window_metrics
-from tests.factories import CartFactory, StoreFactory, UserFactory
+from tests.dashboards.helpers import NOW, T, cart
+from tests.factories import StoreFactory, UserFactory, attempt
 
 pytestmark = pytest.mark.django_db
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-T = NOW - timedelta(days=10)  # when the window's carts became workable
 WINDOW = Window.last(30, now=NOW)
-
-
-def attempt(cart, channel, at, *, agent=None, outcome="", provider_status=""):
-    decision = ContactDecision.objects.create(at=at, requester="t", store=cart.store, phone="+12125550100",
-                                              channel=channel, allowed=True)
-    return ContactAttempt.objects.create(decision=decision, store=cart.store, cart=cart, channel=channel,
-                                         phone="+12125550100", agent=agent, at=at, outcome=outcome,
-                                         provider_status=provider_status)
-
-
-def cart(store, **fields):
-    defaults = {"abandoned_at": T, "workable_since": T, "total_value": Decimal("250"), "route": "call_first"}
-    return CartFactory(store=store, **{**defaults, **fields})
 
 
 @pytest.fixture

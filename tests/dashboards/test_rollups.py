@@ -12,8 +12,8 @@ from agents.models import AgentProfile, AgentStatusChange
 from dashboards.metrics import Filters, Window, bucket_width, median_of_buckets, window_metrics
 from dashboards.models import CartsByDay, DutyByDay, RolledUpDay
 from dashboards.rollups import ROLLUP_MAX_AGE, days_due, rollups_ensure, rollups_refresh
-from tests.dashboards.test_metrics import attempt, cart
-from tests.factories import StoreFactory, UserFactory
+from tests.dashboards.helpers import cart
+from tests.factories import StoreFactory, UserFactory, attempt
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -1,11 +1,16 @@
-"""Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+"""Headless Debian Chromium driven by Playwright (never a downloaded browser), the clock the journeys that call
+customers run on, and the folder screens are saved to for review."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+import time_machine
+
+from tests.e2e.helpers import CALLING_HOURS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -41,14 +46,20 @@ def page(browser, live_server):
     context.close()
 
 
-def wait_until(page, expression: str, arg=None, *, timeout: float = 15.0) -> None:
-    """Wait until `expression` is true in the page. Playwright's wait_for_function compiles its predicate with eval,
-    which the Content-Security-Policy forbids (as it should); page.evaluate goes through the DevTools protocol and
-    is not subject to it."""
-    import time
+@pytest.fixture
+def calling_hours_clock():
+    """The clock at CALLING_HOURS, ticking from there. The live server runs in a thread of this process and reads
+    the same clock, so what the test builds and what the server decides agree whatever the real time is (the
+    browser keeps its own clock: no screen reads it)."""
+    with time_machine.travel(CALLING_HOURS, tick=True) as traveller:
+        yield traveller
 
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression, arg):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        page.wait_for_timeout(50)
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """Where the journeys save their screens for review: $E2E_SCREENSHOT_DIR when set, else a folder in pytest's
+    temporary directory (`--basetemp` to choose it; pytest keeps the last three runs), never the checkout."""
+    configured = os.environ.get("E2E_SCREENSHOT_DIR")
+    folder = Path(configured) if configured else tmp_path_factory.mktemp("screenshots", numbered=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -8,10 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from compliance.models import DncImport, DncList
-from tests.e2e.conftest import wait_until
+from tests.e2e.helpers import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 def login(page, username: str, password: str) -> None:
@@ -41,9 +40,8 @@ def upload(page, path: Path, **choices: str) -> None:
     page.click("text=Upload and import")
 
 
-def test_admin_uploads_a_registry_file_and_sees_it_imported(page, tmp_path, dnc_dirs):
+def test_admin_uploads_a_registry_file_and_sees_it_imported(page, tmp_path, dnc_dirs, screenshots):
     call_command("seed_demo", verbosity=0)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     registry = tmp_path / "additions-2026-11.txt"
     registry.write_text("2025550180\n2025550181\nnot-a-number\n312,5550182\n")
     login(page, "admin", "demo-admin")
@@ -61,16 +59,15 @@ def test_admin_uploads_a_registry_file_and_sees_it_imported(page, tmp_path, dnc_
     record = DncImport.objects.filter(file_name="additions-2026-11.txt").get()
     assert record.status == "done" and record.numbers_loaded == 3 and record.lines_rejected == 1
     assert record.dnc_list.name == "internal" and record.mode == "add"
-    page.screenshot(path=SCREENSHOTS / "dnc-import.png", full_page=True)
+    page.screenshot(path=screenshots / "dnc-import.png", full_page=True)
 
     page.click("text=← Do-Not-Call lists")
     page.wait_for_selector(f"#dnc-list-{record.dnc_list_id}")
-    page.screenshot(path=SCREENSHOTS / "dnc-lists.png", full_page=True)
+    page.screenshot(path=screenshots / "dnc-lists.png", full_page=True)
 
 
-def test_a_shrinking_full_list_shows_both_sizes_and_waits_for_the_admin(page, tmp_path, dnc_dirs):
+def test_a_shrinking_full_list_shows_both_sizes_and_waits_for_the_admin(page, tmp_path, dnc_dirs, screenshots):
     call_command("seed_demo", verbosity=0)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     national = DncList.objects.get(name="national")
     before = national.entry_count
     assert before > 20
@@ -84,7 +81,7 @@ def test_a_shrinking_full_list_shows_both_sizes_and_waits_for_the_admin(page, tm
     text = page.inner_text("#dnc-import-confirm")
     assert f"The list national has {before} numbers now; this file would leave 9." in text
     assert f"{before - 9} numbers would become callable again" in text
-    page.screenshot(path=SCREENSHOTS / "dnc-replace-confirm.png", full_page=True)
+    page.screenshot(path=screenshots / "dnc-replace-confirm.png", full_page=True)
     page.click("text=Cancel: keep the list as it is")
     page.wait_for_selector(".import-status:text('Cancelled')")
     national.refresh_from_db()
@@ -103,7 +100,7 @@ def test_a_shrinking_full_list_shows_both_sizes_and_waits_for_the_admin(page, tm
     page.wait_for_selector(f"text={before} → 9")
 
 
-def test_a_file_that_is_not_text_fails_with_a_clear_message(page, tmp_path, dnc_dirs):
+def test_a_file_that_is_not_text_fails_with_a_clear_message(page, tmp_path, dnc_dirs, screenshots):
     call_command("seed_demo", verbosity=0)
     utf16 = tmp_path / "exported-from-excel.txt"
     utf16.write_bytes("2025550180\n2025550181\n".encode("utf-16"))
@@ -113,10 +110,10 @@ def test_a_file_that_is_not_text_fails_with_a_clear_message(page, tmp_path, dnc_
 
     page.wait_for_selector("text=Not a text file: NUL byte on line 1")
     assert page.inner_text(".import-status") == "Failed"
-    page.screenshot(path=SCREENSHOTS / "dnc-import-not-text.png", full_page=True)
+    page.screenshot(path=screenshots / "dnc-import-not-text.png", full_page=True)
 
 
-def test_supervisor_searches_the_audit_log(page):
+def test_supervisor_searches_the_audit_log(page, screenshots):
     call_command("seed_demo", verbosity=0)
     from compliance.services import check_contact
     from recovery.models import Cart
@@ -134,4 +131,4 @@ def test_supervisor_searches_the_audit_log(page):
     assert str(cart.customer.phone) in rows.inner_text()
     page.fill("input[name=q]", "+19999999999")
     page.wait_for_selector("text=No decisions match.")
-    page.screenshot(path=SCREENSHOTS / "decisions.png", full_page=True)
+    page.screenshot(path=screenshots / "decisions.png", full_page=True)

@@ -1,11 +1,12 @@
 """A supervisor reads the 30/60/90-day dashboard and the live view in headless Chromium, against the database.
 
 Every number the test expects is computed here from the rows it built (plain queries and Python arithmetic,
-not the dashboards' own code), so a regression in an aggregation shows up as a mismatch on the screen. The live
-server runs on the real clock, so the history is built relative to `timezone.now()`, well away from the edges of
-the windows (the server's clock runs a few seconds ahead of the one the data was built with).
+not the dashboards' own code), so a regression in an aggregation shows up as a mismatch on the screen. The clock
+is frozen at a fixed afternoon (UTC), ticking from there (`calling_hours_clock`), and the history is built relative
+to `timezone.now()`, well away from the edges of the windows (the server's clock runs a few seconds ahead of the
+one the data was built with, never across midnight).
 
-Screens are saved under var/screenshots/dashboards/ for review.
+Screens are saved for review in dashboards/ of the screenshots folder (see the `screenshots` fixture).
 """
 
 from __future__ import annotations
@@ -24,13 +25,11 @@ from agents.roles import AGENT, SUPERVISOR
 from agents.services.calls import agent_status_set
 from compliance.models import ContactAttempt
 from recovery.models import Cart, Store
-from tests.dashboards.test_metrics import attempt
-from tests.e2e.conftest import wait_until
-from tests.factories import CartFactory, CustomerFactory, StoreFactory, UserFactory
+from tests.e2e.helpers import wait_until
+from tests.factories import CartFactory, CustomerFactory, StoreFactory, UserFactory, attempt
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "dashboards"
 PASSWORD = "dashboard-e2e-pw"
 WINDOWS = (30, 60, 90)
 SPOKEN = ("recovered", "link_sent", "callback", "not_interested", "do_not_call")
@@ -91,7 +90,7 @@ def shifts(agent, now: datetime, *stretches: tuple[float, float]) -> None:
 
 
 @pytest.fixture
-def history(db) -> History:
+def history(db, calling_hours_clock) -> History:
     """Two stores, two agents with hourly costs and shifts, 150 days of carts, and the floor as it is now."""
     now = timezone.now()
     north = StoreFactory(name="North Outfitters", shop_domain="north.myshopify.com")
@@ -173,9 +172,15 @@ def supervisor(db):
 
 @pytest.fixture
 def screen(page):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.set_default_timeout(10_000)
     return page
+
+
+@pytest.fixture
+def shots(screenshots) -> Path:
+    folder = screenshots / "dashboards"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 # --- what the screens should show, computed from the database ------------------------------------------------
@@ -368,10 +373,10 @@ def download(page, selector: str) -> tuple[str, list[list[str]]]:
         return got.suggested_filename, list(csv.reader(file))
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, folder: Path, name: str) -> None:
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
-    page.screenshot(path=SCREENSHOTS / f"{name}-full.png", full_page=True)
+    page.screenshot(path=folder / f"{name}.png")
+    page.screenshot(path=folder / f"{name}-full.png", full_page=True)
 
 
 def open_dashboard(page) -> None:
@@ -384,15 +389,15 @@ def open_dashboard(page) -> None:
 # --- the journeys ------------------------------------------------------------------------------------------------
 
 
-def test_the_dashboard_shows_the_numbers_in_the_database(screen, history, supervisor):
+def test_the_dashboard_shows_the_numbers_in_the_database(screen, history, supervisor, shots):
     page, now = screen, history.now
     expected = headline(now)
     assert expected[30]["recovered"] and expected[90]["value"] > expected[60]["value"]  # the data is not trivial
 
     # given a supervisor signed in through the login form, on the dashboard
     open_dashboard(page)
-    screenshot(page, "dashboard")
-    page.locator("#trend").screenshot(path=SCREENSHOTS / "dashboard-trend.png")
+    screenshot(page, shots, "dashboard")
+    page.locator("#trend").screenshot(path=shots / "dashboard-trend.png")
 
     # then the three windows show the recovery rate, its change, the value and the counts of the database
     assert_headline(page, expected)
@@ -436,7 +441,7 @@ def test_the_dashboard_shows_the_numbers_in_the_database(screen, history, superv
     assert table == counts
 
 
-def test_a_store_filter_changes_the_numbers_and_the_csv_holds_them(screen, history, supervisor):
+def test_a_store_filter_changes_the_numbers_and_the_csv_holds_them(screen, history, supervisor, shots):
     page, now, north = screen, history.now, history.north
     everywhere, filtered = headline(now), headline(now, north)
     assert filtered != everywhere
@@ -450,7 +455,7 @@ def test_a_store_filter_changes_the_numbers_and_the_csv_holds_them(screen, histo
     page.click("#dashboard-filters button[type=submit]")
     page.wait_for_url(f"**/dashboards/?store={north.pk}*")
     page.wait_for_selector("#metric-recovery_rate")
-    screenshot(page, "dashboard-north")
+    screenshot(page, shots, "dashboard-north")
 
     # then the numbers are the store's
     assert page.locator("#dashboard-filters select[name=store] option:checked").inner_text() == "North Outfitters"
@@ -477,7 +482,7 @@ def test_a_store_filter_changes_the_numbers_and_the_csv_holds_them(screen, histo
     assert Decimal(maya[6]) == numbers["value"]
 
 
-def test_the_live_view_shows_the_floor_and_refreshes_itself(screen, history, supervisor):
+def test_the_live_view_shows_the_floor_and_refreshes_itself(screen, history, supervisor, shots):
     page = screen
     sign_in(page, "/dashboards/live/")
     page.wait_for_selector("#live-breaches")
@@ -493,7 +498,7 @@ def test_the_live_view_shows_the_floor_and_refreshes_itself(screen, history, sup
     assert page.locator("#live-breaches ol li").count() == expected["breaches"]
     assert live_agents(page) == expected["agents"]
     assert page.locator("#live-callbacks li").count() == expected["callbacks"]
-    screenshot(page, "live")
+    screenshot(page, shots, "live")
 
     # when, with the page left open, a call-first cart waits 10 minutes and Maya comes on duty 3 minutes ago
     page.evaluate("window.__sameDocument = true")
@@ -513,7 +518,7 @@ def test_the_live_view_shows_the_floor_and_refreshes_itself(screen, history, sup
     assert ("Maya Ortiz", "Available", True) in changed["agents"]
     assert live_agents(page) == changed["agents"]
     assert "Maya Ortiz has been available for 3" in page.locator("#live-alerts .alert-idle_agent").inner_text()
-    screenshot(page, "live-refreshed")
+    screenshot(page, shots, "live-refreshed")
 
 
 # --- fixed bugs, kept as tests -------------------------------------------------------------------------------------

@@ -3,19 +3,16 @@ a shop/redact delivery that waited for the uninstall, replayed from the admin on
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from celery.exceptions import Retry
 from django.core.management import call_command
 from django.test import Client
 
 from recovery.models import Cart, Customer, Store, WebhookDelivery
-from tests.conftest import process_inbox
+from tests.helpers import process_inbox
 from tests.payloads import post_shopify, shopify_checkout
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 SHOP = "demo-store.myshopify.com"
 
 
@@ -38,9 +35,8 @@ def deliver(payload: dict, *, topic: str, fails: bool = False) -> None:
         process_inbox()
 
 
-def test_the_cart_page_says_why_a_javascript_link_was_dropped(page):
+def test_the_cart_page_says_why_a_javascript_link_was_dropped(page, screenshots):
     call_command("seed_demo", verbosity=0)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     deliver(shopify_checkout("e2e0000000000000000000000000link", abandoned_checkout_url="javascript:alert(1)"),
             topic="checkouts/create")
     cart = Cart.objects.get(checkout_token="e2e0000000000000000000000000link")
@@ -53,12 +49,11 @@ def test_the_cart_page_says_why_a_javascript_link_was_dropped(page):
     assert note.inner_text().startswith("Recovery link dropped: the recovery link's scheme javascript: is not allowed")
     assert page.locator("a[href^='javascript:']").count() == 0
     assert page.locator("text=Checkout link").count() == 0
-    page.screenshot(path=SCREENSHOTS / "cart-link-dropped.png", full_page=True)
+    page.screenshot(path=screenshots / "cart-link-dropped.png", full_page=True)
 
 
-def test_a_shop_redact_waits_for_the_uninstall_and_is_replayed_from_the_admin(page):
+def test_a_shop_redact_waits_for_the_uninstall_and_is_replayed_from_the_admin(page, screenshots):
     call_command("seed_demo", verbosity=0)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     store = Store.objects.get(shop_domain=SHOP)
     customers = Customer.objects.filter(store=store).count()
     assert customers
@@ -72,7 +67,7 @@ def test_a_shop_redact_waits_for_the_uninstall_and_is_replayed_from_the_admin(pa
     row = page.locator(f"#result_list tr:has(input[value='{redact.pk}'])")
     row.wait_for()
     assert "store not known to be uninstalled: no app/uninstalled delivery received" in row.inner_text()
-    page.screenshot(path=SCREENSHOTS / "shop-redact-waiting.png", full_page=True)
+    page.screenshot(path=screenshots / "shop-redact-waiting.png", full_page=True)
 
     # then Shopify's app/uninstalled arrives, and the admin replays the shop/redact
     deliver({"id": 954889, "domain": "shop.example.com", "myshopify_domain": SHOP}, topic="app/uninstalled")

@@ -3,31 +3,27 @@ edit their store's value points and see what applies to every store read-only.""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 
 from agents.models import AgentProfile, FrictionReason, ValuePoint
 from agents.roles import SUPERVISOR
 from recovery.models import Cart
-from tests.e2e.conftest import wait_until
+from tests.e2e.helpers import wait_until
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
-def test_supervisor_filters_carts_and_opens_one(page):
+def test_supervisor_filters_carts_and_opens_one(page, screenshots):
     call_command("seed_demo", verbosity=0)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto("/")
     page.fill("input[name=username]", "supervisor")
     page.fill("input[name=password]", "demo-supervisor")
     page.click("button[type=submit]")
     page.wait_for_selector("text=Abandoned carts")
-    page.screenshot(path=SCREENSHOTS / "home.png", full_page=True)
+    page.screenshot(path=screenshots / "home.png", full_page=True)
 
     page.click("nav >> text=Carts")
     page.wait_for_selector("#cart-table")
@@ -36,12 +32,12 @@ def test_supervisor_filters_carts_and_opens_one(page):
     wait_until(page, "() => !document.querySelector('#cart-table .status-open')")
     shown = page.locator("#cart-table tbody tr .status").all_inner_texts()
     assert shown and set(shown) == {"Recovered"}
-    page.screenshot(path=SCREENSHOTS / "carts-recovered.png", full_page=True)
+    page.screenshot(path=screenshots / "carts-recovered.png", full_page=True)
 
     page.locator("#cart-table tbody tr a").first.click()
     page.wait_for_selector("text=History")
     assert page.locator(".status-recovered").first.is_visible()
-    page.screenshot(path=SCREENSHOTS / "cart-detail.png", full_page=True)
+    page.screenshot(path=screenshots / "cart-detail.png", full_page=True)
     assert Cart.objects.filter(status="recovered").exists()
 
 

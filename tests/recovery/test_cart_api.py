@@ -3,27 +3,10 @@ from __future__ import annotations
 import pytest
 
 from recovery.models import Cart, CartEvent
-from tests.conftest import API_TOKEN
 from tests.factories import CartFactory, StoreFactory
+from tests.payloads import API_TOKEN, cart_body
 
 pytestmark = pytest.mark.django_db
-
-
-def cart_body(**overrides) -> dict:
-    body = {
-        "external_id": "cart-1001",
-        "currency": "usd",
-        "total": "849.50",
-        "checkout_url": "https://shop.example.com/checkout/recover/cart-1001",
-        "updated_at": "2026-11-20T15:00:00Z",
-        "customer": {"email": "Pat@Example.com", "phone": "(415) 555-0123", "country": "us", "region": "CA",
-                     "first_name": "Pat", "accepts_sms_marketing": False},
-        "line_items": [{"title": "4-Season Tent", "sku": "TNT-4S3", "quantity": 1, "unit_price": "749.50"},
-                       {"title": "Stove", "quantity": 1, "unit_price": "100.00"}],
-        "friction": {"payment_failed": True, "error_text": "Card declined"},
-    }
-    body.update(overrides)
-    return body
 
 
 def test_post_creates_a_cart_then_is_idempotent_on_external_id(api_client, custom_store):

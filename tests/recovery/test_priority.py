@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from recovery.models import Cart, CartLineItem, Customer
+from recovery.models import Cart, Customer
 from recovery.services.priority import cart_prioritize, cart_priority
 from recovery.services.rescoring import carts_reprioritize
-from tests.factories import CartFactory, CustomerFactory
+from tests.factories import CustomerFactory
+from tests.recovery.helpers import NOW, make_cart
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # 10:00 in New York
-
-
-def make_cart(store, *, value="100.00", items=(("Helmet", "HEL-1"),), minutes_ago=3, customer=None, **fields):
-    customer = customer or CustomerFactory(store=store, phone="+12125550100", region="NY")
-    cart = CartFactory(store=store, customer=customer, total_value=Decimal(value),
-                       abandoned_at=NOW - timedelta(minutes=minutes_ago), **fields)
-    for position, (title, sku) in enumerate(items):
-        CartLineItem.objects.create(cart=cart, position=position, title=title, sku=sku, unit_price=Decimal(value))
-    return cart
-
 
 ROUTES = [
     # (name, cart kwargs, customer kwargs, expected route, expected reason fragment)
@@ -117,7 +106,7 @@ def test_prioritize_stores_route_score_and_sentence_and_the_sweep_rescores(shopi
 def test_shopify_customer_history_is_kept_for_routing(client, shopify_store, django_capture_on_commit_callbacks):
     import time_machine
 
-    from tests.conftest import process_inbox
+    from tests.helpers import process_inbox
     from tests.payloads import post_shopify, shopify_checkout
 
     customer = {"id": 6939212513450, "email": "jane.doe@example.com", "orders_count": 3, "total_spent": "2310.50"}

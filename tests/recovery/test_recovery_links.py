@@ -17,7 +17,7 @@ from recovery.services.parsing import recovery_link_problem
 from recovery.services.shopify_reconciliation import CREATED, store_reconcile
 from tests.factories import CartFactory
 from tests.payloads import graphql_checkout, shopify_checkout
-from tests.recovery.conftest import ACCESS_TOKEN
+from tests.recovery.shopify_stand_in import ACCESS_TOKEN
 
 pytestmark = pytest.mark.django_db
 

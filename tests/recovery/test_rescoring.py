@@ -12,7 +12,7 @@ from recovery.models import Cart, PriorityPolicy
 from recovery.services.priority import cart_prioritize, cart_priority
 from recovery.services.rescoring import _open_batch, _rescore_batch, carts_reprioritize
 from tests.factories import CustomerFactory, StoreFactory
-from tests.recovery.test_priority import NOW, make_cart
+from tests.recovery.helpers import NOW, make_cart
 
 pytestmark = pytest.mark.django_db
 

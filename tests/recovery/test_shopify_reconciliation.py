@@ -30,10 +30,10 @@ from recovery.services.shopify_reconciliation import (
     store_reconcile,
 )
 from recovery.tasks import reconcile_shopify_stores_task
-from tests.conftest import process_inbox
 from tests.factories import StoreFactory
+from tests.helpers import process_inbox
 from tests.payloads import graphql_checkout, post_shopify, shopify_checkout, shopify_time
-from tests.recovery.conftest import ACCESS_TOKEN, SEARCH
+from tests.recovery.shopify_stand_in import ACCESS_TOKEN, SEARCH
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from recovery.models import Cart, Customer, Store, WebhookDelivery
 from recovery.services import delivery_process
 from tests.factories import StoreFactory
 from tests.payloads import shopify_checkout, shopify_order
-from tests.recovery.conftest import ACCESS_TOKEN
+from tests.recovery.shopify_stand_in import ACCESS_TOKEN
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.db.migrations.executor import MigrationExecutor
 from config.encryption import DecryptionError, field_keys_check
 from recovery.admin import StoreAdmin
 from recovery.models import Cart, Platform, Store
-from tests.conftest import process_inbox
 from tests.factories import StoreFactory
+from tests.helpers import process_inbox
 from tests.payloads import WOO_SECRET, post_shopify, post_woocommerce, shopify_checkout, woocommerce_order
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from recovery.models import Cart, WebhookDelivery
-from tests.conftest import process_inbox
 from tests.factories import CartFactory
+from tests.helpers import process_inbox
 from tests.payloads import post_woocommerce, woocommerce_headers, woocommerce_order
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 
-from tests.conftest import API_TOKEN
+from tests.payloads import API_TOKEN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EXAMPLES_PER_OPERATION = 30

@@ -13,10 +13,17 @@ import pytest
 import requests
 
 from recovery.models import Cart, WebhookDelivery
-from tests.conftest import process_inbox
-from tests.payloads import shopify_checkout, shopify_headers, woocommerce_headers, woocommerce_order
-from tests.reliability.conftest import database_unavailable
-from tests.reliability.test_duplicate_deliveries import http_headers
+from tests.helpers import process_inbox
+from tests.payloads import (
+    API_TOKEN,
+    cart_body,
+    http_headers,
+    shopify_checkout,
+    shopify_headers,
+    woocommerce_headers,
+    woocommerce_order,
+)
+from tests.reliability.helpers import database_unavailable
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,9 +104,6 @@ def test_connections_cut_by_a_database_restart_are_replaced_on_the_next_delivery
 
 def test_a_cart_sent_to_the_api_during_an_outage_is_refused_with_503_and_its_retry_stored_once(custom_store,
                                                                                                   live_url):
-    from tests.conftest import API_TOKEN
-    from tests.recovery.test_cart_api import cart_body
-
     def post() -> requests.Response:
         return requests.post(f"{live_url}/api/v1/carts/", json=cart_body(), timeout=30,
                              headers={"Authorization": f"Bearer {API_TOKEN}"})

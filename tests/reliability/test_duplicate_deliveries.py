@@ -17,18 +17,20 @@ from django.utils import timezone
 
 from recovery.models import Cart, CartEvent, WebhookDelivery
 from recovery.services import delivery_process
-from tests.conftest import API_TOKEN, process_inbox
 from tests.factories import CartFactory, CustomerFactory
-from tests.payloads import shopify_checkout, shopify_headers, woocommerce_headers, woocommerce_order
-from tests.reliability.conftest import run_concurrently
+from tests.helpers import process_inbox
+from tests.payloads import (
+    API_TOKEN,
+    http_headers,
+    shopify_checkout,
+    shopify_headers,
+    woocommerce_headers,
+    woocommerce_order,
+)
+from tests.reliability.helpers import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
 COPIES = 8
-
-
-def http_headers(meta: dict[str, str]) -> dict[str, str]:
-    """Django test-client META names (HTTP_X_SHOPIFY_TOPIC) as HTTP header names (X-SHOPIFY-TOPIC)."""
-    return {key.removeprefix("HTTP_").replace("_", "-"): value for key, value in meta.items()}
 
 
 def event_kinds(cart: Cart) -> list[str]:
