@@ -1,6 +1,6 @@
 """Call-console benchmark: the cart screen and the step partials for 50 agents on 1,000,000 carts.
 
-Run with `make bench-console` (BENCH_ARGS="--carts 20000 --duration 5" for a smoke run of under a minute) or
+Run with `make bench-console` (BENCH_ARGS="--smoke" for a run of under a minute on 20,000 carts) or
 `.venv/bin/python -m bench.console --help`. One run:
 
 1. holds the embedded PostgreSQL and Redis and works in the benchmarks' scratch database (`cart_recovery_bench`, or

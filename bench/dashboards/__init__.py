@@ -1,7 +1,7 @@
 """Dashboards benchmark: the 30/60/90-day dashboard and the live view on 1,000,000 carts and 5,000,000 attempts.
 
-Run with `make bench-dashboards` (BENCH_ARGS="--carts 20000 --attempts 100000 --duration 5" for a smoke run of under
-a minute) or `.venv/bin/python -m bench.dashboards --help`. One run:
+Run with `make bench-dashboards` (BENCH_ARGS="--smoke" for a run of under a minute on 5,000 carts) or
+`.venv/bin/python -m bench.dashboards --help`. One run:
 
 1. holds the embedded PostgreSQL and Redis and works in the benchmarks' scratch database (`cart_recovery_bench`, or
    BENCH_DATABASE_URL; never the development database); makes 5 stores, --agents agents (default 50, specialists

@@ -1,6 +1,6 @@
 """Soak: the running product for a bounded time, 50 agents working the queue while stores send 100 webhooks/s.
 
-Run with `make bench-soak` (BENCH_ARGS="--duration 20" for a smoke run of about a minute) or
+Run with `make bench-soak` (BENCH_ARGS="--smoke" for a run of about a minute: 15 s at 10 webhooks/s, 5 agents) or
 `.venv/bin/python -m bench.soak --help`. One run:
 
 1. holds the embedded PostgreSQL and Redis and works in the benchmarks' scratch database (`cart_recovery_bench`, or

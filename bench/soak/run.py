@@ -49,8 +49,8 @@ def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
     parser.add_argument("--drain-timeout", type=float, default=300.0,
                         help="seconds to wait for the worker to process what was sent (default 300)")
     parser.add_argument("--keep-data", action="store_true", help="leave the bench database filled, to inspect it")
-    return cli.parse_args(parser, argv, smoke={"duration": 5.0, "agents": 5, "rate": 10.0, "workers": 2,
-                                                  "intake_workers": 1, "store_connections": 8, "grace": 15.0,
+    return cli.parse_args(parser, argv, smoke={"duration": 15.0, "agents": 5, "rate": 10.0, "workers": 2,
+                                                  "intake_workers": 1, "store_connections": 8, "grace": 10.0,
                                                   "drain_timeout": 120.0})
 
 

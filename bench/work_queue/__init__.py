@@ -1,6 +1,6 @@
 """Work-queue benchmark: `next_cart` for 50 agents on 1,000,000 carts, against a bare SKIP LOCKED pop.
 
-Run with `make bench-queue` (BENCH_ARGS="--carts 20000 --duration 5" for a smoke run of under a minute) or
+Run with `make bench-queue` (BENCH_ARGS="--smoke" for a run of under a minute on 20,000 carts) or
 `.venv/bin/python -m bench.work_queue --help`. One run:
 
 1. holds the embedded PostgreSQL and Redis and works in the ingestion benchmark's scratch database
