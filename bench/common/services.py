@@ -22,6 +22,8 @@ from pathlib import Path
 from urllib.error import URLError
 
 from bench.common import REPO_ROOT
+from bench.common.database import bench_database_url
+from config.embedded import embedded_database_url, embedded_redis_url
 
 BIN = Path(sys.executable).parent
 STOP_TIMEOUT_SECONDS = 15
@@ -40,9 +42,6 @@ class ServiceUrls:
 def service_urls() -> ServiceUrls:
     """BENCH_DATABASE_URL (a scratch database: it is emptied) or the embedded server's bench
     database, and REDIS_URL or the embedded Redis; embedded servers are held by this process."""
-    from bench.common.database import bench_database_url
-    from config.embedded import embedded_database_url, embedded_redis_url
-
     database_url = os.environ.get("BENCH_DATABASE_URL") or bench_database_url(embedded_database_url())
     if os.environ.get("REDIS_URL"):
         return ServiceUrls(database_url, os.environ["REDIS_URL"], redis_is_bench_only=False)

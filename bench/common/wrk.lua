@@ -1,11 +1,12 @@
--- wrk script for bench/ingest.py: send pre-signed Shopify webhooks, count what came back.
+-- wrk script for the ingestion benchmark (bench/ingest/run.py): send pre-signed Shopify webhooks,
+-- count what came back.
 --
--- Arguments (after `--`): the requests file written by bench/payloads.py and the
+-- Arguments (after `--`): the requests file written by bench/common/payloads.py and the
 -- number of wrk threads. Thread k sends lines k, k+T, k+2T, ... in order, so no
 -- two threads send the same line and the script knows exactly which deliveries
 -- went out from each thread's `sent` count. A thread that runs out of lines
 -- starts again from its first (those repeats are answered as duplicates).
--- done() prints one line, "WRK_RESULT {json}", that ingest.py parses.
+-- done() prints one line, "WRK_RESULT {json}", that bench/common/loadgen.py parses.
 
 local thread_count = 0
 local threads = {}
@@ -54,7 +55,7 @@ end
 local checked = false
 
 function request()
-   if #requests == 0 then -- a thread given no lines (not with the pool sizes ingest.py uses)
+   if #requests == 0 then -- a thread given no lines (not with the pool sizes bench/ingest/run.py uses)
       return wrk.format()
    end
    if id == 0 and not checked then

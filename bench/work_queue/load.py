@@ -28,6 +28,7 @@ from datetime import datetime
 
 import psycopg
 
+from bench.common import database
 from bench.common.loadgen import percentile
 from bench.work_queue.setup import Agent, connection_kwargs
 
@@ -183,8 +184,6 @@ def _merged(phase: str, agents: int, processes: int, portions: list[dict]) -> Ph
 def _process_main(phase: str, agents: list[tuple[int, Agent]], at: datetime, duration: float, everyone,
                   results) -> None:
     """A worker process: Django set up from the environment the run exported, then this process's agents."""
-    from bench.common import database
-
     database.django_setup()
     record = PhaseRecord(name=phase, agents=len(agents))
     try:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
 
-from bench.common import RESULTS_DIR, cli, database, runner, services
+from bench.common import BENCH_SHOP_DOMAIN, RESULTS_DIR, cli, database, runner, services
 from bench.common import report as common_report
 from bench.common.cpu import CpuMeter, postgres_pid, redis_pid
 from bench.work_queue import data as queue_data
@@ -111,7 +111,6 @@ def start_product(stamp: str, urls: services.ServiceUrls, stack: ExitStack) -> i
 
 def webhook_phase(args: argparse.Namespace, stamp: str, urls: services.ServiceUrls, stack: ExitStack,
                   at: datetime, roots: list[int], customers: int) -> dict:
-    from bench.common import BENCH_SHOP_DOMAIN
     from recovery.models import Store
 
     probe_store = Store.objects.get(shop_domain=BENCH_SHOP_DOMAIN)
