@@ -38,27 +38,27 @@ run: install
 test: install-dev e2e-browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## Ingestion benchmark against gunicorn (see README for the figures); wrk is Debian's.
-## BENCH_ARGS passes flags, e.g. BENCH_ARGS="--duration 20 --process".
+## Ingestion benchmark against gunicorn (see bench/README.md for the figures); wrk is Debian's.
+## BENCH_ARGS passes flags to any bench target, e.g. BENCH_ARGS="--duration 20 --process" or "--smoke".
 bench: install-dev
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.ingest $(BENCH_ARGS)
 
 ## Work-queue benchmark: next_cart for 50 agents on 1M carts against a bare SKIP LOCKED pop, webhook to agent.
 bench-queue: install-dev
-	$(BIN)/python bench/queue.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.work_queue $(BENCH_ARGS)
 
 ## Call-console benchmark: cart screen and step partials for 50 agents on 1M carts, SQL queries per screen.
 bench-console: install-dev
-	$(BIN)/python bench/console.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.console $(BENCH_ARGS)
 
 ## Dashboards benchmark: the 30/60/90-day dashboard and the live view for 8 supervisors on 1M carts, 5M attempts.
 bench-dashboards: install-dev
-	$(BIN)/python bench/dashboards.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.dashboards $(BENCH_ARGS)
 
 ## Soak: the running product for 120 s, 50 agents working the queue over HTTP while stores send 100 webhooks/s.
 bench-soak: install-dev
-	$(BIN)/python bench/soak.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.soak $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

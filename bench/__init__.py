@@ -1,13 +1,10 @@
-"""The ingestion benchmark (`make bench`): a load generator plus the Django pieces it serves.
+"""The benchmarks: one package per benchmark, each run as `python -m bench.<name>` from the project root.
 
-`bench.settings` and `bench.urls` add a floor view (`bench.floor`) next to the
-project's own URLs, so the floor and the real webhook endpoint run in the same
-gunicorn process with the same middleware; `bench/ingest.py` drives both.
+`bench.common` holds what they share (the scratch database, the processes they start, the load generators, the
+CPU meter, the run's frame and verdict, the Django settings and URLs their gunicorn serves). The benchmarks:
+`bench.ingest` (webhooks into gunicorn), `bench.work_queue` (`next_cart`; not `queue`, which would stand in for
+the standard library's module), `bench.console` (the call console's screens), `bench.dashboards`, `bench.soak`
+(the whole product under load) and `bench.dnc` (the registry import and the gate). Each takes `--smoke`: a run of
+seconds on small data that `make test` makes (tests/bench/), so a change that breaks a benchmark fails CI.
+bench/README.md gives each one's command, method, targets and latest figures.
 """
-
-from __future__ import annotations
-
-# The store the benchmark creates, and the secret that signs its webhooks. Not a real secret:
-# it only ever signs bench traffic on 127.0.0.1 against the bench store.
-BENCH_SHOP_DOMAIN = "bench-store.myshopify.com"
-BENCH_WEBHOOK_SECRET = "bench-webhook-secret-not-for-production"

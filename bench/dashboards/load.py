@@ -1,0 +1,189 @@
+"""Supervisors using the dashboards over HTTP, and gunicorn's own timing of each request.
+
+Each supervisor is two threads with the same session: one keeps the live view open, polling its panel every
+LIVE_POLL_S seconds as htmx does (`HX-Request`), the other opens the dashboard, reads it for a few seconds
+(READ_S), and opens it again, in turn without a filter, for one store and for one agent. Server time comes from
+gunicorn's access log (`%(D)s`, from the parsed request to the response written; tagged per request by an `X-Bench`
+header), so it leaves out the wait in the listen backlog. The CSV downloads are timed afterwards, one at a time.
+"""
+
+from __future__ import annotations
+
+import http.client
+import random
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.console.load import server_times, stats
+
+LIVE_POLL_S = 5.0
+READ_S = (2.0, 5.0)
+TIMEOUT_S = 600.0
+KINDS = ("dashboard", "live")
+
+
+@dataclass(frozen=True)
+class Supervisor:
+    username: str
+    session_key: str
+
+
+@dataclass
+class PhaseRecord:
+    name: str
+    tag: str
+    supervisors: int
+    latencies_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    cpu: dict = field(default_factory=dict)
+
+
+class Client:
+    """One supervisor's HTTP client: the session cookie on every request, a connection reopened as needed."""
+
+    def __init__(self, host: str, port: int, supervisor: Supervisor, cookie: str) -> None:
+        self.supervisor = supervisor
+        self.connection = http.client.HTTPConnection(host, port, timeout=TIMEOUT_S)
+        self.headers = {"Cookie": f"{cookie}={supervisor.session_key}", "Host": host}
+
+    def get(self, path: str, tag: str, *, htmx: bool = False) -> tuple[int, float, bytes]:
+        headers = {**self.headers, "X-Bench": tag}
+        if htmx:
+            headers["HX-Request"] = "true"
+        started = time.perf_counter()
+        try:
+            self.connection.request("GET", path, headers=headers)
+            response = self.connection.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            self.connection.close()
+            return 0, (time.perf_counter() - started) * 1000, str(exc).encode()
+        return response.status, (time.perf_counter() - started) * 1000, body
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _act(client: Client, record: PhaseRecord, kind: str, name: str, path: str, *, htmx: bool = False) -> None:
+    status, latency, body = client.get(path, f"{record.tag}.{kind}.{name.replace(' ', '_')}", htmx=htmx)
+    record.latencies_ms[kind].append(latency)
+    if status != 200:
+        record.errors.append(f"{client.supervisor.username} {name}: HTTP {status} {body[:80]!r}")
+
+
+def _dashboard_reader(client: Client, record: PhaseRecord, variants: dict[str, str], stop_at: float,
+                      rng: random.Random, offset: int) -> None:
+    names = list(variants)
+    position = offset
+    time.sleep(rng.uniform(0, READ_S[1]))  # supervisors do not all open the page at the same instant
+    while time.perf_counter() < stop_at:
+        name = names[position % len(names)]
+        _act(client, record, "dashboard", name, variants[name])
+        position += 1
+        time.sleep(rng.uniform(*READ_S))
+
+
+def _live_poller(client: Client, record: PhaseRecord, stop_at: float, rng: random.Random) -> None:
+    next_poll = time.perf_counter() + rng.uniform(0, LIVE_POLL_S)
+    while next_poll < stop_at:
+        time.sleep(max(0.0, next_poll - time.perf_counter()))
+        _act(client, record, "live", "live panel", "/dashboards/live/", htmx=True)
+        next_poll += LIVE_POLL_S
+
+
+def run_phase(host: str, port: int, supervisors: list[Supervisor], cookie: str, variants: dict[str, str], *,
+              duration: float, with_live: bool = True, tag: str = "load") -> PhaseRecord:
+    """Every supervisor reads the dashboard (and polls the live view) for `duration` s; requests under way when it
+    ends are awaited."""
+    record = PhaseRecord(name=f"{len(supervisors)} supervisors" + (", live view open" if with_live else ""),
+                         tag=tag, supervisors=len(supervisors))
+    barrier = threading.Barrier(len(supervisors) * (2 if with_live else 1) + 1)
+
+    def reader(supervisor: Supervisor, number: int) -> None:
+        client = Client(host, port, supervisor, cookie)
+        try:
+            barrier.wait()
+            _dashboard_reader(client, record, variants, time.perf_counter() + duration, random.Random(number),
+                              number)
+        finally:
+            client.close()
+
+    def poller(supervisor: Supervisor, number: int) -> None:
+        client = Client(host, port, supervisor, cookie)
+        try:
+            barrier.wait()
+            _live_poller(client, record, time.perf_counter() + duration, random.Random(1000 + number))
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=reader, args=(supervisor, number), daemon=True)
+               for number, supervisor in enumerate(supervisors)]
+    if with_live:
+        threads += [threading.Thread(target=poller, args=(supervisor, number), daemon=True)
+                    for number, supervisor in enumerate(supervisors)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    record.seconds = time.perf_counter() - started
+    return record
+
+
+def warm_up(host: str, port: int, supervisors: list[Supervisor], cookie: str, variants: dict[str, str]) -> list[str]:
+    """Every page once per supervisor, the supervisors at the same time (so both workers import, connect and compile
+    their templates before the timed phase); returns the failures."""
+    record = PhaseRecord(name="warm-up", tag="warmup", supervisors=len(supervisors))
+
+    def walk(supervisor: Supervisor) -> None:
+        client = Client(host, port, supervisor, cookie)
+        try:
+            for name, path in variants.items():
+                _act(client, record, "dashboard", name, path)
+            _act(client, record, "live", "live panel", "/dashboards/live/", htmx=True)
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=walk, args=(supervisor,), daemon=True) for supervisor in supervisors]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return record.errors
+
+
+def time_downloads(host: str, port: int, supervisor: Supervisor, cookie: str, downloads: dict[str, str],
+                   repeats: int, tag: str = "csv") -> PhaseRecord:
+    """Each CSV download `repeats` times, one at a time."""
+    record = PhaseRecord(name="CSV downloads, one at a time", tag=tag, supervisors=1)
+    client = Client(host, port, supervisor, cookie)
+    started = time.perf_counter()
+    try:
+        for _ in range(repeats):
+            for name, path in downloads.items():
+                _act(client, record, "csv", name, path)
+    finally:
+        client.close()
+    record.seconds = time.perf_counter() - started
+    return record
+
+
+def summary(record: PhaseRecord, access_log: Path, kinds: tuple[str, ...] = KINDS) -> dict:
+    """Per kind: server time and client latency percentiles, per request variant the server time."""
+    server = server_times(access_log, record.tag)
+    by_kind = {}
+    for kind in kinds:
+        by_name = server.get(kind, {})
+        every = [value for values in by_name.values() for value in values]
+        client = record.latencies_ms.get(kind, [])
+        by_kind[kind] = {"server": stats(every), "client": stats(client),
+                         "server_by_request": {name: stats(values) for name, values in sorted(by_name.items())}}
+    total = sum(len(values) for values in record.latencies_ms.values())
+    return {"name": record.name, "tag": record.tag, "supervisors": record.supervisors,
+            "seconds": round(record.seconds, 2), "requests": total, "kinds": by_kind, "errors": len(record.errors),
+            "error_samples": record.errors[:5], "cpu": record.cpu}
