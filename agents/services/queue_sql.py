@@ -1,6 +1,6 @@
 """The work queue's hot path in SQL: every agent's "Next cart" runs these, so they are plain prepared
-statements rather than ORM querysets, whose construction cost most of `next_cart`'s time (bench/queue.py:
-about 10 ms of Python per call, which 50 agents on two cores turned into a queue of their own).
+statements rather than ORM querysets, whose construction cost most of `next_cart`'s time (measured by
+`python -m bench.work_queue`): with 50 agents on a few cores it became a queue of its own.
 
 A new cart is chosen and reserved in one statement, the bare queue pop (`UPDATE ... WHERE id = (SELECT ...
 FOR UPDATE SKIP LOCKED)`) returning the cart with its customer and store, so concurrent agents step past
@@ -85,7 +85,7 @@ _FIRST_POP_SQL = _READY_SQL.format(
 # contacts nobody: a database crash in the fraction of a second before the flush loses only leases (and, in the
 # console's transaction, the call just opened with its lease), so the cart goes back to the queue; the dial, its
 # contact attempt and everything after commit durably in transactions of their own. On this shared disk an
-# fsync stalls for 100-200 ms about once in a hundred (bench/queue.py's paced phase: p95 68 ms, p50 5 ms).
+# fsync now and then stalls for a large part of a second, which the pop need not wait for.
 # The popped cart comes with what the compliance gate reads to screen calling it (compliance's own subquery,
 # `call_facts_subquery`), so that the usual "Next cart" is one round trip; the gate still decides, in Python.
 _FACTS_WITH_POP_SQL = """

@@ -2,8 +2,8 @@
 
 Time alone moves a score (intent decays, calling windows open and close, an automated-first cart is escalated
 after a day), so every open cart is re-scored every minute. One cart at a time that was a locked read, two more
-queries and an UPDATE in a transaction of its own, about 9 ms of a worker per cart: 40 s of every minute at
-4,700 open carts (bench/soak.py). Here a batch is read in three queries (the carts with their customers, their
+queries and an UPDATE in a transaction of its own: with thousands of open carts that took most of every
+minute of a worker (`python -m bench.soak`). Here a batch is read in three queries (the carts with their customers, their
 line items, their attempt counts), scored by the same `cart_priority`, and written with one UPDATE.
 
 No row lock is held while a batch is scored. The write locks, in primary-key order, the carts still open and
