@@ -84,7 +84,7 @@ _FIRST_POP_SQL = _READY_SQL.format(
 # SET LOCAL: this statement's transaction in autocommit, the caller's when inside one). Handing out a cart
 # contacts nobody: a database crash in the fraction of a second before the flush loses only leases (and, in the
 # console's transaction, the call just opened with its lease), so the cart goes back to the queue; the dial, its
-# contact attempt and everything after commit durably in transactions of their own. On this shared disk an
+# contact attempt and everything after commit durably in transactions of their own. On a shared disk an
 # fsync now and then stalls for a large part of a second, which the pop need not wait for.
 # The popped cart comes with what the compliance gate reads to screen calling it (compliance's own subquery,
 # `call_facts_subquery`), so that the usual "Next cart" is one round trip; the gate still decides, in Python.

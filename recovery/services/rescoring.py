@@ -3,8 +3,8 @@
 Time alone moves a score (intent decays, calling windows open and close, an automated-first cart is escalated
 after a day), so every open cart is re-scored every minute. One cart at a time that was a locked read, two more
 queries and an UPDATE in a transaction of its own: with thousands of open carts that took most of every
-minute of a worker (`python -m bench.soak`). Here a batch is read in three queries (the carts with their customers, their
-line items, their attempt counts), scored by the same `cart_priority`, and written with one UPDATE.
+minute of a worker (`python -m bench.soak`). Here a batch is read in three queries (the carts with their
+customers, their line items, their attempt counts), scored by the same `cart_priority`, and written with one UPDATE.
 
 No row lock is held while a batch is scored. The write locks, in primary-key order, the carts still open and
 unchanged (same `updated_at`) since they were read, and writes only those; a cart that changed in between (an
