@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from agents.models import AgentProfile, Call, Callback, FrictionReason, ValuePoint
-from agents.roles import ADMIN, ALL_ROLES, user_roles
+from core.access import ADMIN, ALL_ROLES, user_roles
 
 StoreScope = frozenset[int] | None  # the stores a user may see; None: every store
 

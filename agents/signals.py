@@ -7,7 +7,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
 from agents.models import AgentProfile
-from agents.roles import AGENT, user_roles
+from core.access import AGENT, user_roles
 
 
 @receiver(user_logged_in)

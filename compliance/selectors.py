@@ -21,8 +21,8 @@ from compliance.models import (
 )
 from compliance.models.privacy import suppression_digest
 from compliance.numbers import stored_form
-from config.prepared import PreparedStatement
-from config.rows import instance_from_row
+from core.db.prepared import PreparedStatement
+from core.db.rows import instance_from_row
 
 
 def policy_for_store(store) -> CompliancePolicy:

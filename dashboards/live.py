@@ -9,8 +9,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from agents.roles import AGENT
 from agents.selectors import StoreScope, team_members, within_scope
+from core.access import AGENT
 from dashboards.metrics import FIVE_MINUTES
 from recovery.models import Cart
 

@@ -52,8 +52,8 @@ def speed_to_lead(*, days: int = 30, now=None, scope: frozenset[int] | None = No
 
 def filter_choices(scope: frozenset[int] | None = None) -> dict:
     """Stores and agents to filter the dashboard by: within `scope`, its stores and the agents who work them."""
-    from agents.roles import AGENT
     from agents.selectors import team_members
+    from core.access import AGENT
     from recovery.models import Store
 
     agents = team_members(scope).filter(groups__name=AGENT)

@@ -4,10 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from agents.roles import ADMIN, SUPERVISOR, role_required, user_roles
 from agents.selectors import StoreScope, store_scope
 from compliance.services.trail import audit_export
-from config.csv_download import csv_response
+from core.access import ADMIN, SUPERVISOR, role_required, user_roles
+from core.csv_download import csv_response
 from dashboards import breakdowns, selectors, tables
 from dashboards.live import floor_now
 from dashboards.metrics import Filters, Window

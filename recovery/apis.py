@@ -20,8 +20,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import ApplicationError, ConflictError
-from config.pagination import MAX_PAGE_SIZE, ApiPagination
+from core.exceptions import ApplicationError, ConflictError
+from core.pagination import MAX_PAGE_SIZE, ApiPagination
 from recovery import selectors
 from recovery.models import CartEvent
 from recovery.services import CartData, CustomerData, LineItemData, PayloadError, cart_upsert

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 
-from config.encryption import decrypt
+from core.encryption import decrypt
 from recovery.models import Cart, Store, WebhookDelivery
 
 

@@ -21,8 +21,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from config.exceptions import DATABASE_DOWN_RETRY_AFTER, DATABASE_UNAVAILABLE, request_refusal
-from config.json_input import JsonInputError, json_parse
+from core.exceptions import DATABASE_DOWN_RETRY_AFTER, DATABASE_UNAVAILABLE, request_refusal
+from core.json_input import JsonInputError, json_parse
 from recovery import selectors
 from recovery.models import Platform
 from recovery.services import delivery_receive, signature_valid

@@ -25,7 +25,7 @@ from agents.models import AgentProfile, Callback
 from agents.services import queue_sql
 from compliance.selectors import ContactFacts
 from compliance.services import check_contact
-from config.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.models import Cart
 
 LEASE = timedelta(minutes=10)

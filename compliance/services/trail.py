@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from config.client_address import client_ip
-from config.log_masking import mask
+from core.client_address import client_ip
+from core.log_masking import mask
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # Personal data never reaches a log: phone numbers and emails are masked on every handler.
-    "filters": {"mask_personal_data": {"()": "config.log_masking.MaskPersonalData"}},
+    "filters": {"mask_personal_data": {"()": "core.log_masking.MaskPersonalData"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
                              "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.encryption import field_keys_check
 from config.env import env_bool, env_int, env_list, env_str, secret_check
 from config.settings.base import *  # noqa: F403
 from config.settings.base import database_settings
@@ -28,6 +27,7 @@ from config.settings.integrations.twilio import (
     VOICE_BACKENDS,
     sms_backend_path,
 )
+from core.encryption import field_keys_check
 
 # Settings load before logging is configured: these lines reach stderr through Python's last-resort handler.
 logger = logging.getLogger("config.settings.production")

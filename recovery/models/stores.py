@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from config.encrypted_fields import EncryptedCharField
+from core.encrypted_fields import EncryptedCharField
 
 
 def validate_timezone(value: str) -> None:

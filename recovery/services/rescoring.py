@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from config.locks import session_try_lock
+from core.db.locks import session_try_lock
 from recovery.models import Cart, Store
 from recovery.services.priority import cart_prioritize, cart_priority
 from recovery.services.sequence import sequence_would_start

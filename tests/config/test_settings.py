@@ -13,7 +13,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 
-from config.encryption import DEVELOPMENT_FIELD_ENCRYPTION_KEY
+from core.encryption import DEVELOPMENT_FIELD_ENCRYPTION_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the production settings read; the tests set these themselves, never the environment they run in.

@@ -20,9 +20,9 @@ import pytest
 from django.utils import timezone
 
 from agents.models import AgentProfile, AgentStatusChange, Call, Callback, FrictionReason
-from agents.roles import AGENT, SUPERVISOR
 from agents.services.calls import agent_status_set
 from compliance.models import ContactAttempt
+from core.access import AGENT, SUPERVISOR
 from recovery.models import Cart, Store
 from tests.dashboards.test_metrics import attempt
 from tests.e2e.conftest import wait_until

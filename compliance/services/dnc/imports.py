@@ -22,8 +22,8 @@ from compliance.services.dnc.files import dnc_upload_discard
 from compliance.services.dnc.formats import FILE_FORMATS, ImportCounts, Rejection, iter_copy_rows
 from compliance.services.dnc.swap import _apply_change_list, _replace_list, replace_removes_too_much
 from compliance.services.trail import Actor, audit_record
-from config.csv_download import csv_writer
-from config.exceptions import ApplicationError
+from core.csv_download import csv_writer
+from core.exceptions import ApplicationError
 
 logger = logging.getLogger("compliance.services.dnc")  # the package's name: log lines read as before the split
 

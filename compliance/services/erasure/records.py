@@ -26,7 +26,7 @@ from compliance.models import (
 )
 from compliance.models.choices import OptOutScope
 from compliance.models.privacy import suppression_digest
-from config.log_masking import mask
+from core.log_masking import mask
 
 ERASED = "[erased]"  # what free text (notes, bodies) becomes; identity columns become ''
 ERASED_BODY = b'{"erased": true}'

@@ -20,8 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.models import AgentProfile
-from agents.roles import ADMIN, AGENT, SUPERVISOR
 from compliance.models import ConsentRecord
+from core.access import ADMIN, AGENT, SUPERVISOR
 from recovery.management.demo_activity import seed_demo_activity
 from recovery.management.demo_compliance import seed_demo_compliance
 from recovery.models import Cart, CartEvent, CartLineItem, Customer, Platform, Store

@@ -14,7 +14,7 @@ from django.db import DataError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.locks import session_try_lock
+from core.db.locks import session_try_lock
 from recovery.models import Cart, CartEvent, Platform, Store
 from recovery.services.carts import _lock_identity, cart_upsert
 from recovery.services.data import CartData

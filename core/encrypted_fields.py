@@ -12,7 +12,7 @@ from django.core.exceptions import FieldError
 from django.db import models
 from django.db.models.lookups import Exact
 
-from config.encryption import decrypt, encrypt
+from core.encryption import decrypt, encrypt
 
 
 class EmptyOnlyExact(Exact):
