@@ -22,10 +22,10 @@ from rest_framework.views import APIView
 
 from core.exceptions import ApplicationError, ConflictError
 from core.pagination import MAX_PAGE_SIZE, ApiPagination
+from integrations.parsing import recovery_link_problem
 from recovery import selectors
 from recovery.models import CartEvent
 from recovery.services import CartData, CustomerData, LineItemData, PayloadError, cart_upsert
-from recovery.services.parsing import recovery_link_problem
 
 
 def required_text(max_length: int) -> serializers.RegexField:

@@ -23,10 +23,10 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import DATABASE_DOWN_RETRY_AFTER, DATABASE_UNAVAILABLE, request_refusal
 from core.json_input import JsonInputError, json_parse
+from integrations.woocommerce.payloads import order_dedup_key
 from recovery import selectors
 from recovery.models import Platform
 from recovery.services import delivery_receive, signature_valid
-from recovery.services.woocommerce import order_dedup_key
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agents import selectors, telephony
+from agents import selectors
 from agents.models import AgentProfile, Call
 from agents.services import HourlyLimitReached, WrapUpRequired
 from agents.services.calls import (
@@ -37,6 +37,7 @@ from agents.services.line import offline_line_advance, offline_line_hang_up, off
 from compliance.models.choices import ConsentBasis
 from compliance.services.trail import audit_view
 from core import access as roles
+from integrations.twilio import voice as telephony
 from recovery.services.priority import money
 
 agent_only = roles.role_required(roles.AGENT, roles.SUPERVISOR, roles.ADMIN)

@@ -108,13 +108,13 @@ STORAGES = {
 DNC_REPORTS_DIR = Path(env_str("DNC_REPORTS_DIR", str(BASE_DIR / "var" / "dnc-reports")))
 
 # django-import-export's own exports neutralise formula cells too (the product's CSVs go through
-# config/csv_download.py).
+# core/csv_download.py).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # Personal data of carts closed this many days ago is purged nightly (compliance.tasks.purge_closed_carts_task).
 RETENTION_DAYS = env_int("RETENTION_DAYS", 365)
 
-# A cart's recovery link must be https (recovery.services.parsing.recovery_link_problem); development turns plain
+# A cart's recovery link must be https (integrations.parsing.recovery_link_problem); development turns plain
 # http on for local stores. Production never accepts it.
 RECOVERY_LINK_ALLOW_HTTP = False
 

@@ -38,5 +38,5 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.Em
 EMAIL_FILE_PATH = str(VAR_DIR / "outbox" / "email")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "outbox" / "sms.jsonl"))
 
-# Encrypts stores' webhook secrets and Admin API tokens at rest (config/encryption.py); production requires its own.
+# Encrypts stores' webhook secrets and Admin API tokens at rest (core/encryption.py); production requires its own.
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", DEVELOPMENT_FIELD_ENCRYPTION_KEY)

@@ -119,6 +119,6 @@ CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
 # Encrypts stores' webhook secrets and Admin API tokens at rest: one or more Fernet keys, comma-separated, the first
-# encrypts (config/encryption.py). Never dropped while a value it encrypted remains.
+# encrypts (core/encryption.py). Never dropped while a value it encrypted remains.
 FIELD_ENCRYPTION_KEY = _required("FIELD_ENCRYPTION_KEY")
 field_keys_check(FIELD_ENCRYPTION_KEY, production=True)

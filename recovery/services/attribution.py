@@ -16,8 +16,8 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from integrations.data import OrderData
 from recovery.models import Cart, Store
-from recovery.services.data import OrderData
 
 # Statuses an order can still turn into a recovery (or a plain completion).
 ORDER_ATTRIBUTABLE = {Cart.Status.PENDING, Cart.Status.OPEN, Cart.Status.LOST, Cart.Status.EXPIRED,

@@ -9,11 +9,11 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from integrations.data import CartData, OrderData
+from integrations.parsing import recovery_link_problem
 from recovery.models import Cart, CartEvent, CartLineItem, Store
 from recovery.services import attribution
 from recovery.services.customers import customer_upsert
-from recovery.services.data import CartData, OrderData
-from recovery.services.parsing import recovery_link_problem
 from recovery.services.priority import cart_prioritize, cart_rescore
 
 

@@ -20,6 +20,7 @@ from compliance.models import (
     PrivacyRequest,
 )
 from compliance.services.erasure import records
+from core.phones import phone_to_e164
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,6 @@ class Person:
 
 def normalized_phone(phone: str) -> str:
     """E.164 for a number as a request wrote it (national numbers in the default region), or '' when invalid."""
-    from recovery.services.customers import phone_to_e164
-
     return phone_to_e164(phone.strip()) or ""
 
 

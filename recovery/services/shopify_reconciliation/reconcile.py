@@ -15,12 +15,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.db.locks import session_try_lock
+from integrations.data import CartData
+from integrations.parsing import PayloadError
+from integrations.shopify.admin_api import ShopifyAdminClient
+from integrations.shopify.graphql_checkouts import checkout_data_from_graphql
 from recovery.models import Cart, CartEvent, Platform, Store
 from recovery.services.carts import _lock_identity, cart_upsert
-from recovery.services.data import CartData
-from recovery.services.parsing import PayloadError
-from recovery.services.shopify_reconciliation.admin_api import ShopifyAdminClient
-from recovery.services.shopify_reconciliation.graphql_checkouts import checkout_data_from_graphql
 
 logger = logging.getLogger(__name__)
 
