@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "agents",
     "compliance",
     "dashboards",
+    "demo",
 ]
 
 MIDDLEWARE = [
