@@ -23,6 +23,7 @@ from compliance.models.privacy import suppression_digest
 from compliance.numbers import stored_form
 from core.db.prepared import PreparedStatement
 from core.db.rows import instance_from_row
+from recovery.models import Customer
 
 
 def policy_for_store(store) -> CompliancePolicy:
@@ -190,8 +191,6 @@ def contact_facts(*, store, channel: str, phone: str, email: str, since: datetim
     customer's address and the DNC lists; email gets neither. Suppressions left by an erasure follow both the
     number and the address given (one probe of the digest index, in the same statement).
     """
-    from recovery.models import Customer
-
     by_phone = channel != "email"
     phone_region = Customer._meta.get_field("phone").region or settings.PHONENUMBER_DEFAULT_REGION
     params = {

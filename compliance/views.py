@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agents.selectors import store_scope, within_scope
 from compliance import selectors
 from compliance.forms import AuditSearchForm, DecisionSearchForm, DncNumbersForm, DncUploadForm
 from compliance.selectors_trail import audit_events
@@ -19,6 +18,7 @@ from compliance.services.dnc_uploads import dnc_import_cancel, dnc_import_confir
 from compliance.services.trail import audit_export
 from compliance.services.unsubscribe import unsubscribe_confirm, unsubscribe_target
 from core import access
+from core.access import store_scope, within_scope
 from core.client_address import client_ip
 from core.csv_download import csv_response
 from core.exceptions import ApplicationError

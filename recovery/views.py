@@ -6,9 +6,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from agents.selectors import store_scope, within_scope
 from compliance.services.trail import audit_view
 from core import access
+from core.access import store_scope, within_scope
 from recovery import selectors
 from recovery.forms import CartFilterForm
 

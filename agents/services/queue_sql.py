@@ -24,6 +24,7 @@ from compliance.selectors import ContactFacts, call_facts_from_row, call_facts_s
 from core.db.commit import ASYNCHRONOUS_COMMIT
 from core.db.prepared import PreparedStatement
 from core.db.rows import instance_from_row
+from recovery.models import Cart, Customer, Store
 
 if TYPE_CHECKING:
     from recovery.models import Cart
@@ -231,8 +232,6 @@ def _hydrate(model, shape: _RowShape, values, db):
 @lru_cache(maxsize=1)
 def _returned_columns() -> tuple[str, tuple[_RowShape, _RowShape, _RowShape]]:
     """The columns a reserving statement returns (the cart, its customer, its store) and their shapes."""
-    from recovery.models import Cart, Customer, Store
-
     cart_fields, cart_columns = _columns(Cart, "cart")
     customer_fields, customer_columns = _columns(Customer, "customer")
     store_fields, store_columns = _columns(Store, "store")
@@ -267,8 +266,6 @@ def _facts_with_pop_statement() -> PreparedStatement:
 def _cart_from_row(values, db) -> Cart | None:
     """The cart (with customer and store, as `select_related` loads them) from the returned columns, or None.
     `db`: the database (wrapper) the row was read from."""
-    from recovery.models import Cart, Customer, Store
-
     if values[0] is None:
         return None
     cart_shape, customer_shape, store_shape = _returned_columns()[1]

@@ -38,7 +38,7 @@ from compliance.models.choices import ConsentBasis
 from compliance.services.trail import audit_view
 from core import access as roles
 from integrations.twilio import voice as telephony
-from recovery.services.priority import money
+from recovery.services.money import money
 
 agent_only = roles.role_required(roles.AGENT, roles.SUPERVISOR, roles.ADMIN)
 

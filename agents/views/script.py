@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from agents.forms import FrictionReasonForm, ValuePointForm
 from agents.models import FrictionReason, ValuePoint
-from agents.selectors import store_scope
 from core import access
+from core.access import store_scope
 
 supervisors = access.role_required(access.SUPERVISOR, access.ADMIN)
 KINDS = {"friction": (FrictionReason, FrictionReasonForm, "Friction reason"),

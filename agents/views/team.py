@@ -7,4 +7,4 @@ from core import access
 
 @access.role_required(access.SUPERVISOR, access.ADMIN)
 def team(request: HttpRequest) -> HttpResponse:
-    return render(request, "agents/team.html", {"members": selectors.team_members(selectors.store_scope(request.user))})
+    return render(request, "agents/team.html", {"members": selectors.team_members(access.store_scope(request.user))})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from compliance.services.consent import consent_record
 from core.phones import phone_to_e164
 from integrations.data import CustomerData
 from recovery.models import Customer, Store
@@ -54,8 +55,6 @@ def _apply_consent(customer: Customer, data: CustomerData) -> list[str]:
 
 def _record_consent(customer: Customer, channels: list[str], data: CustomerData) -> None:
     """Keep the consent the store collected as consent records (5-year retention)."""
-    from compliance.services.consent import consent_record
-
     for channel in channels:
         if channel == "email" and customer.email and customer.accepts_email_marketing is not None:
             consent_record(

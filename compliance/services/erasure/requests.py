@@ -21,6 +21,7 @@ from compliance.models import (
 )
 from compliance.services.erasure import records
 from core.phones import phone_to_e164
+from recovery.models import Cart, Customer
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +46,6 @@ def normalized_phone(phone: str) -> str:
 def person_find(*, store, email: str = "", phone: str = "", customer_id: str = "",
                 order_ids: tuple[str, ...] = ()) -> Person:
     """The store's customers matching any identifier given, their carts and the listed orders' carts."""
-    from recovery.models import Cart, Customer
-
     email, phone = email.strip().lower(), normalized_phone(phone)
     match = Q(pk__in=[])
     if customer_id:
