@@ -15,7 +15,7 @@ from import_export.formats.base_formats import CSV
 from core.csv_download import csv_response, csv_writer, safe_cell
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT_PACKAGES = ("agents", "compliance", "config", "core", "dashboards", "recovery")
+PRODUCT_PACKAGES = ("agents", "compliance", "config", "core", "dashboards", "demo", "integrations", "recovery")
 
 
 @pytest.mark.parametrize("text", ['=HYPERLINK("http://x","y")', "+cmd", "-2+3", "@SUM(1)", "\t=1", "\r=1", "=",
