@@ -5,16 +5,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import psycopg
 
 from compliance.models import DncImport, DncList
 from compliance.services.dnc.errors import DncFileInvalid, DncImportBusy, DncReplaceShrinks
+from compliance.services.dnc.formats import ImportCounts
 from compliance.services.dnc.lists import ENTRIES_TABLE, ensure_dnc_partition, partition_name, stage_name
 
-if TYPE_CHECKING:
-    from compliance.services.dnc.imports import ImportRun
+
+class ImportRun(Protocol):
+    """What the swap needs of a running import (`compliance.services.dnc.imports.ImportRun` is the one), so that
+    this module does not import the module that calls it."""
+
+    record: DncImport
+    list_id: int
+    counts: ImportCounts
+    count_before: int | None
+    count_after: int | None
+
+    def beat(self) -> None: ...
+
+    def copy_into(self, pg: psycopg.Connection, table: str, *, freeze: bool) -> None: ...
+
+    def finish(self, cursor: Any, *, entry_count: int | None = None, delta: int = 0) -> None: ...
 
 # The entries table's columns (migration 0002), spelled out for the tables an import loads: `LIKE` would
 # hold a lock on the entries table for the whole load and stall other lists' swaps. ATTACH refuses a
