@@ -34,7 +34,7 @@ run: install
 	PORT=$(PORT) $(BIN)/python manage.py run_product
 
 ## Every test, against the embedded PostgreSQL (installs Debian's Chromium for the browser tests),
-## after the linters: ruff and bandit findings fail it.
+## after the linters: ruff, import-linter and bandit findings fail it.
 test: install-dev e2e-browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -60,8 +60,10 @@ bench-dashboards: install-dev
 bench-soak: install-dev
 	$(BIN)/python -m bench.soak $(BENCH_ARGS)
 
+## ruff, import-linter's layers contract (pyproject.toml: one dependency direction between the apps), bandit.
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive .
 
 ## Refresh the committed front-end files from npm at pinned versions (needs Node only here).

@@ -1,4 +1,4 @@
-from agents.roles import ADMIN, SUPERVISOR, user_roles
+from core.access import ADMIN, SUPERVISOR, user_roles
 
 
 def roles(request) -> dict:

@@ -12,28 +12,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from agents.models import AgentProfile, Call, Callback, FrictionReason, ValuePoint
-from agents.roles import ADMIN, ALL_ROLES, user_roles
-
-StoreScope = frozenset[int] | None  # the stores a user may see; None: every store
-
-
-def store_scope(user) -> StoreScope:
-    """The stores whose carts, agents and figures `user` sees: their profile's stores. None (every store) for
-    admins, and for anyone whose profile names none: a team that works every store needs no setup."""
-    if ADMIN in user_roles(user):
-        return None
-    cached = getattr(user, "_store_scope", False)  # one query per request: the view and its fragments
-    if cached is not False:
-        return cached
-    ids = frozenset(AgentProfile.stores.through.objects.filter(agentprofile__user=user)
-                    .values_list("store_id", flat=True))
-    user._store_scope = ids or None
-    return user._store_scope
-
-
-def within_scope(rows: QuerySet, scope: StoreScope, *, field: str = "store") -> QuerySet:
-    """`rows` limited to the scope's stores, through `field` (a lookup path to the store)."""
-    return rows if scope is None else rows.filter(**{f"{field}__in": scope})
+from compliance.services import check_contact, hours
+from core.access import ALL_ROLES, StoreScope
+from recovery.models import Cart, CartEvent
 
 
 def team_members(scope: StoreScope = None) -> QuerySet:
@@ -115,8 +96,6 @@ def cart_history(cart, *, limit: int = 50) -> list[HistoryEntry]:
     what is shown, whatever the history's length."""
     from django.db import connection
 
-    from recovery.models import CartEvent
-
     kinds = dict(CartEvent.Kind.choices)
     entries = []
     with connection.cursor() as cursor:
@@ -143,8 +122,6 @@ class CustomerClock:
 
 def customer_clock(cart, *, now: datetime | None = None) -> CustomerClock | None:
     """The customer's local time, from the address or else the number (the first zone if several)."""
-    from compliance.services import hours
-
     customer = cart.customer
     if customer is None or not customer.phone:
         return None
@@ -189,10 +166,15 @@ def customer_callback_default(cart, *, now: datetime | None = None) -> datetime 
 def call_gate_preview(cart):
     """What the gate would say about calling the cart's customer now, not audited (nobody is contacted by
     reading it); None when there is no number to call."""
-    from compliance.services import check_contact
-
     customer = cart.customer
     if customer is None or not customer.phone:
         return None
     return check_contact(channel="voice", store=cart.store, phone=str(customer.phone), customer=customer,
                          cart=cart, audit=False)
+
+
+def recent_carts_worked_by(agent, limit: int = 15) -> QuerySet[Cart]:
+    """The carts an agent holds or held (a call of theirs): all of the customers' details an agent may see."""
+    worked = Call.objects.filter(agent=agent).values("cart_id")
+    carts = Cart.objects.filter(pk__in=worked).select_related("store", "customer")
+    return carts.order_by("-abandoned_at", "-pk")[:limit]

@@ -7,20 +7,17 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
 from agents.models import AgentProfile
-from agents.roles import AGENT, user_roles
+from agents.services.calls import agent_status_set, open_call_for
+from core.access import AGENT, user_roles
 
 
 @receiver(user_logged_in)
 def agent_signed_in(sender, request, user, **kwargs) -> None:
-    from agents.services.calls import agent_status_set, open_call_for
-
     if AGENT in user_roles(user) and open_call_for(user) is None:
         agent_status_set(user, AgentProfile.Status.AVAILABLE)
 
 
 @receiver(user_logged_out)
 def agent_signed_out(sender, request, user, **kwargs) -> None:
-    from agents.services.calls import agent_status_set
-
     if user is not None and AGENT in user_roles(user):
         agent_status_set(user, AgentProfile.Status.AWAY)

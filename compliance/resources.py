@@ -13,7 +13,7 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
 
-from compliance.models import DncEntry
+from compliance.models import DncEntry, DncList
 from compliance.services.dnc import (
     DncListUnknown,
     RejectedLine,
@@ -83,7 +83,5 @@ class DncEntryResource(resources.ModelResource):
     def after_import(self, dataset, result, **kwargs):
         if kwargs.get("dry_run"):
             return
-        from compliance.models import DncList
-
         for list_id, phones in self._additions.items():
             dnc_add_numbers(dnc_list=DncList.objects.get(pk=list_id), phones=phones, source=self.source)

@@ -21,8 +21,8 @@ from compliance.models import (
 )
 from compliance.models.privacy import suppression_digest
 from compliance.numbers import stored_form
-from config.prepared import PreparedStatement
-from config.rows import instance_from_row
+from core.db.prepared import PreparedStatement
+from core.db.rows import instance_from_row
 
 
 def policy_for_store(store) -> CompliancePolicy:
@@ -190,10 +190,9 @@ def contact_facts(*, store, channel: str, phone: str, email: str, since: datetim
     customer's address and the DNC lists; email gets neither. Suppressions left by an erasure follow both the
     number and the address given (one probe of the digest index, in the same statement).
     """
-    from recovery.models import Customer
-
     by_phone = channel != "email"
-    phone_region = Customer._meta.get_field("phone").region or settings.PHONENUMBER_DEFAULT_REGION
+    # Customers' numbers are parsed in the default region: their phone field names no region of its own.
+    phone_region = settings.PHONENUMBER_DEFAULT_REGION
     params = {
         "store": store.pk, "channel": channel, "since": since, "cart": _saved_pk(cart), "phone": phone,
         "contact": phone if by_phone else email.lower(), "person": phone or email.lower(), "person_email": email,

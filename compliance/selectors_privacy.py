@@ -7,7 +7,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.forms.models import model_to_dict
 
+from agents.models import Call
 from compliance.models import ConsentRecord, ContactAttempt, OptOut, PrivacyRequest
+from compliance.services.erasure.requests import person_find
+from recovery.models import Cart, Customer
 
 _CUSTOMER_FIELDS = ["external_id", "first_name", "last_name", "email", "phone", "country", "region", "language",
                     "accepts_email_marketing", "accepts_sms_marketing", "sms_marketing_phone", "orders_count",
@@ -19,10 +22,6 @@ _CART_FIELDS = ["checkout_token", "external_id", "status", "total_value", "curre
 def customer_data_export(request: PrivacyRequest) -> dict:
     """Everything about the data request's subject in its store: customers, carts with items and calls' notes,
     contact attempts, consent records and opt-outs. Empty lists once the person has been erased."""
-    from agents.models import Call
-    from compliance.services.erasure.requests import person_find
-    from recovery.models import Cart, Customer
-
     subject = request.subject or {}
     person = person_find(store=request.store, email=subject.get("email", ""), phone=subject.get("phone", ""),
                          customer_id=subject.get("customer_id", ""), order_ids=tuple(subject.get("orders", ())))

@@ -7,10 +7,11 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
-from compliance.models import DncImport
+from compliance.models import DncImport, PrivacyRequest
 from compliance.services.dnc import DncImportBusy, dnc_import_process, dnc_imports_fail_stalled
 from compliance.services.erasure import retention_purge, shop_erase
 from compliance.services.scrub import carts_scrub
+from recovery.models import Store
 
 ERASE_STORE_MAX_RETRIES = 8  # about four hours of backoff
 # Another import of the same list holds it: wait for it rather than fail (a national list takes a minute or two).
@@ -55,9 +56,6 @@ def erase_store_task(self, store_id: int) -> dict[str, int]:
     Batched, each batch committed: a task that dies half-way is finished by running it again, so a worker killed
     mid-way leaves it queued (`acks_late`) and a database error retries it with backoff; the delivery that asked
     is already answered, and nothing else would run it again."""
-    from compliance.models import PrivacyRequest
-    from recovery.models import Store
-
     store = Store.objects.get(pk=store_id)
     try:
         return shop_erase(store=store, source=PrivacyRequest.Source.SHOPIFY,

@@ -9,8 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agents import roles
-from agents.selectors import store_scope, within_scope
 from compliance import selectors
 from compliance.forms import AuditSearchForm, DecisionSearchForm, DncNumbersForm, DncUploadForm
 from compliance.selectors_trail import audit_events
@@ -19,12 +17,14 @@ from compliance.services.dnc_small import dnc_numbers_import
 from compliance.services.dnc_uploads import dnc_import_cancel, dnc_import_confirm, dnc_upload_queue
 from compliance.services.trail import audit_export
 from compliance.services.unsubscribe import unsubscribe_confirm, unsubscribe_target
-from config.client_address import client_ip
-from config.csv_download import csv_response
-from config.exceptions import ApplicationError
+from core import access
+from core.access import store_scope, within_scope
+from core.client_address import client_ip
+from core.csv_download import csv_response
+from core.exceptions import ApplicationError
 
 
-@roles.role_required(roles.SUPERVISOR, roles.ADMIN)
+@access.role_required(access.SUPERVISOR, access.ADMIN)
 def decision_list(request: HttpRequest) -> HttpResponse:
     """Search the gate's audit log (read-only for everyone; a supervisor sees their team's stores' decisions)."""
     form = DecisionSearchForm(request.GET or None)
@@ -35,7 +35,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form, "page": page})
 
 
-@roles.role_required(roles.ADMIN)
+@access.role_required(access.ADMIN)
 def audit_list(request: HttpRequest) -> HttpResponse:
     """Search the audit trail; `?format=csv` downloads what the search found (and is itself recorded)."""
     form = AuditSearchForm(request.GET or None)
@@ -75,7 +75,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "compliance/unsubscribe_confirm.html", {"email": target["email"]})
 
 
-@roles.role_required(roles.ADMIN)
+@access.role_required(access.ADMIN)
 def dnc_lists(request: HttpRequest) -> HttpResponse:
     """The DNC lists, their freshness, recent imports, and the upload form."""
     if request.method == "POST":
@@ -97,7 +97,7 @@ def dnc_lists(request: HttpRequest) -> HttpResponse:
     return render(request, "compliance/dnc_lists.html", context)
 
 
-@roles.role_required(roles.ADMIN)
+@access.role_required(access.ADMIN)
 def dnc_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     """An import's progress; the fragment polls itself until the import ends."""
     record = get_object_or_404(selectors.recent_dnc_imports(limit=None), pk=import_id)
@@ -106,7 +106,7 @@ def dnc_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     return render(request, template, {"record": record})
 
 
-@roles.role_required(roles.ADMIN)
+@access.role_required(access.ADMIN)
 @require_POST
 def dnc_import_decide(request: HttpRequest, import_id: int, decision: str) -> HttpResponse:
     """An admin confirms or cancels a previewed full replace (it stops at "Awaiting confirmation")."""
@@ -118,7 +118,7 @@ def dnc_import_decide(request: HttpRequest, import_id: int, decision: str) -> Ht
     return redirect("compliance:dnc-import", import_id=import_id)
 
 
-@roles.role_required(roles.ADMIN)
+@access.role_required(access.ADMIN)
 def dnc_import_rejected(request: HttpRequest, import_id: int) -> FileResponse:
     record = get_object_or_404(selectors.recent_dnc_imports(limit=None), pk=import_id)
     path = rejected_report_path(record)
@@ -129,7 +129,7 @@ def dnc_import_rejected(request: HttpRequest, import_id: int) -> FileResponse:
                         content_type="text/csv")
 
 
-@roles.role_required(roles.ADMIN)
+@access.role_required(access.ADMIN)
 def dnc_numbers(request: HttpRequest) -> HttpResponse:
     """Add a few numbers: first a preview with an error per bad row, then the confirmed import."""
     form = DncNumbersForm(request.POST or None, request.FILES or None)

@@ -1,45 +1,24 @@
 """`POST /webhooks/twilio/sms/` (inbound texts) and `POST /webhooks/twilio/sms/status/` (delivery
 reports for the texts we sent), both signed by Twilio.
 
-The signature is checked with the `twilio` package's RequestValidator against
-the public URL Twilio called (`PUBLIC_BASE_URL` behind a proxy, else the URL the
-request arrived at); anything unsigned or wrongly signed is refused with 403.
+The signature is checked once for every Twilio webhook (`integrations.twilio.signatures`); anything unsigned or
+wrongly signed is refused with 403.
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from compliance.services.delivery import attempt_delivery_status_record
 from compliance.services.inbound import InboundSidMissing, inbound_sms_handle
+from integrations.twilio.signatures import public_url, signed_by_twilio
 
 logger = logging.getLogger(__name__)
-
-
-def public_url(request: HttpRequest) -> str:
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
-    return f"{base}{request.get_full_path()}" if base else request.build_absolute_uri()
-
-
-def public_url_for(request: HttpRequest, path: str) -> str:
-    """The public address of another of our paths (for the callbacks we give Twilio)."""
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
-    return f"{base}{path}" if base else request.build_absolute_uri(path)
-
-
-def signed_by_twilio(request: HttpRequest) -> bool:
-    token = settings.TWILIO_AUTH_TOKEN
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not token or not signature:
-        return False
-    return RequestValidator(token).validate(public_url(request), request.POST.dict(), signature)
 
 
 @csrf_exempt

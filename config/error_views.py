@@ -12,7 +12,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
-from config.exceptions import request_refusal
+from core.exceptions import request_refusal
 
 JSON_PATHS = ("/api/", "/webhooks/")
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from agents.models import Call, FrictionReason
 from dashboards.metrics import NO_FILTERS, Filters, Window, ratio, scoped
 from dashboards.models import (
     EVERYONE,
@@ -19,6 +20,7 @@ from dashboards.models import (
     OffersByDay,
     RecoveriesByDay,
 )
+from dashboards.rollups import rollups_ensure
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,6 @@ class AgentRow:
 
 def _days(rows, window: Window, filters: Filters, *, route: bool = True, agent: bool = True):
     """The roll-up's rows of the window's days under the filters (the days built first if need be)."""
-    from dashboards.rollups import rollups_ensure
-
     rollups_ensure(window.first_day, window.last_day, now=window.end)
     return scoped(rows.filter(day__gte=window.first_day, day__lte=window.last_day), filters, route=route, agent=agent)
 
@@ -81,8 +81,6 @@ class FrictionRow:
 
 def frictions(window: Window, filters: Filters = NO_FILTERS) -> list[FrictionRow]:
     """How often each friction came up on calls, and how often the objection was then resolved."""
-    from agents.models import FrictionReason
-
     found = _days(FrictionsByDay.objects, window, filters, route=False).values("friction_id").annotate(
         calls=Sum("found"), won=Sum("resolved"))
     labels = dict(FrictionReason.objects.values_list("pk", "label"))
@@ -108,8 +106,6 @@ def resolutions(window: Window, filters: Filters = NO_FILTERS, *, limit: int = 1
 
 def script_funnel(window: Window, filters: Filters = NO_FILTERS) -> list[dict]:
     """Where calls are lost: of the calls dialed in the window, how many reached each step of the script."""
-    from agents.models import Call
-
     steps = range(Call.Step.FRICTION, Call.Step.COMPLETION + 1)
     counts = _days(CallsByDay.objects, window, filters).aggregate(
         all_dialed=Sum("dialed"), all_recovered=Sum("recovered"),

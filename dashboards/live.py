@@ -9,8 +9,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from agents.roles import AGENT
-from agents.selectors import StoreScope, team_members, within_scope
+from agents.models import AgentProfile, Call, Callback
+from agents.selectors import team_members
+from core.access import AGENT, StoreScope, within_scope
 from dashboards.metrics import FIVE_MINUTES
 from recovery.models import Cart
 
@@ -71,8 +72,6 @@ def breaches(now: datetime, *, limit: int = 10, scope: StoreScope = None):
 
 
 def callbacks_due(now: datetime, *, within: timedelta = timedelta(minutes=15), scope: StoreScope = None):
-    from agents.models import Callback
-
     due = Callback.objects.filter(status=Callback.Status.SCHEDULED, due_at__lte=now + within)
     return list(within_scope(due, scope, field="cart__store").select_related("agent", "cart__customer")
                 .order_by("due_at")[:20])
@@ -80,8 +79,6 @@ def callbacks_due(now: datetime, *, within: timedelta = timedelta(minutes=15), s
 
 def agents_now(now: datetime, *, work_waiting: bool, scope: StoreScope = None) -> list[AgentNow]:
     """Every agent's status and call now; within a scope, the agents who work one of its stores or every store."""
-    from agents.models import AgentProfile, Call
-
     open_calls = {call.agent_id: call for call in
                   Call.objects.filter(wrapped_up_at__isnull=True).select_related("cart__customer")}
     team = AgentProfile.objects.filter(user__groups__name=AGENT)  # a supervisor's profile only names their stores

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -22,7 +22,9 @@ from django.db import connection
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from agents.models import AgentProfile
 from dashboards.models import EVERYONE, AttemptsByDay, CartsByDay, DutyByDay
+from dashboards.rollups import day_start, rollups_ensure
 
 FIVE_MINUTES = timedelta(minutes=5)
 THIRTY_MINUTES = timedelta(minutes=30)
@@ -63,11 +65,6 @@ class Window:
 
     def __contains__(self, day: date) -> bool:
         return self.first_day <= day <= self.last_day
-
-
-def day_start(day: date) -> datetime:
-    """The midnight that starts `day` in the operation's time zone."""
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
 @dataclass(frozen=True)
@@ -167,9 +164,6 @@ def load_facts(first: date, last: date, filters: Filters = NO_FILTERS, *, now: d
                windows: list[Window] | tuple[Window, ...] = ()) -> Facts:
     """Read the roll-ups of [first, last] (building the days that are missing or out of date first); the waits to
     first contact of each of `windows` are added up at once (a median does not add up across days)."""
-    from agents.models import AgentProfile
-    from dashboards.rollups import rollups_ensure
-
     now = now or timezone.now()
     rollups_ensure(first, last, now=now)
     days = {"day__gte": first, "day__lte": last}

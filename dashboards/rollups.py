@@ -11,15 +11,16 @@ a day missing or out of date (no worker running) builds it before it reads.
 from __future__ import annotations
 
 import zlib
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dashboards.metrics import day_start
+from compliance.models import ContactAttempt
 from dashboards.models import RolledUpDay
 from dashboards.rollup_sql import ROLLUPS
+from recovery.models import Cart
 
 ROLLUP_MAX_AGE = timedelta(minutes=5)
 # A status with no change after it for this long is taken to have ended (a session that expired unseen).
@@ -27,6 +28,11 @@ LONGEST_SHIFT = timedelta(hours=10)
 ROLLUP_RECENT_DAYS = 14  # the attribution window (7 days) and the cadences (3 days), with room to spare
 ROLLUP_SPAN_DAYS = 180  # what the dashboard reads: 90 days and the 90 before
 _LOCK = zlib.crc32(b"dashboards.rollups")  # one builder at a time
+
+
+def day_start(day: date) -> datetime:
+    """The midnight that starts `day` in the operation's time zone (the roll-ups' days, which the metrics read)."""
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
 def is_current(as_of: datetime, day: date, now: datetime) -> bool:
@@ -103,9 +109,6 @@ def rollups_refresh(*, days: int | None = None, now: datetime | None = None) -> 
 
 
 def _first_day_with_data() -> date | None:
-    from compliance.models import ContactAttempt
-    from recovery.models import Cart
-
     firsts = [moment for moment in (
         Cart.objects.order_by("abandoned_at").values_list("abandoned_at", flat=True).filter(
             abandoned_at__isnull=False).first(),

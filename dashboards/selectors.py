@@ -8,9 +8,11 @@ from decimal import Decimal
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
-from agents.selectors import within_scope
+from agents.selectors import team_members
+from core.access import AGENT, within_scope
 from dashboards.metrics import FIVE_MINUTES
-from recovery.models import Cart
+from dashboards.models import RolledUpDay
+from recovery.models import Cart, Store
 
 
 def recovery_summary(*, days: int = 30, scope: frozenset[int] | None = None) -> dict:
@@ -52,10 +54,6 @@ def speed_to_lead(*, days: int = 30, now=None, scope: frozenset[int] | None = No
 
 def filter_choices(scope: frozenset[int] | None = None) -> dict:
     """Stores and agents to filter the dashboard by: within `scope`, its stores and the agents who work them."""
-    from agents.roles import AGENT
-    from agents.selectors import team_members
-    from recovery.models import Store
-
     agents = team_members(scope).filter(groups__name=AGENT)
     stores = within_scope(Store.objects.order_by("name"), scope, field="pk")
     return {"stores": list(stores.values_list("pk", "name")),
@@ -65,6 +63,4 @@ def filter_choices(scope: frozenset[int] | None = None) -> dict:
 
 def rollups_as_of(day: date) -> datetime | None:
     """The moment the day's roll-ups describe: the dashboard says how fresh its figures are."""
-    from dashboards.models import RolledUpDay
-
     return RolledUpDay.objects.filter(day=day).values_list("as_of", flat=True).first()

@@ -4,15 +4,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from agents.roles import ADMIN, SUPERVISOR, role_required, user_roles
-from agents.selectors import StoreScope, store_scope
+from agents.selectors import recent_carts_worked_by
 from compliance.services.trail import audit_export
-from config.csv_download import csv_response
+from core.access import ADMIN, SUPERVISOR, StoreScope, role_required, store_scope, user_roles
+from core.csv_download import csv_response
 from dashboards import breakdowns, selectors, tables
 from dashboards.live import floor_now
 from dashboards.metrics import Filters, Window
 from recovery.models import Cart
-from recovery.selectors import recent_carts, recent_carts_worked_by
+from recovery.selectors import recent_carts
 
 
 @login_required

@@ -20,12 +20,21 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import ApplicationError, ConflictError
-from config.pagination import MAX_PAGE_SIZE, ApiPagination
+from core.exceptions import ApplicationError, ConflictError
+from core.pagination import MAX_PAGE_SIZE, ApiPagination
+from integrations.parsing import recovery_link_problem
 from recovery import selectors
 from recovery.models import CartEvent
-from recovery.services import CartData, CustomerData, LineItemData, PayloadError, cart_upsert
-from recovery.services.parsing import recovery_link_problem
+from recovery.services import (
+    CartData,
+    CustomerData,
+    LineItemData,
+    OrderData,
+    PayloadError,
+    cart_record_order,
+    cart_upsert,
+    phone_to_e164,
+)
 
 
 def required_text(max_length: int) -> serializers.RegexField:
@@ -305,8 +314,6 @@ class OrderApi(APIView):
         200: inline_serializer("OrderResult", {"recovered_cart": CartOutputSerializer(allow_null=True)}),
         **INVALID_BODY, **UNAUTHENTICATED})
     def post(self, request):
-        from recovery.services import OrderData, cart_record_order, phone_to_e164
-
         serializer = self.OrderInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data, store = serializer.validated_data, request.auth

@@ -8,8 +8,9 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 
-from config.encryption import decrypt
-from recovery.models import Cart, Store, WebhookDelivery
+from core.access import within_scope
+from core.encryption import decrypt
+from recovery.models import Cart, PriorityPolicy, Store, WebhookDelivery
 
 
 @dataclass(frozen=True)
@@ -78,18 +79,7 @@ def carts_for_store(store: Store) -> QuerySet[Cart]:
 
 
 def recent_carts(limit: int = 50, *, scope: frozenset[int] | None = None) -> QuerySet[Cart]:
-    from agents.selectors import within_scope
-
     carts = within_scope(Cart.objects.select_related("store", "customer"), scope)
-    return carts.order_by("-abandoned_at", "-pk")[:limit]
-
-
-def recent_carts_worked_by(agent, limit: int = 15) -> QuerySet[Cart]:
-    """The carts an agent holds or held (a call of theirs): all of the customers' details an agent may see."""
-    from agents.models import Call
-
-    worked = Call.objects.filter(agent=agent).values("cart_id")
-    carts = Cart.objects.filter(pk__in=worked).select_related("store", "customer")
     return carts.order_by("-abandoned_at", "-pk")[:limit]
 
 
@@ -120,3 +110,11 @@ def due_message_steps(*, now: datetime) -> QuerySet:
         Cart.objects.open().filter(next_message_at__lte=now, next_message_step__gt=0)
         .order_by("next_message_at").values_list("pk", "next_message_step")
     )
+
+
+def policy_for(store: Store) -> PriorityPolicy:
+    """The store's priority policy, or the defaults (unsaved) for a store that has none."""
+    try:
+        return store.priority_policy
+    except PriorityPolicy.DoesNotExist:
+        return PriorityPolicy(store=store)

@@ -6,14 +6,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from agents import roles
-from agents.selectors import store_scope, within_scope
 from compliance.services.trail import audit_view
+from core import access
+from core.access import store_scope, within_scope
 from recovery import selectors
 from recovery.forms import CartFilterForm
 
 
-@roles.role_required(roles.SUPERVISOR, roles.ADMIN)
+@access.role_required(access.SUPERVISOR, access.ADMIN)
 def cart_list(request: HttpRequest) -> HttpResponse:
     scope = store_scope(request.user)
     form = CartFilterForm(request.GET or None, scope=scope)
@@ -23,7 +23,7 @@ def cart_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form, "page": page})
 
 
-@roles.role_required(roles.SUPERVISOR, roles.ADMIN)
+@access.role_required(access.SUPERVISOR, access.ADMIN)
 def cart_detail(request: HttpRequest, cart_id: int) -> HttpResponse:
     cart = get_object_or_404(within_scope(selectors.cart_with_history(), store_scope(request.user)), pk=cart_id)
     audit_view(request, subject_type="customer", subject_id=cart.customer_id,

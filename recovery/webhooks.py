@@ -21,12 +21,12 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from config.exceptions import DATABASE_DOWN_RETRY_AFTER, DATABASE_UNAVAILABLE, request_refusal
-from config.json_input import JsonInputError, json_parse
+from core.exceptions import DATABASE_DOWN_RETRY_AFTER, DATABASE_UNAVAILABLE, request_refusal
+from core.json_input import JsonInputError, json_parse
+from integrations.woocommerce.payloads import order_dedup_key
 from recovery import selectors
 from recovery.models import Platform
 from recovery.services import delivery_receive, signature_valid
-from recovery.services.woocommerce import order_dedup_key
 
 logger = logging.getLogger(__name__)
 

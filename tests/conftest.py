@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from agents.roles import ADMIN, AGENT, SUPERVISOR
+from core.access import ADMIN, AGENT, SUPERVISOR
 from recovery.models import Platform
 from tests.factories import StoreFactory, UserFactory
 from tests.payloads import API_TOKEN, SHOPIFY_SECRET, WOO_SECRET

@@ -14,7 +14,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from recovery.services.signatures import hmac_sha256_base64
+from integrations.signatures import hmac_sha256_base64
 
 SHOPIFY_SECRET = "test-shopify-app-secret"
 WOO_SECRET = "test-woocommerce-secret"

@@ -14,9 +14,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from agents.models import AgentProfile, Call, FrictionReason, ValuePoint
-from agents.roles import AGENT, SUPERVISOR
 from compliance.models import ContactAttempt, ContactDecision, DncImport, DncList
 from compliance.services.unsubscribe import unsubscribe_token
+from core.access import AGENT, SUPERVISOR
 from tests.factories import CartFactory, CustomerFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -20,9 +20,10 @@ from agents.models import AgentProfile, AgentStatusChange, Call, FrictionReason
 from agents.services.queue import cart_release, next_cart
 from compliance.models import OptOut
 from compliance.models.choices import OptOutScope
-from compliance.services import Decision, contact_attempt_finish, contact_attempt_start
+from compliance.services import Decision, contact_attempt_finish
 from compliance.services.optouts import optout_record
 from recovery.models import Cart
+from recovery.services.attempts import cart_contact_attempt_start
 from recovery.services.carts import cart_close
 
 # Where each answer of the opening leads, and the disposition it suggests for the wrap-up.
@@ -100,9 +101,9 @@ def call_dial(call: Call, *, agent, now: datetime | None = None) -> Decision:
     call_owned_check(call, agent)
     cart = call.cart
     phone = str(cart.customer.phone) if cart.customer and cart.customer.phone else ""
-    decision, attempt = contact_attempt_start(channel="voice", store=cart.store, phone=phone, cart=cart,
-                                              customer=cart.customer, agent=agent, requester=f"agent:{agent.username}",
-                                              at=now or timezone.now())
+    decision, attempt = cart_contact_attempt_start(channel="voice", store=cart.store, phone=phone, cart=cart,
+                                                   customer=cart.customer, agent=agent,
+                                                   requester=f"agent:{agent.username}", at=now or timezone.now())
     if attempt is not None:
         call.attempt, call.line_status = attempt, "initiated"
         call.save(update_fields=["attempt", "line_status"])

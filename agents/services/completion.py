@@ -17,9 +17,10 @@ from agents.services.calls import call_owned_check, call_to_wrap_up
 from agents.services.queue import callback_schedule
 from compliance.models import Channel
 from compliance.selectors import policy_for_store
-from compliance.services import Decision, contact_attempt_start
+from compliance.services import Decision
 from recovery.messaging import PermanentSendError, TransientSendError
 from recovery.models import Cart, CartEvent
+from recovery.services.attempts import cart_contact_attempt_start
 from recovery.services.attribution import credit
 from recovery.services.message_content import link_email_content, link_sms_content, recovery_link
 from recovery.services.sequence import Outgoing, deliver
@@ -45,17 +46,17 @@ def call_link_send(call: Call, *, agent, channel: str, now: datetime | None = No
     with transaction.atomic():
         if channel == Channel.SMS:
             number = str(customer.phone) if customer and customer.phone else ""
-            decision, attempt = contact_attempt_start(channel=Channel.SMS, store=cart.store, phone=number, cart=cart,
-                                                      customer=customer, agent=agent, at=now,
-                                                      requester=f"agent:{agent.username}")
+            decision, attempt = cart_contact_attempt_start(channel=Channel.SMS, store=cart.store, phone=number,
+                                                           cart=cart, customer=customer, agent=agent, at=now,
+                                                           requester=f"agent:{agent.username}")
             if attempt is not None:
                 content = link_sms_content(cart, stop_text=policy_for_store(cart.store).sms_help_text)
                 outgoing = Outgoing(Channel.SMS, number, "", content.body)
         elif channel == Channel.EMAIL:
             email = customer.email if customer else ""
-            decision, attempt = contact_attempt_start(channel=Channel.EMAIL, store=cart.store, email=email, cart=cart,
-                                                      customer=customer, agent=agent, at=now,
-                                                      requester=f"agent:{agent.username}")
+            decision, attempt = cart_contact_attempt_start(channel=Channel.EMAIL, store=cart.store, email=email,
+                                                           cart=cart, customer=customer, agent=agent, at=now,
+                                                           requester=f"agent:{agent.username}")
             if attempt is not None:
                 content = link_email_content(cart, email=email, agent_name=agent_name)
                 outgoing = Outgoing(Channel.EMAIL, email.lower(), content.subject, content.body,

@@ -25,8 +25,9 @@ from agents.models import AgentProfile, Callback
 from agents.services import queue_sql
 from compliance.selectors import ContactFacts
 from compliance.services import check_contact
-from config.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.models import Cart
+from recovery.services.sequence import sequence_resume
 
 LEASE = timedelta(minutes=10)
 # Carts the gate may refuse in one request before the agent is told there is nothing to call: each refused
@@ -63,8 +64,6 @@ def _park(cart: Cart, decision, now: datetime) -> None:
     automated sequence) when it can't be called at all; else for a while. Every agent would otherwise screen
     it again on every request, and enough of them would hide the workable carts behind."""
     if any(reason.startswith(NOT_CALLABLE) for reason in decision.reasons) or "cart_attempt_limit" in decision.reasons:
-        from recovery.services.sequence import sequence_resume
-
         cart.calls_ended_at, cart.next_call_at, cart.route = now, None, Cart.Route.AUTOMATED_FIRST
         cart.reserved_by, cart.reserved_until = None, None
         cart.priority_reason = f"Automated first: not callable ({'; '.join(decision.explanations)})"[:500]

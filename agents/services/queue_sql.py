@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING
 from django.db import connection
 
 from compliance.selectors import ContactFacts, call_facts_from_row, call_facts_subquery
-from config.prepared import PreparedStatement
-from config.rows import instance_from_row
+from core.db.commit import ASYNCHRONOUS_COMMIT
+from core.db.prepared import PreparedStatement
+from core.db.rows import instance_from_row
+from recovery.models import Cart, Customer, Store
 
 if TYPE_CHECKING:
     from recovery.models import Cart
@@ -91,7 +93,7 @@ _FIRST_POP_SQL = _READY_SQL.format(
 _FACTS_WITH_POP_SQL = """
 WITH agent AS ({agent}), popped AS ({pop})
 SELECT agent.max_attempts_per_hour, agent.stores, agent.languages, agent.unfinished, agent.callbacks_due,
-       agent.held, agent.last_hour, set_config('synchronous_commit', 'off', true), popped.*, call_facts.*
+       agent.held, agent.last_hour, {asynchronous_commit}, popped.*, call_facts.*
 FROM agent LEFT JOIN popped ON true
 LEFT JOIN LATERAL ({call_facts}) AS call_facts ON popped.{cart_id} IS NOT NULL
 """
@@ -230,8 +232,6 @@ def _hydrate(model, shape: _RowShape, values, db):
 @lru_cache(maxsize=1)
 def _returned_columns() -> tuple[str, tuple[_RowShape, _RowShape, _RowShape]]:
     """The columns a reserving statement returns (the cart, its customer, its store) and their shapes."""
-    from recovery.models import Cart, Customer, Store
-
     cart_fields, cart_columns = _columns(Cart, "cart")
     customer_fields, customer_columns = _columns(Customer, "customer")
     store_fields, store_columns = _columns(Store, "store")
@@ -259,15 +259,13 @@ def _facts_with_pop_statement() -> PreparedStatement:
                                      phone=popped['customer."phone"'], phone_digest=popped['customer."phone_digest"'],
                                      since="%(since)s")
     sql = _FACTS_WITH_POP_SQL.format(agent=_AGENT_SQL.strip(), pop=pop.strip(), call_facts=call_facts.strip(),
-                                     cart_id=aliases['cart."id"'])
+                                     cart_id=aliases['cart."id"'], asynchronous_commit=ASYNCHRONOUS_COMMIT)
     return PreparedStatement("agents_queue_facts_pop", sql)
 
 
 def _cart_from_row(values, db) -> Cart | None:
     """The cart (with customer and store, as `select_related` loads them) from the returned columns, or None.
     `db`: the database (wrapper) the row was read from."""
-    from recovery.models import Cart, Customer, Store
-
     if values[0] is None:
         return None
     cart_shape, customer_shape, store_shape = _returned_columns()[1]

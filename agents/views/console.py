@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agents import roles, selectors, telephony
+from agents import selectors
 from agents.console_forms import ConsoleForm, StatusForm
 from agents.console_steps import ACTIONS, STEPS
 from agents.http import HtmxHttpRequest, redirect_page, wants_fragment
@@ -26,7 +26,9 @@ from agents.services.completion import looks_like_card_number
 from agents.services.line import offline_line_advance, offline_line_hang_up, offline_line_start
 from compliance.models.choices import ConsentBasis
 from compliance.services.trail import audit_view
-from recovery.services.priority import money
+from core import access as roles
+from integrations.twilio import voice as telephony
+from recovery.services.money import money
 
 agent_only = roles.role_required(roles.AGENT, roles.SUPERVISOR, roles.ADMIN)
 

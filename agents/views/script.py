@@ -1,6 +1,6 @@
 """Supervisors shape the call script: the stores' value points (step 4) for their team's stores. What applies to
 every store, the friction taxonomy (step 2, with step 3's suggestions) and every-store value points, is the
-admins' to write (roles.writes_every_store): supervisors see it read-only, and a write of it answers 403."""
+admins' to write (access.writes_every_store): supervisors see it read-only, and a write of it answers 403."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from agents import roles
 from agents.forms import FrictionReasonForm, ValuePointForm
 from agents.models import FrictionReason, ValuePoint
-from agents.selectors import store_scope
+from core import access
+from core.access import store_scope
 
-supervisors = roles.role_required(roles.SUPERVISOR, roles.ADMIN)
+supervisors = access.role_required(access.SUPERVISOR, access.ADMIN)
 KINDS = {"friction": (FrictionReason, FrictionReasonForm, "Friction reason"),
          "value": (ValuePoint, ValuePointForm, "Value point")}
 EVERY_STORE_IS_ADMINS = "The friction list and every store's value points are set by admins."
@@ -23,7 +23,7 @@ EVERY_STORE_IS_ADMINS = "The friction list and every store's value points are se
 
 @supervisors
 def script_settings(request: HttpRequest) -> HttpResponse:
-    scope, every_store = store_scope(request.user), roles.writes_every_store(request.user)
+    scope, every_store = store_scope(request.user), access.writes_every_store(request.user)
     forms = {"friction": FrictionReasonForm(prefix="friction"),
              "value": ValuePointForm(prefix="value", scope=scope, every_store=every_store)}
     if request.method == "POST":
@@ -50,7 +50,7 @@ def script_item_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if kind not in KINDS:
         return redirect("agents:script")
     model, form_class, label = KINDS[kind]
-    scope, every_store = store_scope(request.user), roles.writes_every_store(request.user)
+    scope, every_store = store_scope(request.user), access.writes_every_store(request.user)
     items = model.objects.all()
     if kind == "value" and scope is not None:  # another store's point is "not found"; every store's is seen
         items = items.filter(Q(store__in=scope) | Q(store__isnull=True))

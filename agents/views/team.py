@@ -1,9 +1,10 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from agents import roles, selectors
+from agents import selectors
+from core import access
 
 
-@roles.role_required(roles.SUPERVISOR, roles.ADMIN)
+@access.role_required(access.SUPERVISOR, access.ADMIN)
 def team(request: HttpRequest) -> HttpResponse:
-    return render(request, "agents/team.html", {"members": selectors.team_members(selectors.store_scope(request.user))})
+    return render(request, "agents/team.html", {"members": selectors.team_members(access.store_scope(request.user))})

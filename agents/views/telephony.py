@@ -11,11 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from agents import telephony
 from agents.models import Call
 from agents.services.calls import call_dial
 from agents.services.line import call_for_provider_sid, call_line_record
-from compliance.webhooks import public_url, signed_by_twilio
+from integrations.twilio import voice as telephony
+from integrations.twilio.signatures import public_url, signed_by_twilio
 
 logger = logging.getLogger(__name__)
 

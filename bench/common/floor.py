@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from bench.common import BENCH_WEBHOOK_SECRET
-from recovery.services.signatures import signature_valid
+from integrations.signatures import signature_valid
 
 FLOOR_TABLE = "bench_floor_delivery"
 CREATE_TABLE_SQL = f"""

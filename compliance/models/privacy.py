@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from compliance.models.choices import OptOutScope
+from compliance.numbers import stored_form
 
 
 class PrivacyRequest(models.Model):
@@ -106,8 +107,6 @@ def suppression_digest(*, phone: str = "", email: str = "") -> str:
     """The keyed hash a suppression stores for a number (normalised to E.164) or an address (lowercased);
     '' for neither. Keyed (HMAC), not a bare hash: a phone number has too few possible values to resist
     guessing, so without `SUPPRESSION_HASH_KEY` the digests cannot be matched against a list of numbers."""
-    from compliance.numbers import stored_form
-
     value = f"phone:{stored_form(phone.strip(), None)}" if phone else f"email:{email.strip().lower()}" if email else ""
     if not value:
         return ""

@@ -18,7 +18,7 @@ from compliance import selectors
 from compliance.models import InboundMessage, OptOut
 from compliance.models.choices import OptOutScope
 from compliance.services.optouts import optin_record, optout_record, sms_intent
-from config.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 DEFAULT_HELP_TEXT = "Reply STOP to stop texts, START to resume."
 MAX_NUM_MEDIA = 32767

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from compliance.models import Channel
 from compliance.services.gate import Decision, check_contact
+from recovery.models import Cart, CartEvent
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,6 @@ def carts_scrub(
     *, dry_run: bool = False, at: datetime | None = None, batch_size: int = SCRUB_BATCH_SIZE
 ) -> ScrubResult:
     """Scrub every open cart, in batches of primary keys."""
-    from recovery.models import Cart
-
     at = at or timezone.now()
     result = ScrubResult()
     last_pk = 0
@@ -75,8 +74,6 @@ def carts_scrub(
 @transaction.atomic
 def cart_scrub(*, cart_id: int, at: datetime, dry_run: bool = False) -> bool:
     """Suppress one open cart if nobody may contact its customer; True if it was (or would be)."""
-    from recovery.models import Cart, CartEvent
-
     cart = (
         Cart.objects.select_for_update(of=("self",)).select_related("store", "customer")
         .filter(pk=cart_id, status=Cart.Status.OPEN).first()

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from config.client_address import client_ip
-from config.log_masking import mask
+from compliance.models.trail import AuditEvent
+from core.client_address import client_ip
+from core.log_masking import mask
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,6 @@ class AuditActorMiddleware:
 def audit_record(*, action: str, subject_type: str, subject_id: object = "", summary: str,
                  changes: dict | None = None, actor: Actor | None = None) -> None:
     """Append one event; the summary and the changes are masked so no full number or email is kept here."""
-    from compliance.models.trail import AuditEvent
-
     actor = actor or current_actor()
     AuditEvent.objects.create(
         at=timezone.now(), actor_id=actor.user_id, actor_name=actor.name[:150], action=action,

@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from compliance.models import OptOut
 from compliance.models.choices import OptOutScope
 from compliance.services.optouts import optout_record
+from recovery.models import Store
 
 SALT = "compliance.unsubscribe"
 
@@ -32,8 +33,6 @@ def unsubscribe_confirm(*, token: str, remote_addr: str = "") -> OptOut | None:
     a resubmitted form, a replay) returns that row and records nothing. After an opt back in, the same link
     opts out again. A transaction lock on the address makes two POSTs at once record one row.
     """
-    from recovery.models import Store
-
     target = unsubscribe_target(token)
     if target is None:
         return None

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "agents",
     "compliance",
     "dashboards",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -108,13 +109,13 @@ STORAGES = {
 DNC_REPORTS_DIR = Path(env_str("DNC_REPORTS_DIR", str(BASE_DIR / "var" / "dnc-reports")))
 
 # django-import-export's own exports neutralise formula cells too (the product's CSVs go through
-# config/csv_download.py).
+# core/csv_download.py).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # Personal data of carts closed this many days ago is purged nightly (compliance.tasks.purge_closed_carts_task).
 RETENTION_DAYS = env_int("RETENTION_DAYS", 365)
 
-# A cart's recovery link must be https (recovery.services.parsing.recovery_link_problem); development turns plain
+# A cart's recovery link must be https (integrations.parsing.recovery_link_problem); development turns plain
 # http on for local stores. Production never accepts it.
 RECOVERY_LINK_ALLOW_HTTP = False
 
@@ -144,7 +145,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # Personal data never reaches a log: phone numbers and emails are masked on every handler.
-    "filters": {"mask_personal_data": {"()": "config.log_masking.MaskPersonalData"}},
+    "filters": {"mask_personal_data": {"()": "core.log_masking.MaskPersonalData"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
                              "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},

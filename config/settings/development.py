@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from config.embedded import VAR_DIR, embedded_database_url, embedded_redis_url
-from config.encryption import DEVELOPMENT_FIELD_ENCRYPTION_KEY
 from config.env import env_bool, env_list, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import database_settings
+from core.encryption import DEVELOPMENT_FIELD_ENCRYPTION_KEY
 
 DEBUG = env_bool("DEBUG", True)
 # Local stores (http://localhost:8000/...) may hand out plain-http recovery links; base and production refuse them.
@@ -38,5 +38,5 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.Em
 EMAIL_FILE_PATH = str(VAR_DIR / "outbox" / "email")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "outbox" / "sms.jsonl"))
 
-# Encrypts stores' webhook secrets and Admin API tokens at rest (config/encryption.py); production requires its own.
+# Encrypts stores' webhook secrets and Admin API tokens at rest (core/encryption.py); production requires its own.
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", DEVELOPMENT_FIELD_ENCRYPTION_KEY)

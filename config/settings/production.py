@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.encryption import field_keys_check
 from config.env import env_bool, env_int, env_list, env_str, secret_check
 from config.settings.base import *  # noqa: F403
 from config.settings.base import database_settings
@@ -28,6 +27,7 @@ from config.settings.integrations.twilio import (
     VOICE_BACKENDS,
     sms_backend_path,
 )
+from core.encryption import field_keys_check
 
 # Settings load before logging is configured: these lines reach stderr through Python's last-resort handler.
 logger = logging.getLogger("config.settings.production")
@@ -119,6 +119,6 @@ CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
 # Encrypts stores' webhook secrets and Admin API tokens at rest: one or more Fernet keys, comma-separated, the first
-# encrypts (config/encryption.py). Never dropped while a value it encrypted remains.
+# encrypts (core/encryption.py). Never dropped while a value it encrypted remains.
 FIELD_ENCRYPTION_KEY = _required("FIELD_ENCRYPTION_KEY")
 field_keys_check(FIELD_ENCRYPTION_KEY, production=True)

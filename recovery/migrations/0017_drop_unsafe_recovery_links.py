@@ -1,6 +1,6 @@
 """Recovery links that are not http(s) (a `javascript:` or `data:` link a store's payload carried) were stored as
 they came and rendered as links; they are emptied here, each cart's history saying why. Links arriving from now
-on are checked by `recovery.services.parsing.recovery_link_problem` where every source converges."""
+on are checked by `integrations.parsing.recovery_link_problem` where every source converges."""
 
 from django.db import migrations
 from django.db.models import Q

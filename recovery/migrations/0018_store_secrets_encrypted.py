@@ -1,4 +1,4 @@
-"""Stores' webhook secrets and Shopify Admin API tokens are encrypted at rest (config/encrypted_fields.py): the
+"""Stores' webhook secrets and Shopify Admin API tokens are encrypted at rest (core/encrypted_fields.py): the
 columns become text (a token is longer than its secret) and the values already stored are encrypted here with
 FIELD_ENCRYPTION_KEY. Reversing decrypts them back into the old columns.
 
@@ -8,8 +8,8 @@ already a token under the keys is left alone, so running it again (or after a pa
 
 from django.db import migrations
 
-import config.encrypted_fields
-from config.encryption import decrypt, encrypt, is_encrypted
+import core.encrypted_fields
+from core.encryption import decrypt, encrypt, is_encrypted
 
 COLUMNS = ("webhook_secret", "shopify_admin_access_token")
 
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="store",
             name="shopify_admin_access_token",
-            field=config.encrypted_fields.EncryptedCharField(
+            field=core.encrypted_fields.EncryptedCharField(
                 blank=True, db_default="", default="", max_length=255,
                 help_text="Shopify Admin API access token (read_orders scope): lets the reconciliation read the "
                           "abandoned checkouts no webhook brought. Blank: no reconciliation."),
@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="store",
             name="webhook_secret",
-            field=config.encrypted_fields.EncryptedCharField(
+            field=core.encrypted_fields.EncryptedCharField(
                 blank=True, max_length=255,
                 help_text="Signs this store's webhooks. Blank: Shopify stores use SHOPIFY_API_SECRET."),
         ),

@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from phonenumber_field.modelfields import PhoneNumberField
 
+from compliance.models.privacy import suppression_digest
+
 
 class Customer(models.Model):
     """A shopper as the store reported them, with the consent the store collected.
@@ -60,8 +62,6 @@ class Customer(models.Model):
         return self.full_name or self.email or str(self.phone) or f"Customer {self.pk}"
 
     def save(self, *args, **kwargs):
-        from compliance.models.privacy import suppression_digest
-
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "phone" in update_fields:  # the number is written: its digest with it
             number = getattr(self.phone, "as_e164", self.phone) or ""

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from config.encrypted_fields import EncryptedCharField
+from core.encrypted_fields import EncryptedCharField
 
 
 def validate_timezone(value: str) -> None:
@@ -43,7 +43,7 @@ class Store(models.Model):
     shop_domain = models.CharField(max_length=255, unique=True, help_text="e.g. demo-store.myshopify.com")
     currency = models.CharField(max_length=3, default="USD")
     timezone = models.CharField(max_length=64, default="America/New_York", validators=[validate_timezone])
-    # Both secrets are encrypted at rest (config/encrypted_fields.py): a copy of the database alone cannot forge a
+    # Both secrets are encrypted at rest (core/encrypted_fields.py): a copy of the database alone cannot forge a
     # store's webhooks or read its Shopify orders.
     webhook_secret = EncryptedCharField(
         max_length=255,

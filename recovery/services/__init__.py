@@ -1,5 +1,8 @@
 """Writes for the recovery app, re-exported for callers: `from recovery.services import cart_upsert`."""
 
+from integrations.data import CartData, CustomerData, LineItemData, OrderData
+from integrations.parsing import PayloadError
+from integrations.signatures import hmac_sha256_base64, signature_valid
 from recovery.services.carts import (
     CartUpsertResult,
     abandonment_delay_for,
@@ -8,10 +11,7 @@ from recovery.services.carts import (
     cart_upsert,
 )
 from recovery.services.customers import customer_upsert, phone_to_e164
-from recovery.services.data import CartData, CustomerData, LineItemData, OrderData
 from recovery.services.inbox import Received, delivery_process, delivery_receive
-from recovery.services.parsing import PayloadError
-from recovery.services.signatures import hmac_sha256_base64, signature_valid
 
 __all__ = [
     "CartData",

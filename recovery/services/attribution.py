@@ -16,8 +16,9 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from compliance.models import ContactAttempt
+from integrations.data import OrderData
 from recovery.models import Cart, Store
-from recovery.services.data import OrderData
 
 # Statuses an order can still turn into a recovery (or a plain completion).
 ORDER_ATTRIBUTABLE = {Cart.Status.PENDING, Cart.Status.OPEN, Cart.Status.LOST, Cart.Status.EXPIRED,
@@ -60,8 +61,6 @@ def order_cart(store: Store, order: OrderData) -> Cart | None:
 
 def credit(cart: Cart, *, at: datetime, order_value: Decimal) -> None:
     """Set the cart's attribution for a recovery at `at` (the caller saves the cart)."""
-    from compliance.models import ContactAttempt
-
     cart.upsell_value = max(Decimal("0"), order_value - cart.total_value)
     if cart.in_control_group:
         cart.attribution, cart.recovered_attempt, cart.recovered_by, cart.recovered_channel = (

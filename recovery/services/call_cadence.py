@@ -17,55 +17,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from recovery.models import Cart, Store
+from recovery.selectors import policy_for
 from recovery.services.carts import cart_close
-from recovery.services.priority import policy_for
+from recovery.services.sequence import sequence_resume
 
-# A retry is never scheduled sooner than this after the previous call, whatever the offsets say.
-MIN_RETRY_GAP = timedelta(hours=1)
 # After the last planned call the customer gets this long to call back or buy before the cart moves on.
 AFTER_LAST_CALL_GRACE = timedelta(hours=24)
 CLOSE_BATCH_SIZE = 500
 
 
-@transaction.atomic
-def cart_attempt_record(*, cart_id: int, channel: str, at: datetime, by_agent: bool) -> None:
-    """Account for a contact attempt on a cart (called by the gate when it records one).
-
-    Any first attempt sets `first_attempt_at` (speed to lead). A call schedules the next call or ends the
-    cadence; a call by an agent stops the automated sequence (an agent has taken the cart).
-    """
-    cart = Cart.objects.select_for_update(of=("self",)).select_related("store").filter(pk=cart_id).first()
-    if cart is None:
-        return
-    fields = ["updated_at"]
-    if cart.first_attempt_at is None:
-        cart.first_attempt_at = at
-        fields.append("first_attempt_at")
-    if channel == "voice":
-        _schedule_next_call(cart, at=at)
-        fields += ["call_attempts", "next_call_at", "calls_ended_at"]
-        if by_agent and cart.next_message_at is not None:
-            cart.next_message_at = None
-            fields.append("next_message_at")
-    cart.save(update_fields=fields)
-
-
-def _schedule_next_call(cart: Cart, *, at: datetime) -> None:
-    policy = policy_for(cart.store)
-    cart.call_attempts += 1
-    offsets = policy.call_retry_offsets
-    if cart.call_attempts > len(offsets):
-        cart.next_call_at, cart.calls_ended_at = None, at
-        return
-    first_call = min(cart.first_attempt_at or at, at)
-    cart.next_call_at = max(first_call + offsets[cart.call_attempts - 1], at + MIN_RETRY_GAP)
-
-
 def carts_after_calls_close(*, now: datetime | None = None) -> int:
     """Carts whose last planned call is a grace period behind them: close as lost, or hand them to the
     automated sequence (the route then says why). Returns how many moved on."""
-    from recovery.services.sequence import sequence_resume
-
     now = now or timezone.now()
     moved = 0
     due = (

@@ -9,11 +9,11 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from integrations.data import CartData, OrderData
+from integrations.parsing import recovery_link_problem
 from recovery.models import Cart, CartEvent, CartLineItem, Store
 from recovery.services import attribution
 from recovery.services.customers import customer_upsert
-from recovery.services.data import CartData, OrderData
-from recovery.services.parsing import recovery_link_problem
 from recovery.services.priority import cart_prioritize, cart_rescore
 
 
@@ -33,7 +33,7 @@ class CartUpsertResult:
         return "cart updated" if self.changed else "no change"
 
 
-def _lock_identity(store_id: int, identity: str) -> None:
+def cart_identity_lock(store_id: int, identity: str) -> None:
     """Serialise writers of one checkout (two deliveries, or a delivery and the API).
 
     A transaction-scoped advisory lock also covers the first insert, which a row
@@ -138,7 +138,7 @@ def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResul
     link_problem = recovery_link_problem(data.checkout_url)
     if link_problem:
         data = replace(data, checkout_url="")
-    _lock_identity(store.pk, data.identity)
+    cart_identity_lock(store.pk, data.identity)
     cart = _find_cart(store, checkout_token=data.checkout_token, external_id=data.external_id,
                       checkout_url=data.checkout_url)
     if cart is not None:

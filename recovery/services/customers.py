@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import phonenumbers
-from django.conf import settings
-
+from compliance.services.consent import consent_record
+from core.phones import phone_to_e164
+from integrations.data import CustomerData
 from recovery.models import Customer, Store
-from recovery.services.data import CustomerData
-
-
-def phone_to_e164(raw: str, *, region: str = "") -> str | None:
-    """E.164 for a free-form phone, with the address's country as the default region.
-
-    Returns None for a number that does not parse or is not a valid number.
-    """
-    if not raw:
-        return None
-    try:
-        number = phonenumbers.parse(raw, (region or settings.PHONENUMBER_DEFAULT_REGION).upper())
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
 
 # The checkout's customer: by external id; else, among customers without one when the checkout has one, the
 # oldest by email in any case (the customer_email_upper index), else the oldest by phone. Empty values match
@@ -73,8 +55,6 @@ def _apply_consent(customer: Customer, data: CustomerData) -> list[str]:
 
 def _record_consent(customer: Customer, channels: list[str], data: CustomerData) -> None:
     """Keep the consent the store collected as consent records (5-year retention)."""
-    from compliance.services.consent import consent_record
-
     for channel in channels:
         if channel == "email" and customer.email and customer.accepts_email_marketing is not None:
             consent_record(

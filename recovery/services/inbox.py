@@ -21,9 +21,10 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from compliance.services.erasure import shopify_privacy_request_apply
-from config.json_input import json_parse
+from core.json_input import json_parse
+from integrations.shopify import payloads as shopify
+from integrations.woocommerce import payloads as woocommerce
 from recovery.models import CartEvent, Platform, Store, WebhookDelivery
-from recovery.services import shopify, woocommerce
 from recovery.services.carts import cart_record_order, cart_upsert
 from recovery.services.stores import store_confirm_uninstalled, store_record_uninstalled
 

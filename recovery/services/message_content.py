@@ -13,8 +13,9 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from compliance.services.unsubscribe import unsubscribe_token
 from recovery.models import Cart, MessageTemplate
-from recovery.services.priority import money
+from recovery.services.money import money
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,6 @@ def _render(store_text: str | None, shipped: str, context: dict) -> str:
 
 
 def email_content(cart: Cart, *, step: int, email: str) -> MessageContent:
-    from compliance.services.unsubscribe import unsubscribe_token
-
     token = unsubscribe_token(email=email, store_id=cart.store_id)
     unsubscribe_url = settings.LINK_BASE_URL.rstrip("/") + reverse("unsubscribe", args=[token])
     context = _context(cart, unsubscribe_url=unsubscribe_url)
@@ -82,8 +81,6 @@ def link_sms_content(cart: Cart, *, stop_text: str) -> MessageContent:
 
 def link_email_content(cart: Cart, *, email: str, agent_name: str) -> MessageContent:
     """The checkout link an agent emails during a call."""
-    from compliance.services.unsubscribe import unsubscribe_token
-
     token = unsubscribe_token(email=email, store_id=cart.store_id)
     unsubscribe_url = settings.LINK_BASE_URL.rstrip("/") + reverse("unsubscribe", args=[token])
     context = _context(cart, unsubscribe_url=unsubscribe_url)

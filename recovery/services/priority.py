@@ -19,7 +19,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from compliance.models import ContactAttempt
+from compliance.services import hours
 from recovery.models import Cart, PriorityPolicy
+from recovery.selectors import policy_for
+from recovery.services.money import money
+from recovery.services.sequence import sequence_start
 
 DECAY_FLOOR = 0.3
 
@@ -30,19 +35,6 @@ class CartPriority:
     score: float
     reasons: tuple[str, ...]
     explanation: str
-
-
-def policy_for(store) -> PriorityPolicy:
-    try:
-        return store.priority_policy
-    except PriorityPolicy.DoesNotExist:
-        return PriorityPolicy(store=store)
-
-
-def money(amount: Decimal, currency: str) -> str:
-    whole = amount == amount.to_integral_value()
-    text = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
-    return f"${text}" if currency == "USD" else f"{text} {currency}"
 
 
 def ago(delta: timedelta) -> str:
@@ -132,8 +124,6 @@ def _points(cart: Cart, *, items: list, policy: PriorityPolicy) -> float:
 
 
 def _calling_time_now(cart: Cart, *, now: datetime) -> bool:
-    from compliance.services import hours
-
     customer = cart.customer
     if not customer or not customer.phone:
         return False
@@ -143,8 +133,6 @@ def _calling_time_now(cart: Cart, *, now: datetime) -> bool:
 
 def cart_priority(cart: Cart, *, now: datetime | None = None, attempts: int | None = None) -> CartPriority:
     """Route, score and explanation for a cart at `now` (pure apart from reading the cart's rows)."""
-    from compliance.models import ContactAttempt
-
     now = now or timezone.now()
     policy = policy_for(cart.store)
     items = list(cart.line_items.all())  # read once: the route and the points both look at them
@@ -175,11 +163,8 @@ def cart_rescore(cart: Cart, *, now: datetime) -> tuple[CartPriority, list[str]]
     cart.route, cart.priority_score = priority.route, priority.score
     cart.priority_reason, cart.scored_at = priority.explanation[:500], now
     fields = ["route", "priority_score", "priority_reason", "scored_at", "updated_at"]
-    if cart.route == Cart.Route.AUTOMATED_FIRST:
-        from recovery.services.sequence import sequence_start
-
-        if sequence_start(cart, now=now):
-            fields += ["sequence_anchor_at", "next_message_step", "next_message_at"]
+    if cart.route == Cart.Route.AUTOMATED_FIRST and sequence_start(cart, now=now):
+        fields += ["sequence_anchor_at", "next_message_step", "next_message_at"]
     return priority, fields
 
 

@@ -20,7 +20,8 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from config.locks import session_try_lock
+from compliance.models import ContactAttempt
+from core.db.locks import session_try_lock
 from recovery.models import Cart, Store
 from recovery.services.priority import cart_prioritize, cart_priority
 from recovery.services.sequence import sequence_would_start
@@ -48,8 +49,6 @@ WHERE cart.id = scored.id AND cart.id = ANY(%(locked)s::bigint[])
 def _open_batch(*, after_pk: int, size: int) -> tuple[list[Cart], dict[int, int]]:
     """The next `size` open carts by primary key, with what scoring reads (not the stored payload), and each
     one's contact attempts so far (cart id -> count, none: absent)."""
-    from compliance.models import ContactAttempt
-
     carts = list(
         Cart.objects.open().filter(pk__gt=after_pk).order_by("pk").select_related("customer")
         .defer("raw_payload").prefetch_related("line_items")[:size]

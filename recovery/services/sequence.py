@@ -29,10 +29,11 @@ from django.utils import timezone
 from compliance.models import Channel, ContactAttempt, OptOut
 from compliance.models.choices import OptOutScope
 from compliance.selectors import policy_for_store
-from compliance.services import contact_attempt_start
 from compliance.services.gate import Decision
+from compliance.services.optouts import optout_record
 from recovery.messaging import PermanentSendError, SmsNotConfigured, TransientSendError, sms_send
 from recovery.models import Cart, MessageStep, RecoveryMessage
+from recovery.services.attempts import cart_contact_attempt_start
 from recovery.services.message_content import email_content, sms_content
 
 logger = logging.getLogger(__name__)
@@ -109,8 +110,6 @@ def message_step_send(*, cart_id: int, step: int, now: datetime | None = None) -
                   else RecoveryMessage.Status.UNDELIVERABLE)
         _finish(message, status=status, detail=str(exc), provider_status="failed")
         if exc.recipient_stopped:
-            from compliance.services.optouts import optout_record
-
             optout_record(phone=outgoing.recipient, scope=OptOutScope.SMS, source=OptOut.Source.SMS,
                           evidence=f"Twilio reports the number unsubscribed (error {exc.code}).")
         return message
@@ -197,15 +196,15 @@ def _reach(cart: Cart, *, step: int, now: datetime) -> tuple[Outgoing | None, Co
     requester = f"task:recovery_message:{step}"
     number = _sms_number(cart, now)
     if number:
-        decision, attempt = contact_attempt_start(channel=Channel.SMS, store=cart.store, phone=number, cart=cart,
-                                                  customer=customer, requester=requester, at=now)
+        decision, attempt = cart_contact_attempt_start(channel=Channel.SMS, store=cart.store, phone=number, cart=cart,
+                                                       customer=customer, requester=requester, at=now)
         if attempt is not None:
             content = sms_content(cart, step=step, stop_text=policy_for_store(cart.store).sms_help_text)
             return Outgoing(Channel.SMS, number, "", content.body), attempt, decisions
         decisions.append(decision)
     if customer is not None and customer.email:
-        decision, attempt = contact_attempt_start(channel=Channel.EMAIL, store=cart.store, email=customer.email,
-                                                  cart=cart, customer=customer, requester=requester, at=now)
+        decision, attempt = cart_contact_attempt_start(channel=Channel.EMAIL, store=cart.store, email=customer.email,
+                                                       cart=cart, customer=customer, requester=requester, at=now)
         if attempt is not None:
             content = email_content(cart, step=step, email=customer.email)
             return (Outgoing(Channel.EMAIL, customer.email.lower(), content.subject, content.body,

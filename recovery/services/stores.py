@@ -12,8 +12,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from integrations.shopify.admin_api import ShopifyAdminApiError, ShopifyAdminClient
 from recovery.models import Store
-from recovery.services.shopify_reconciliation.admin_api import ShopifyAdminApiError, ShopifyAdminClient
 
 
 class StoreNotUninstalled(Exception):

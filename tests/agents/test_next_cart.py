@@ -116,7 +116,8 @@ def test_twenty_agents_never_hold_the_same_cart_at_once():
 @pytest.mark.django_db
 def test_wrap_up_is_required_before_the_next_cart(shopify_store, national):
     from agents.services import WrapUpRequired
-    from compliance.services import contact_attempt_finish, contact_attempt_start
+    from compliance.services import contact_attempt_finish
+    from recovery.services.attempts import cart_contact_attempt_start as contact_attempt_start
 
     maya = UserFactory(username="maya")
     first = open_cart(shopify_store, phone="+12125550151", score=80)
@@ -136,7 +137,8 @@ def test_wrap_up_is_required_before_the_next_cart(shopify_store, national):
 @pytest.mark.django_db
 def test_hourly_limit_is_a_guardrail(shopify_store, national):
     from agents.services import HourlyLimitReached
-    from compliance.services import contact_attempt_finish, contact_attempt_start
+    from compliance.services import contact_attempt_finish
+    from recovery.services.attempts import cart_contact_attempt_start as contact_attempt_start
 
     maya = UserFactory(username="maya")
     AgentProfile.objects.create(user=maya, max_attempts_per_hour=1)

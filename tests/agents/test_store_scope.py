@@ -9,9 +9,8 @@ import pytest
 from django.utils import timezone
 
 from agents.models import AgentProfile, Call, ValuePoint
-from agents.roles import ADMIN, AGENT, SUPERVISOR
-from agents.selectors import store_scope
 from compliance.models import AuditEvent, ContactDecision
+from core.access import ADMIN, AGENT, SUPERVISOR, store_scope
 from dashboards.live import floor_now
 from tests.factories import CartFactory, CustomerFactory, StoreFactory, UserFactory
 

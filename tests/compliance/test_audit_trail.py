@@ -10,11 +10,11 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from agents.models import AgentProfile
-from agents.roles import SUPERVISOR
 from compliance.models import CompliancePolicy, ConsentRecord, OptOut
 from compliance.models.trail import AuditEvent
 from compliance.services.consent import consent_record
 from compliance.services.trail import Actor, actor_context
+from core.access import SUPERVISOR
 from tests.factories import CartFactory, StoreFactory, UserFactory
 from tests.payloads import cart_body
 

@@ -253,7 +253,7 @@ def test_a_clean_file_never_goes_line_by_line(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("went line by line")
 
-    monkeypatch.setattr(dnc_services._LineFormat, "_rows_line_by_line", fail)
+    monkeypatch.setattr(dnc_services.LineFormat, "_rows_line_by_line", fail)
 
     rows, _rejected, counts = parse(b"2125550142\r\n212,5550143\r\n3125550144\n")
 

@@ -31,7 +31,7 @@ def test_a_worker_started_without_queues_serves_both():
 
 
 def test_make_run_starts_a_worker_for_each_queue(settings, tmp_path):
-    from recovery.management.commands.run_product import Command
+    from demo.management.commands.run_product import Command
 
     settings.BASE_DIR = tmp_path
     commands = Command()._commands(host="127.0.0.1", port=8000)

@@ -9,12 +9,12 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 
-from agents.roles import SUPERVISOR
 from compliance.models import OptOut
 from compliance.models.trail import AuditEvent
 from compliance.services.unsubscribe import unsubscribe_token
-from config.client_address import client_ip
 from config.settings.integrations import security
+from core.access import SUPERVISOR
+from core.client_address import client_ip
 from tests.factories import CartFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_one_setting_counts_the_proxies_for_every_reader(monkeypatch, environ, e
         monkeypatch.setenv(name, value)
     module = importlib.reload(security)
     proxies, resolver = module.TRUSTED_PROXY_COUNT, module.AXES_CLIENT_IP_CALLABLE
-    assert proxies == expected and resolver == "config.client_address.client_ip"
+    assert proxies == expected and resolver == "core.client_address.client_ip"
 
 
 def test_a_negative_proxy_count_is_refused(monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.json_input import MAX_DEPTH, NESTED_TOO_DEEP, JsonInputError, json_parse
+from core.json_input import MAX_DEPTH, NESTED_TOO_DEEP, JsonInputError, json_parse
 
 
 def nested(depth: int) -> bytes:

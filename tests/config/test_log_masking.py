@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from config.log_masking import MaskPersonalData, mask
+from core.log_masking import MaskPersonalData, mask
 
 
 @pytest.mark.parametrize(("text", "masked"), [

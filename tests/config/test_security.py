@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from agents.roles import SUPERVISOR
+from core.access import SUPERVISOR
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

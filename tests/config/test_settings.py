@@ -13,7 +13,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 
-from config.encryption import DEVELOPMENT_FIELD_ENCRYPTION_KEY
+from core.encryption import DEVELOPMENT_FIELD_ENCRYPTION_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the production settings read; the tests set these themselves, never the environment they run in.
@@ -46,7 +46,7 @@ def production_env() -> dict[str, str]:
 
 def production_settings(env: dict[str, str], *names: str) -> tuple[dict, str]:
     """The named production settings as the process sees them (reprs), and what it logged at start-up."""
-    code = ("from django.conf import settings; from agents.telephony import voice_mode; "
+    code = ("from django.conf import settings; from integrations.twilio.voice import voice_mode; "
             f"print(repr({{name: getattr(settings, name) for name in {list(names)!r}}})); print(repr(voice_mode()))")
     result = run_manage("shell", "-c", code, env=env)
     assert result.returncode == 0, result.stderr

@@ -9,7 +9,7 @@ import time_machine
 from django.core import mail
 
 from agents.models import AgentProfile, Call, Callback
-from agents.roles import AGENT
+from core.access import AGENT
 from dashboards.live import floor_now
 from dashboards.services import alerts_email
 from tests.factories import CartFactory, UserFactory

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from compliance.models import DncList
-from compliance.services import contact_attempt_start
 from dashboards.selectors import speed_to_lead
 from recovery.models import Cart
+from recovery.services.attempts import cart_contact_attempt_start as contact_attempt_start
 from tests.factories import CartFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db

@@ -23,11 +23,11 @@ import pytest
 from django.utils import timezone
 
 from agents.models import AgentProfile, Call, Callback
-from agents.roles import AGENT
 from compliance.models import ContactAttempt, DncList
 from compliance.services import check_contact
 from compliance.services.consent import consent_record
 from compliance.services.hours import calling_hours_check, recipient_locations
+from core.access import AGENT
 from recovery.models import Cart, CartLineItem, Customer
 from tests.factories import CartFactory, CustomerFactory, UserFactory
 

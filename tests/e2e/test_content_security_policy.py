@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.roles import ADMIN, AGENT, SUPERVISOR
+from core.access import ADMIN, AGENT, SUPERVISOR
 from tests.factories import CartFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -21,9 +21,9 @@ import pytest
 from django.utils import timezone
 
 from agents.models import AgentProfile, AgentStatusChange, Call, Callback, FrictionReason
-from agents.roles import AGENT, SUPERVISOR
 from agents.services.calls import agent_status_set
 from compliance.models import ContactAttempt
+from core.access import AGENT, SUPERVISOR
 from recovery.models import Cart, Store
 from tests.e2e.helpers import wait_until
 from tests.factories import CartFactory, CustomerFactory, StoreFactory, UserFactory, attempt

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from agents.models import AgentProfile, FrictionReason, ValuePoint
-from agents.roles import SUPERVISOR
+from core.access import SUPERVISOR
 from recovery.models import Cart
 from tests.e2e.helpers import wait_until
 from tests.factories import UserFactory

@@ -88,8 +88,8 @@ def test_a_checkout_already_quiet_for_the_delay_is_workable_on_arrival(shopify_s
     """A late delivery (or a backlog) of a checkout untouched for longer than the delay opens it at once."""
     from django.utils import timezone
 
+    from integrations.shopify.payloads import checkout_data_from_shopify
     from recovery.services import cart_upsert
-    from recovery.services.shopify import checkout_data_from_shopify
     from tests.payloads import shopify_checkout
 
     payload = shopify_checkout(updated_at=(timezone.now() - timedelta(minutes=30)).isoformat())
@@ -103,8 +103,8 @@ def test_a_checkout_already_quiet_for_the_delay_is_workable_on_arrival(shopify_s
 def test_a_fresh_checkout_waits_for_the_delay(shopify_store):
     from django.utils import timezone
 
+    from integrations.shopify.payloads import checkout_data_from_shopify
     from recovery.services import cart_upsert
-    from recovery.services.shopify import checkout_data_from_shopify
     from tests.payloads import shopify_checkout
 
     payload = shopify_checkout(updated_at=timezone.now().isoformat())

@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 
 from agents.services import call_retries_release, cart_release, next_cart
 from compliance.models import DncList
-from compliance.services import contact_attempt_finish, contact_attempt_start
+from compliance.services import contact_attempt_finish
 from recovery.models import Cart, PriorityPolicy, RecoveryMessage
 from recovery.models.priority import parse_retry_hours
+from recovery.services.attempts import cart_contact_attempt_start as contact_attempt_start
 from recovery.services.call_cadence import AFTER_LAST_CALL_GRACE, carts_after_calls_close, carts_expire
 from recovery.services.priority import cart_prioritize
 from tests.factories import CartFactory, CustomerFactory, UserFactory

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from recovery.management.commands.seed_demo import CART_COUNT, DEMO_SHOP_DOMAIN
+from demo.management.commands.seed_demo import CART_COUNT, DEMO_SHOP_DOMAIN
 from recovery.models import Cart, Store
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,8 +12,8 @@ from django.conf import settings as live_settings
 from django.utils import timezone
 
 from config.settings import base as base_settings
+from integrations.parsing import recovery_link_problem
 from recovery.models import Cart, CartEvent
-from recovery.services.parsing import recovery_link_problem
 from recovery.services.shopify_reconciliation import CREATED, store_reconcile
 from tests.factories import CartFactory
 from tests.payloads import graphql_checkout, shopify_checkout

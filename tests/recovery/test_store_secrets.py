@@ -11,7 +11,7 @@ from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from config.encryption import DecryptionError, field_keys_check
+from core.encryption import DecryptionError, field_keys_check
 from recovery.admin import StoreAdmin
 from recovery.models import Cart, Platform, Store
 from tests.factories import StoreFactory

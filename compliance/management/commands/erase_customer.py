@@ -16,6 +16,7 @@ from django.db import transaction
 from compliance.models import PrivacyRequest
 from compliance.services.erasure import customer_erase
 from compliance.services.erasure.requests import normalized_phone
+from recovery.models import Store
 
 
 class _DryRun(Exception):
@@ -37,8 +38,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, store: str, email: str | None, phone: str | None, customer_id: str | None,
                suppress: bool, dry_run: bool, verbosity: int, **options):
-        from recovery.models import Store
-
         found = Store.objects.filter(shop_domain=store.strip().lower()).first()
         if found is None:
             raise CommandError(f"No store with the shop domain {store!r}.")

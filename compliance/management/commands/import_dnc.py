@@ -46,6 +46,7 @@ from compliance.services.dnc import (
     replace_shrink_percent,
 )
 from compliance.services.dnc.swap import REPLACE_SHRINK_LIMIT_PERCENT
+from compliance.tasks import scrub_open_carts_task
 
 SHOWN_REJECTIONS = 20  # at verbosity 1; verbosity 2 shows the first 10,000
 
@@ -159,8 +160,6 @@ class Command(BaseCommand):
 
     def _queue_scrub(self) -> None:
         """Re-check open carts against the new list (in the worker, so a big scrub does not hold the shell)."""
-        from compliance.tasks import scrub_open_carts_task
-
         try:
             scrub_open_carts_task.delay()
         except Exception:  # no broker reachable from this shell: say how to do it by hand

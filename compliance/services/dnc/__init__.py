@@ -43,8 +43,8 @@ from compliance.services.dnc.formats import (
     LINE_FORMATS,
     REPORT_CONTENT_CHARS,
     ImportCounts,
+    LineFormat,
     Rejection,
-    _LineFormat,
     iter_copy_rows,
 )
 from compliance.services.dnc.imports import (
@@ -89,7 +89,7 @@ __all__ = [
     "ProgressCallback",
     "RejectedLine",
     "Rejection",
-    "_LineFormat",
+    "LineFormat",
     "dnc_add_numbers",
     "dnc_default_format",
     "dnc_file_validate",

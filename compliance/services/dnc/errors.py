@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.exceptions import ApplicationError, ConflictError
+from core.exceptions import ApplicationError, ConflictError
 
 
 class DncListUnknown(ApplicationError):

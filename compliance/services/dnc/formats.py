@@ -93,7 +93,7 @@ class _TextOnly(io.RawIOBase):
 
 
 @dataclass(frozen=True)
-class _LineFormat:
+class LineFormat:
     """A one-number-per-line format: its pure normaliser, and a fast path for blocks with no bad line.
 
     `clean_block` matches a block only if every line in it is valid as it stands (the same rules as
@@ -132,9 +132,9 @@ class _LineFormat:
 
 
 LINE_FORMATS = {
-    "ftc": _LineFormat(normalize_ftc, re.compile(rb"(?:[2-9]\d\d,?[2-9]\d{6}\n)*+"), country=b"+1", commas=True),
-    "e164": _LineFormat(normalize_e164, re.compile(rb"(?:\+(?:1[2-9]\d\d[2-9]\d{6}|[2-9]\d{7,14})\n)*+")),
-    "tps": _LineFormat(normalize_tps, re.compile(rb"(?:0[1-9]\d{8,9}\n)*+"), country=b"+44", drop=b"0"),
+    "ftc": LineFormat(normalize_ftc, re.compile(rb"(?:[2-9]\d\d,?[2-9]\d{6}\n)*+"), country=b"+1", commas=True),
+    "e164": LineFormat(normalize_e164, re.compile(rb"(?:\+(?:1[2-9]\d\d[2-9]\d{6}|[2-9]\d{7,14})\n)*+")),
+    "tps": LineFormat(normalize_tps, re.compile(rb"(?:0[1-9]\d{8,9}\n)*+"), country=b"+44", drop=b"0"),
 }
 
 

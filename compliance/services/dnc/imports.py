@@ -20,10 +20,10 @@ from compliance.models import DncImport, DncList
 from compliance.services.dnc.errors import DncFileInvalid, DncImportBusy
 from compliance.services.dnc.files import dnc_upload_discard
 from compliance.services.dnc.formats import FILE_FORMATS, ImportCounts, Rejection, iter_copy_rows
-from compliance.services.dnc.swap import _apply_change_list, _replace_list, replace_removes_too_much
+from compliance.services.dnc.swap import apply_change_list, replace_list, replace_removes_too_much
 from compliance.services.trail import Actor, audit_record
-from config.csv_download import csv_writer
-from config.exceptions import ApplicationError
+from core.csv_download import csv_writer
+from core.exceptions import ApplicationError
 
 logger = logging.getLogger("compliance.services.dnc")  # the package's name: log lines read as before the split
 
@@ -141,7 +141,7 @@ def dnc_file_validate(*, path: Path, file_format: str, on_progress: ProgressCall
     return DncFileCheck(counts=counts, rejections=report.kept)
 
 
-class _ImportRun:
+class ImportRun:
     """One running import: its counters, progress written through Django, and its rejected-lines report."""
 
     def __init__(self, record: DncImport, on_progress: ProgressCallback | None):
@@ -297,11 +297,11 @@ def _run(pg: psycopg.Connection, record: DncImport, on_progress: ProgressCallbac
             finished_at=timezone.now(),
         )
         return
-    run = _ImportRun(record, on_progress)
+    run = ImportRun(record, on_progress)
     run.start()
     logger.info("DNC import %s into %s (%s) started", record.pk, record.dnc_list.name, record.mode)
     try:
-        (_replace_list if record.mode == DncImport.Mode.REPLACE else _apply_change_list)(pg, run)
+        (replace_list if record.mode == DncImport.Mode.REPLACE else apply_change_list)(pg, run)
         logger.info("DNC import %s done: %s numbers, %s lines rejected", record.pk, run.counts.numbers_loaded,
                     run.counts.lines_rejected)
     except ApplicationError as exc:

@@ -22,7 +22,7 @@ from compliance.services.dnc.errors import DncFileInvalid
 from compliance.services.dnc.files import dnc_upload_discard
 from compliance.services.dnc.formats import ImportCounts
 from compliance.services.dnc.imports import dnc_file_validate, dnc_import_run, list_lock_key
-from config.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 logger = logging.getLogger("compliance.services.dnc")
 

@@ -31,11 +31,11 @@ _FIXED_LISTS = {
 }
 
 
-def _partition(list_id: int) -> str:
+def partition_name(list_id: int) -> str:
     return f"{ENTRIES_TABLE}_p{int(list_id)}"
 
 
-def _stage(list_id: int) -> str:
+def stage_name(list_id: int) -> str:
     return f"{ENTRIES_TABLE}_stage_{int(list_id)}"
 
 
@@ -84,7 +84,7 @@ def ensure_dnc_partition(list_id: int, *, cursor: Any = None) -> None:
     Checked first, because creating a partition locks the whole entries table even when it exists.
     Uses Django's connection unless given a cursor (a psycopg one in the middle of an import).
     """
-    partition = _partition(list_id)
+    partition = partition_name(list_id)
     if cursor is None:
         with connection.cursor() as django_cursor:
             ensure_dnc_partition(list_id, cursor=django_cursor)
@@ -134,7 +134,7 @@ def _change_numbers(*, dnc_list: DncList, phones: Iterable[str], source: str, mo
     ensure_dnc_partition(locked.pk)
     sql, params = (_ADD_SQL, [locked.pk, numbers]) if mode == DncImport.Mode.ADD else (_REMOVE_SQL, [numbers])
     with connection.cursor() as cursor:
-        cursor.execute(sql.format(table=_partition(locked.pk)), params)
+        cursor.execute(sql.format(table=partition_name(locked.pk)), params)
         changed = cursor.rowcount
     delta = changed if mode == DncImport.Mode.ADD else -changed
     DncList.objects.filter(pk=locked.pk).update(

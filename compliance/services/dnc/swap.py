@@ -5,16 +5,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import psycopg
 
 from compliance.models import DncImport, DncList
 from compliance.services.dnc.errors import DncFileInvalid, DncImportBusy, DncReplaceShrinks
-from compliance.services.dnc.lists import ENTRIES_TABLE, _partition, _stage, ensure_dnc_partition
+from compliance.services.dnc.formats import ImportCounts
+from compliance.services.dnc.lists import ENTRIES_TABLE, ensure_dnc_partition, partition_name, stage_name
 
-if TYPE_CHECKING:
-    from compliance.services.dnc.imports import _ImportRun
+
+class ImportRun(Protocol):
+    """What the swap needs of a running import (`compliance.services.dnc.imports.ImportRun` is the one), so that
+    this module does not import the module that calls it."""
+
+    record: DncImport
+    list_id: int
+    counts: ImportCounts
+    count_before: int | None
+    count_after: int | None
+
+    def beat(self) -> None: ...
+
+    def copy_into(self, pg: psycopg.Connection, table: str, *, freeze: bool) -> None: ...
+
+    def finish(self, cursor: Any, *, entry_count: int | None = None, delta: int = 0) -> None: ...
 
 # The entries table's columns (migration 0002), spelled out for the tables an import loads: `LIKE` would
 # hold a lock on the entries table for the whole load and stall other lists' swaps. ATTACH refuses a
@@ -57,7 +72,7 @@ def _with_lock_retries(pg: psycopg.Connection, step: Callable[[], None]) -> None
             time.sleep(SWAP_RETRY_PAUSE_SECONDS)
 
 
-def _replace_list(pg: psycopg.Connection, run: _ImportRun) -> None:
+def replace_list(pg: psycopg.Connection, run: ImportRun) -> None:
     """Load the file into a new table beside the live partition, index it, and swap it in.
 
     Everything happens in one transaction on the import's connection, so a crash anywhere rolls it all
@@ -65,12 +80,12 @@ def _replace_list(pg: psycopg.Connection, run: _ImportRun) -> None:
     COPY FREEZE (allowed because the table is new in this transaction) spares PostgreSQL rewriting every
     page later; the CHECK constraint lets ATTACH skip its validation scan.
     """
-    stage = _stage(run.list_id)
+    stage = stage_name(run.list_id)
     pg.execute(f"DROP TABLE IF EXISTS {stage}")  # left by a run that died between statements in the past
     with pg.transaction():
         pg.execute(
             f"CREATE TABLE {stage} ({ENTRY_COLUMNS}, "
-            f"CONSTRAINT {_partition(run.list_id)}_list CHECK (dnc_list_id = {run.list_id}))"
+            f"CONSTRAINT {partition_name(run.list_id)}_list CHECK (dnc_list_id = {run.list_id}))"
         )
         run.copy_into(pg, stage, freeze=True)
         if not run.counts.numbers_loaded:
@@ -82,10 +97,10 @@ def _replace_list(pg: psycopg.Connection, run: _ImportRun) -> None:
         _with_lock_retries(pg, lambda: _swap_partition(pg, run, stage))
 
 
-def _swap_partition(pg: psycopg.Connection, run: _ImportRun, stage: str) -> None:
+def _swap_partition(pg: psycopg.Connection, run: ImportRun, stage: str) -> None:
     """Swap the loaded table in, unless it would remove too much of the list unconfirmed (DncReplaceShrinks,
     raised before anything changed: the whole transaction rolls back and the old list stays)."""
-    partition = _partition(run.list_id)
+    partition = partition_name(run.list_id)
     with pg.cursor() as cursor:
         cursor.execute(
             # B608: the table name comes from the model.
@@ -107,7 +122,7 @@ def _swap_partition(pg: psycopg.Connection, run: _ImportRun, stage: str) -> None
         run.finish(cursor, entry_count=run.counts.numbers_loaded)
 
 
-def _apply_change_list(pg: psycopg.Connection, run: _ImportRun) -> None:
+def apply_change_list(pg: psycopg.Connection, run: ImportRun) -> None:
     """Load a change file into a temporary table, then add or delete its numbers in the same transaction
     as the list's version bump."""
     with pg.transaction():
@@ -117,8 +132,8 @@ def _apply_change_list(pg: psycopg.Connection, run: _ImportRun) -> None:
         _with_lock_retries(pg, lambda: _apply_changes(pg, run))
 
 
-def _apply_changes(pg: psycopg.Connection, run: _ImportRun) -> None:
-    partition = _partition(run.list_id)
+def _apply_changes(pg: psycopg.Connection, run: ImportRun) -> None:
+    partition = partition_name(run.list_id)
     with pg.cursor() as cursor:
         # B608: the table name comes from the model.
         cursor.execute(f"SELECT 1 FROM {DncList._meta.db_table} WHERE id = %s FOR UPDATE", [run.list_id])  # nosec B608

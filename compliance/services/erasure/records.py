@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from agents.models import Call, DraftOrder
 from compliance.models import (
     Channel,
     ConsentRecord,
@@ -26,7 +27,9 @@ from compliance.models import (
 )
 from compliance.models.choices import OptOutScope
 from compliance.models.privacy import suppression_digest
-from config.log_masking import mask
+from compliance.services.dnc import dnc_remove_numbers
+from core.log_masking import mask
+from recovery.models import Cart, CartEvent, Customer, RecoveryMessage, WebhookDelivery
 
 ERASED = "[erased]"  # what free text (notes, bodies) becomes; identity columns become ''
 ERASED_BODY = b'{"erased": true}'
@@ -88,8 +91,6 @@ def _on_internal_lists(phones: Iterable[str]) -> set[str]:
 
 def internal_dnc_remove(*, phones: Iterable[str], request: PrivacyRequest) -> int:
     """Take erased numbers off the internal lists once their suppression hash stands in for them."""
-    from compliance.services.dnc import dnc_remove_numbers
-
     listed = sorted(_on_internal_lists(phones))
     removed = 0
     for dnc_list in DncList.objects.filter(kind=DncList.Kind.INTERNAL) if listed else []:
@@ -155,9 +156,6 @@ def _holds_place(record_type: str, rows: Iterable[tuple[int, object]], *, reason
 def carts_erase(cart_ids: list[int], *, counts: Counter) -> None:
     """A cart keeps what it was worth and what happened to it; it loses its customer, payload, link and any
     words about the person: agents' notes, messages' recipients, reasons that quote a number or address."""
-    from agents.models import Call, DraftOrder
-    from recovery.models import Cart, CartEvent, RecoveryMessage
-
     calls = Call.objects.filter(cart_id__in=cart_ids)
     for column in ("notes", "friction_notes", "offer_notes"):
         counts["call_notes_erased"] += calls.exclude(**{column: ""}).exclude(**{column: ERASED}).update(
@@ -185,8 +183,6 @@ def carts_erase(cart_ids: list[int], *, counts: Counter) -> None:
 
 def customers_delete(customer_ids: Iterable[int], *, counts: Counter) -> None:
     """Customers go entirely (names, number, address, consent flags); consent records keep their id."""
-    from recovery.models import Customer
-
     deleted, _ = Customer.objects.filter(pk__in=list(customer_ids)).delete()
     counts["customers_deleted"] += deleted
 
@@ -214,8 +210,6 @@ def deliveries_mentioning(*, store_id: int, needles: Iterable[str]) -> list[int]
 def deliveries_erase(delivery_ids: list[int], *, counts: Counter) -> None:
     """Replace stored webhook bodies (and the errors that may quote them) with a marker; headers, topic and
     outcome stay, so the inbox still shows that the delivery came and what became of it."""
-    from recovery.models import WebhookDelivery
-
     rows = WebhookDelivery.objects.filter(pk__in=delivery_ids).exclude(raw_body=ERASED_BODY)
     rows.exclude(error="").update(error=ERASED)
     counts["webhook_deliveries_erased"] += rows.update(raw_body=ERASED_BODY)

@@ -20,6 +20,8 @@ from compliance.models import (
     PrivacyRequest,
 )
 from compliance.services.erasure import records
+from core.phones import phone_to_e164
+from recovery.models import Cart, Customer
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +40,12 @@ class Person:
 
 def normalized_phone(phone: str) -> str:
     """E.164 for a number as a request wrote it (national numbers in the default region), or '' when invalid."""
-    from recovery.services.customers import phone_to_e164
-
     return phone_to_e164(phone.strip()) or ""
 
 
 def person_find(*, store, email: str = "", phone: str = "", customer_id: str = "",
                 order_ids: tuple[str, ...] = ()) -> Person:
     """The store's customers matching any identifier given, their carts and the listed orders' carts."""
-    from recovery.models import Cart, Customer
-
     email, phone = email.strip().lower(), normalized_phone(phone)
     match = Q(pk__in=[])
     if customer_id:

@@ -26,6 +26,7 @@ from compliance.models import (
 from compliance.services.erasure import records
 from compliance.services.erasure.requests import request_complete
 from compliance.services.erasure.shop import batches_run
+from recovery.models import Cart, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,6 @@ def retention_days() -> int:
 def carts_due_for_purge(*, cutoff: datetime):
     """Closed carts (recovered, lost, suppressed, expired, completed) closed before `cutoff` that still hold
     personal data. A cart's closing time is when it was recovered or completed, else its last change."""
-    from recovery.models import Cart
-
     closed = [Cart.Status.RECOVERED, Cart.Status.LOST, Cart.Status.SUPPRESSED, Cart.Status.EXPIRED,
               Cart.Status.COMPLETED]
     return (Cart.objects.filter(status__in=closed)
@@ -52,8 +51,6 @@ def carts_due_for_purge(*, cutoff: datetime):
 def retention_purge(*, now: datetime | None = None, days: int | None = None,
                     batch_size: int = RETENTION_BATCH_SIZE) -> PrivacyRequest:
     """Purge what is due and return the run's record with its counts; running it again purges nothing more."""
-    from recovery.models import WebhookDelivery
-
     now = now or timezone.now()
     cutoff = now - timedelta(days=retention_days() if days is None else days)
     request = PrivacyRequest.objects.create(kind=PrivacyRequest.Kind.RETENTION,
@@ -84,8 +81,6 @@ def retention_purge(*, now: datetime | None = None, days: int | None = None,
 def _carts_purge(carts, *, due, request: PrivacyRequest, counts: Counter) -> None:
     """One batch of due carts: their attempts and carts erased, and their customers deleted once no cart that
     is not due needs them (their consent records held)."""
-    from recovery.models import Cart
-
     cart_ids = list(carts.values_list("pk", flat=True))
     customer_ids = set(carts.exclude(customer__isnull=True).values_list("customer_id", flat=True))
     records.attempts_erase(ContactAttempt.objects.filter(cart_id__in=cart_ids), request=request, counts=counts)

@@ -21,6 +21,7 @@ from compliance.models import (
 )
 from compliance.services.erasure import records
 from compliance.services.erasure.requests import Person, person_erase, request_complete
+from recovery.models import Cart, Customer, WebhookDelivery
 
 SHOP_BATCH_SIZE = 500  # customers (then carts) per transaction when a whole store is erased
 
@@ -31,8 +32,6 @@ def shop_erase(*, store, source: str, requested_by: str = "",
 
     Each batch of `batch_size` rows commits on its own; an interrupted run is finished by running it again.
     """
-    from recovery.models import Cart, Customer, WebhookDelivery
-
     request = PrivacyRequest.objects.create(kind=PrivacyRequest.Kind.SHOP_REDACT, source=source, store=store,
                                             requested_by=requested_by[:100], at=timezone.now())
     counts: Counter = Counter()
@@ -71,8 +70,6 @@ def batches_run(rows: QuerySet, erase: Callable[[QuerySet], None], *, request: P
 
 def _people_erase(store, customers: QuerySet, request: PrivacyRequest) -> Counter:
     """A batch of customers, erased as one person is (their bodies in the inbox go with the store's, later)."""
-    from recovery.models import Cart
-
     person = Person(store_id=store.pk, customer_ids=set(customers.values_list("pk", flat=True)))
     for phone, sms_phone, email in customers.values_list("phone", "sms_marketing_phone", "email"):
         person.phones |= {str(phone or ""), str(sms_phone or "")} - {""}

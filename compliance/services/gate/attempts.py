@@ -33,7 +33,9 @@ def contact_attempt_start(
 ) -> tuple[Decision, ContactAttempt | None]:
     """Ask the gate and, if allowed, record the attempt in the same transaction.
 
-    Returns the decision and the attempt (None when denied).
+    Returns the decision and the attempt (None when denied). What the attempt means for a cart (the cadence, speed
+    to lead) is the recovery app's to record: callers with a cart use `recovery.services.attempts.
+    cart_contact_attempt_start`, which calls this first.
     """
     at = at or timezone.now()
     _lock_recipient(phone or (email or "").lower())
@@ -45,10 +47,6 @@ def contact_attempt_start(
         decision_id=decision.decision_id, store=store, cart=cart, channel=channel, phone=phone or "",
         email=(email or "").lower(), agent=agent, at=at,
     )
-    if cart is not None:
-        from recovery.services.call_cadence import cart_attempt_record
-
-        cart_attempt_record(cart_id=cart.pk, channel=channel, at=at, by_agent=agent is not None)
     return decision, attempt
 
 

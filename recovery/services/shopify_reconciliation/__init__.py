@@ -13,12 +13,12 @@ the same `abandoned_checkout_url`) or the token in that URL; a new cart is store
 token, so a webhook arriving later (a retry) finds it.
 """
 
-from recovery.services.shopify_reconciliation.admin_api import (
+from integrations.shopify.admin_api import (
     SHOPIFY_ADMIN_API_VERSION,
     ShopifyAdminApiError,
     ShopifyAdminClient,
 )
-from recovery.services.shopify_reconciliation.graphql_checkouts import (
+from integrations.shopify.graphql_checkouts import (
     checkout_data_from_graphql,
     rest_checkout_from_graphql,
 )

@@ -14,13 +14,14 @@ from django.db import DataError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.locks import session_try_lock
+from core.db.locks import session_try_lock
+from integrations.data import CartData
+from integrations.parsing import PayloadError
+from integrations.shopify.admin_api import ShopifyAdminClient
+from integrations.shopify.graphql_checkouts import checkout_data_from_graphql
 from recovery.models import Cart, CartEvent, Platform, Store
-from recovery.services.carts import _lock_identity, cart_upsert
-from recovery.services.data import CartData
-from recovery.services.parsing import PayloadError
-from recovery.services.shopify_reconciliation.admin_api import ShopifyAdminClient
-from recovery.services.shopify_reconciliation.graphql_checkouts import checkout_data_from_graphql
+from recovery.selectors import policy_for
+from recovery.services.carts import cart_identity_lock, cart_upsert
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +60,6 @@ def reconciliation_window_start(store: Store, *, now: datetime) -> datetime:
     """Where a scheduled run starts: the watermark less the overlap, 24 hours back the first time, and never further
     back than the store's carts stay open (its `lost_after`, 7 days by default): an older checkout is not worth a
     call."""
-    from recovery.services.priority import policy_for
-
     if store.shopify_reconciled_through is None:
         return now - FIRST_WINDOW
     return max(store.shopify_reconciled_through - WINDOW_OVERLAP, now - policy_for(store).lost_after)
@@ -134,9 +133,9 @@ def _checkout_ingest(store: Store, data: CartData, *, dry_run: bool) -> str:
     """
     cart, data = _with_stored_identity(store, data)
     if not dry_run:
-        _lock_identity(store.pk, data.identity)
+        cart_identity_lock(store.pk, data.identity)
         cart, data = _with_stored_identity(store, data)
-        _lock_identity(store.pk, data.identity)  # the same lock again, unless the lookup changed who it is
+        cart_identity_lock(store.pk, data.identity)  # the same lock again, unless the lookup changed who it is
     if cart is not None and _stored_is_as_new(cart, data):
         return KNOWN
     if dry_run:

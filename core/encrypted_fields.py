@@ -1,4 +1,4 @@
-"""A model field whose value is encrypted at rest (config/encryption.py): callers read and write plain text
+"""A model field whose value is encrypted at rest (core/encryption.py): callers read and write plain text
 (`store.webhook_secret`), the column holds a Fernet token.
 
 It is a CharField to forms, the admin and validation (max_length counts the plain text), and a text column in the
@@ -12,7 +12,7 @@ from django.core.exceptions import FieldError
 from django.db import models
 from django.db.models.lookups import Exact
 
-from config.encryption import decrypt, encrypt
+from core.encryption import decrypt, encrypt
 
 
 class EmptyOnlyExact(Exact):

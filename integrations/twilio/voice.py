@@ -11,6 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
+from integrations.twilio.signatures import public_url_for
+
 IDENTITY_PREFIX = "agent-"
 
 
@@ -58,8 +60,6 @@ def voice_token(agent) -> dict:
 
 
 def status_callback_url(request) -> str:
-    from compliance.webhooks import public_url_for
-
     return public_url_for(request, reverse("webhook-twilio-voice-status"))
 
 

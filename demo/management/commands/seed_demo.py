@@ -19,11 +19,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from agents.models import AgentProfile
-from agents.roles import ADMIN, AGENT, SUPERVISOR
+from agents.models import AgentProfile, ValuePoint
 from compliance.models import ConsentRecord
-from recovery.management.demo_activity import seed_demo_activity
-from recovery.management.demo_compliance import seed_demo_compliance
+from core.access import ADMIN, AGENT, SUPERVISOR
+from dashboards.rollups import rollups_refresh
+from demo.activity import seed_demo_activity
+from demo.compliance_history import seed_demo_compliance
 from recovery.models import Cart, CartEvent, CartLineItem, Customer, Platform, Store
 from recovery.models.stores import hash_api_token
 
@@ -106,8 +107,6 @@ class Command(BaseCommand):
             # B311: seeded demo data, not security.
             calls = seed_demo_activity(stores, random.Random(20261124))  # nosec B311
         suppressed = seed_demo_compliance(stores)  # outside the transaction: DNC imports use their own connection
-        from dashboards.rollups import rollups_refresh
-
         rolled_up = rollups_refresh()  # the dashboards' daily roll-ups of the demo's history (beat keeps them)
         if verbosity:
             self._print_summary(created)
@@ -118,8 +117,6 @@ class Command(BaseCommand):
 
     def _value_points(self, stores: list[Store]) -> None:
         """Each demo store's own reasons to buy, for step 4 of the call script."""
-        from agents.models import ValuePoint
-
         points = {
             DEMO_SHOP_DOMAIN: [("2-year warranty on the frame, motor and battery", "e-bike"),
                                ("Free assembly and a first service at any partner shop", "")],

@@ -7,9 +7,9 @@ naive UTC.
 
 from __future__ import annotations
 
-from recovery.services.customers import phone_to_e164
-from recovery.services.data import OrderData
-from recovery.services.parsing import PayloadError, parse_datetime, parse_decimal, text
+from core.phones import phone_to_e164
+from integrations.data import OrderData
+from integrations.parsing import PayloadError, parse_datetime, parse_decimal, text
 
 ORDER_TOPICS = {"order.created", "order.updated"}
 # Statuses of an order the customer has paid for, or committed to pay.

@@ -64,4 +64,4 @@ def plan_prepared_statements_once() -> None:
     to run well on a generic plan. The ORM is not affected: it binds parameters client-side and prepares
     nothing.
     """
-    connection_created.connect(_plan_generically, dispatch_uid="config.prepared.plan_generically")
+    connection_created.connect(_plan_generically, dispatch_uid="core.db.prepared.plan_generically")

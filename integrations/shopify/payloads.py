@@ -7,9 +7,9 @@ carry them, so both shapes are accepted.
 
 from __future__ import annotations
 
-from recovery.services.customers import phone_to_e164
-from recovery.services.data import CartData, CustomerData, LineItemData, OrderData
-from recovery.services.parsing import PayloadError, parse_datetime, parse_decimal, parse_quantity, text
+from core.phones import phone_to_e164
+from integrations.data import CartData, CustomerData, LineItemData, OrderData
+from integrations.parsing import PayloadError, parse_datetime, parse_decimal, parse_quantity, text
 
 CHECKOUT_TOPICS = {"checkouts/create", "checkouts/update"}
 ORDER_TOPICS = {"orders/create", "orders/updated"}

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 
 AGENT = "Recovery specialists"
 SUPERVISOR = "Supervisors"
 ADMIN = "Admins"
 ALL_ROLES = (AGENT, SUPERVISOR, ADMIN)
+
+StoreScope = frozenset[int] | None  # the stores a user may see; None: every store
 
 
 def user_roles(user) -> set[str]:
@@ -47,3 +51,25 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+def store_scope(user) -> StoreScope:
+    """The stores whose carts, agents and figures `user` sees: their profile's stores. None (every store) for
+    admins, and for anyone whose profile names none: a team that works every store needs no setup.
+
+    Every app's views limit what they show by it, so it lives here, below them; it reads the agents app's
+    profile through the user's `agent_profile` relation rather than importing the agents app."""
+    if ADMIN in user_roles(user):
+        return None
+    cached = getattr(user, "_store_scope", False)  # one query per request: the view and its fragments
+    if cached is not False:
+        return cached
+    ids = frozenset(get_user_model().objects.filter(pk=user.pk, agent_profile__stores__isnull=False)
+                    .values_list("agent_profile__stores", flat=True))
+    user._store_scope = ids or None
+    return user._store_scope
+
+
+def within_scope(rows: QuerySet, scope: StoreScope, *, field: str = "store") -> QuerySet:
+    """`rows` limited to the scope's stores, through `field` (a lookup path to the store)."""
+    return rows if scope is None else rows.filter(**{f"{field}__in": scope})

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-from recovery.services import shopify
-from recovery.services.data import CartData
-from recovery.services.parsing import PayloadError
+from integrations.data import CartData
+from integrations.parsing import PayloadError
+from integrations.shopify import payloads as shopify
 
 
 def checkout_data_from_graphql(node: dict, *, store_currency: str) -> CartData:
