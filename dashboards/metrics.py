@@ -6,8 +6,9 @@ in (a cohort), so a window's recovery rate is that of its carts, whenever they w
 calls in the window they were made. Control-group carts are never contacted: they are left out of the team's rates
 and are the baseline of the lift. A ratio with nothing to divide by is None (shown "–"), never 0.
 
-The numbers are added up from the daily roll-ups (dashboards.rollup_sql defines them); the days a window needs
-are built first when they are missing or out of date (dashboards.rollups).
+The numbers are added up from the daily roll-ups (dashboards.rollup_sql defines them) as they were last built:
+reading never builds them (celery beat and `manage.py rollup_dashboards` do, dashboards.rollups), and the page says
+how fresh they are and which days are not built yet.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from agents.models import AgentProfile
 from dashboards.models import EVERYONE, AttemptsByDay, CartsByDay, DutyByDay
-from dashboards.rollups import day_start, rollups_ensure
+from dashboards.rollups import day_start
 
 FIVE_MINUTES = timedelta(minutes=5)
 THIRTY_MINUTES = timedelta(minutes=30)
@@ -162,10 +163,8 @@ def scoped(rows, filters: Filters, *, route: bool = True, agent: bool = False):
 
 def load_facts(first: date, last: date, filters: Filters = NO_FILTERS, *, now: datetime | None = None,
                windows: list[Window] | tuple[Window, ...] = ()) -> Facts:
-    """Read the roll-ups of [first, last] (building the days that are missing or out of date first); the waits to
-    first contact of each of `windows` are added up at once (a median does not add up across days)."""
-    now = now or timezone.now()
-    rollups_ensure(first, last, now=now)
+    """Read the roll-ups of [first, last] as built (a read never builds them); the waits to first contact of each
+    of `windows` are added up at once (a median does not add up across days)."""
     days = {"day__gte": first, "day__lte": last}
     cart_rows = (scoped(CartsByDay.objects.filter(agent_id__in={EVERYONE, filters.scope}, **days), filters)
                  .values("agent_id", "day", "in_control_group").annotate(**{f"sum_{name}": Sum(name)

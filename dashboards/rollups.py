@@ -4,8 +4,9 @@ The dashboard adds up one row per day and key instead of scanning millions of ca
 describe its data as of the moment they were built (`RolledUpDay.as_of`). A day is current when it was built after
 it ended, or, for today, within ROLLUP_MAX_AGE of the moment asked about. Celery beat rebuilds today every minute
 and the days whose carts can still change every ten minutes (ROLLUP_RECENT_DAYS); every night it rebuilds them all,
-which takes in what changed later (an order matched by its checkout token weeks on, an erasure). A page that finds
-a day missing or out of date (no worker running) builds it before it reads.
+which takes in what changed later (an order matched by its checkout token weeks on, an erasure). Only those tasks
+and `manage.py rollup_dashboards` build: a page reads what is built and says how fresh it is and which days are not
+built yet (dashboards.selectors.rollups_freshness), so a GET never writes.
 """
 
 from __future__ import annotations
@@ -82,17 +83,6 @@ def rollups_rebuild(days: list[date], *, now: datetime | None = None) -> int:
             [RolledUpDay(day=day, as_of=now, refreshed_at=refreshed) for day in days],
             update_conflicts=True, unique_fields=["day"], update_fields=["as_of", "refreshed_at"])
     return len(days)
-
-
-def rollups_ensure(first: date, last: date, *, now: datetime) -> int:
-    """Build the days of [first, last] that are missing or out of date, so a page reads current numbers."""
-    due = days_due(first, last, now=now)
-    if not due:
-        return 0
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])  # another builder may just have done them
-        return rollups_rebuild(days_due(first, last, now=now), now=now)
 
 
 def rollups_refresh(*, days: int | None = None, now: datetime | None = None) -> int:

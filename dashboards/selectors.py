@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from agents.selectors import team_members
 from core.access import AGENT, within_scope
 from dashboards.metrics import FIVE_MINUTES
 from dashboards.models import RolledUpDay
+from dashboards.rollups import ROLLUP_MAX_AGE, ROLLUP_SPAN_DAYS, days_due
 from recovery.models import Cart, Store
 
 
@@ -59,6 +61,26 @@ def filter_choices(scope: frozenset[int] | None = None) -> dict:
     return {"stores": list(stores.values_list("pk", "name")),
             "agents": [(user.pk, user.get_full_name() or user.username) for user in agents],
             "routes": Cart.Route.choices}
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How fresh the dashboard's figures are, so a supervisor is never misled by days a page does not build."""
+
+    as_of: datetime | None  # the moment today's roll-ups describe; None when today is not built yet
+    today_behind: bool  # today was built, but longer ago than ROLLUP_MAX_AGE (no scheduler running?)
+    earlier_unbuilt: int  # days before today, among those the page reads, missing or built before they ended
+    max_age_minutes: int = int(ROLLUP_MAX_AGE.total_seconds() // 60)
+
+
+def rollups_freshness(*, now: datetime) -> Freshness:
+    """Which of the days the dashboard reads (ROLLUP_SPAN_DAYS to today) are built and how recently: the page reads
+    what beat and `rollup_dashboards` built and says so, rather than building them itself on a GET."""
+    today = timezone.localdate(now)
+    due = days_due(today - timedelta(days=ROLLUP_SPAN_DAYS - 1), today, now=now)
+    as_of = rollups_as_of(today)
+    return Freshness(as_of=as_of, today_behind=as_of is not None and today in due,
+                     earlier_unbuilt=sum(1 for day in due if day != today))
 
 
 def rollups_as_of(day: date) -> datetime | None:

@@ -72,7 +72,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "leaderboard": breakdowns.leaderboard(window, filters), "frictions": breakdowns.frictions(window, filters),
         "resolutions": breakdowns.resolutions(window, filters),
         "trend": breakdowns.daily_trend(Window.last(TREND_DAYS, now=now), filters), "trend_days": TREND_DAYS,
-        "as_of": selectors.rollups_as_of(timezone.localdate(now)), "time_zone": settings.TIME_ZONE,
+        "freshness": selectors.rollups_freshness(now=now), "time_zone": settings.TIME_ZONE,
     }
     return render(request, "dashboards/dashboard.html", context)
 

@@ -29,7 +29,7 @@ def call(cart, agent, at, minutes, *, answer, steps, frictions=(), offered=(), r
 
 
 @pytest.fixture
-def team():
+def team(build_rollups):
     store = StoreFactory()
     maya, sam = UserFactory(username="maya", first_name="Maya"), UserFactory(username="sam", first_name="Sam")
     c1 = CartFactory(store=store, abandoned_at=T, status="recovered", recovered_value=Decimal("300"),
@@ -47,6 +47,7 @@ def team():
                  offered=["A"], resolved="no")
     third.attempt.outcome = "link_sent"
     third.attempt.save()
+    build_rollups(NOW)
     return store, maya, sam
 
 
@@ -98,7 +99,7 @@ def test_the_dashboard_shows_the_breakdowns_and_exports_each_table(client, super
     assert trend[0][0] == "day" and len(trend) == 91  # header + the 90 days the chart shows
 
 
-def test_free_text_in_the_tables_downloads_as_text_never_as_a_formula(client, supervisor_user):
+def test_free_text_in_the_tables_downloads_as_text_never_as_a_formula(client, supervisor_user, build_rollups):
     # given: an agent's free-text offer and a friction label a spreadsheet would run
     import csv
     import io
@@ -109,6 +110,7 @@ def test_free_text_in_the_tables_downloads_as_text_never_as_a_formula(client, su
     FrictionReason.objects.create(code="formula", label="@SUM(1)")
     call(CartFactory(store=store, abandoned_at=T), agent, T, 5, answer="reached", steps=range(1, 8),
          frictions=["formula"], offered=['=HYPERLINK("http://x","y")'], resolved="yes")
+    build_rollups(NOW)
     client.force_login(supervisor_user)
 
     # when

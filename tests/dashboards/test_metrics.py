@@ -17,7 +17,7 @@ WINDOW = Window.last(30, now=NOW)
 
 
 @pytest.fixture
-def data():
+def data(build_rollups):
     store = StoreFactory()
     maya = UserFactory(username="maya")
     AgentProfile.objects.create(user=maya, hourly_cost=Decimal("30.00"))
@@ -41,6 +41,7 @@ def data():
     AgentStatusChange.objects.create(agent=maya, status="available", at=NOW - timedelta(days=5))
     AgentStatusChange.objects.create(agent=maya, status="away", at=NOW - timedelta(days=5) + timedelta(hours=4))
     AgentStatusChange.objects.create(agent=maya, status="available", at=NOW - timedelta(hours=2))  # still on
+    build_rollups(NOW)
     return store, maya
 
 
@@ -86,12 +87,13 @@ def test_the_business_case(data):
     assert (lift.contacted_carts, lift.control_carts, lift.too_small) == (4, 2, True)
 
 
-def test_lift_with_enough_carts_has_a_confidence_interval():
+def test_lift_with_enough_carts_has_a_confidence_interval(build_rollups):
     store = StoreFactory()
     for index in range(100):
         cart(store, status="recovered" if index < 30 else "open")
     for index in range(100):
         cart(store, in_control_group=True, status="recovered" if index < 20 else "open")
+    build_rollups(NOW)
     lift = window_metrics(WINDOW).lift
     assert lift.lift == pytest.approx(10.0) and not lift.too_small
     margin = 1.96 * (0.3 * 0.7 / 100 + 0.2 * 0.8 / 100) ** 0.5 * 100  # 12.0 points
@@ -142,6 +144,37 @@ def test_the_dashboard_page_shows_the_three_windows_with_changes(client, supervi
     assert row.count("50.0%") == 1 and row.count("60.0%") == 2
     assert "Lift over the control group" in page and "sample too small to conclude" in page
     assert "$400.00" in page and "Team cost" in page
+
+
+def test_the_dashboard_page_says_when_today_is_not_built_and_never_builds_it(client, supervisor_user):
+    import time_machine
+
+    from dashboards.models import RolledUpDay
+
+    # given a cart of today and no roll-ups built (no scheduler running)
+    cart(StoreFactory(), abandoned_at=NOW - timedelta(hours=1))
+    client.force_login(supervisor_user)
+    # when a supervisor opens the dashboard
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/dashboards/").content.decode()
+    # then the page says today is not built yet, and the GET built nothing
+    freshness = page[page.index('id="figures-freshness"'):]
+    assert "Today not built yet" in freshness[:freshness.index("</p>")]
+    assert "179 earlier days not built yet" in freshness[:freshness.index("</p>")]
+    assert not RolledUpDay.objects.exists()
+
+
+def test_the_dashboard_page_says_how_fresh_the_figures_are(client, supervisor_user, data):
+    import time_machine
+
+    client.force_login(supervisor_user)
+    with time_machine.travel(NOW + timedelta(minutes=2), tick=False):
+        current = client.get("/dashboards/").content.decode()
+    with time_machine.travel(NOW + timedelta(minutes=20), tick=False):
+        behind = client.get("/dashboards/").content.decode()
+    assert "Figures up to 12:00 (UTC); the scheduler (celery beat) rebuilds today every minute." in current
+    assert "earlier day" not in current[current.index('id="figures-freshness"'):].split("</p>")[0]
+    assert "Figures up to 12:00 (UTC), more than 5 minutes ago" in behind
 
 
 def test_the_dashboard_downloads_as_csv(client, supervisor_user, data):

@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 from agents.models import AgentProfile, AgentStatusChange
 from dashboards.metrics import Filters, Window, bucket_width, median_of_buckets, window_metrics
 from dashboards.models import CartsByDay, DutyByDay, RolledUpDay
-from dashboards.rollups import ROLLUP_MAX_AGE, days_due, rollups_ensure, rollups_refresh
+from dashboards.rollups import ROLLUP_MAX_AGE, days_due, rollups_refresh
+from dashboards.selectors import rollups_freshness
 from tests.dashboards.helpers import cart
 from tests.factories import StoreFactory, UserFactory, attempt
 
@@ -58,23 +59,32 @@ def test_a_wait_is_kept_in_its_bucket_by_its_lower_bound():
     assert (row.timed, row.within_5, row.within_30) == (6, 2, 3)
 
 
-def test_a_page_builds_the_days_it_needs_and_today_again_once_out_of_date():
+def test_a_read_never_builds_and_says_which_days_are_not_built():
+    # given a cart abandoned today and no roll-ups built
     store = StoreFactory()
     cart(store, abandoned_at=NOW - timedelta(hours=1))
     window = Window.last(3, now=NOW)
+    # when the numbers are read, then nothing is built and the page is told today is not built yet
+    assert window_metrics(window).values["carts"] == 0
+    assert not RolledUpDay.objects.exists()
+    freshness = rollups_freshness(now=NOW)
+    assert (freshness.as_of, freshness.today_behind) == (None, False)
+    # when beat builds today, then the read takes it in and the page says how fresh it is
+    rollups_refresh(days=3, now=NOW)
     assert window_metrics(window).values["carts"] == 1
-    assert set(RolledUpDay.objects.values_list("day", flat=True)) == {TODAY - timedelta(days=n) for n in range(3)}
+    assert rollups_freshness(now=NOW).as_of == NOW
+    # Past ROLLUP_MAX_AGE with no new build, the read stays as built and the page says today is behind.
     cart(store, abandoned_at=NOW - timedelta(minutes=30))
-    # Within ROLLUP_MAX_AGE today is current and is read as built; after it, it is built again.
-    assert window_metrics(window).values["carts"] == 1
     later = NOW + ROLLUP_MAX_AGE + timedelta(seconds=1)
-    assert window_metrics(Window.last(3, now=later)).values["carts"] == 2
+    assert window_metrics(Window.last(3, now=later)).values["carts"] == 1
+    assert rollups_freshness(now=later).today_behind
 
 
 def test_a_day_built_after_it_ended_is_kept_until_a_refresh_takes_in_a_late_change():
     store = StoreFactory()
     old = cart(store, abandoned_at=NOW - timedelta(days=9))
     window = Window.last(30, now=NOW)
+    rollups_refresh(days=30, now=NOW)
     assert window_metrics(window).values["recovered"] == 0
     assert days_due(window.first_day, window.last_day, now=NOW) == []
     old.status, old.recovered_value, old.recovered_at = "recovered", Decimal("120"), NOW - timedelta(hours=1)
@@ -92,6 +102,7 @@ def test_an_agents_rows_count_the_carts_that_agent_contacted_and_only_their_atte
     attempt(shared, "voice", NOW - timedelta(days=9), agent=sam, outcome="no_answer")
     attempt(shared, "email", NOW - timedelta(days=9), outcome="sent")
     attempt(hers, "voice", NOW - timedelta(days=9), agent=maya, outcome="not_interested")
+    rollups_refresh(days=30, now=NOW)
     window = Window.last(30, now=NOW)
     everyone = window_metrics(window).values
     for_maya, for_sam = (window_metrics(window, Filters(agent_id=agent.pk)) for agent in (maya, sam))
@@ -108,6 +119,7 @@ def test_a_shift_across_midnight_is_split_between_the_days_and_costs_the_same():
     evening = datetime(2026, 11, 17, 22, 0, tzinfo=UTC)
     AgentStatusChange.objects.create(agent=maya, status="available", at=evening)
     AgentStatusChange.objects.create(agent=maya, status="away", at=evening + timedelta(hours=3))
+    rollups_refresh(days=30, now=NOW)
     assert window_metrics(Window.last(30, now=NOW)).values["team_cost"] == Decimal("60.00")
     assert dict(DutyByDay.objects.values_list("day", "seconds")) == {date(2026, 11, 17): 7200.0,
                                                                      date(2026, 11, 18): 3600.0}
@@ -117,7 +129,7 @@ def test_days_are_those_of_the_operations_time_zone(settings):
     settings.TIME_ZONE = "America/New_York"
     store = StoreFactory()
     cart(store, abandoned_at=datetime(2026, 11, 20, 3, 0, tzinfo=UTC))  # 22:00 on the 19th in New York
-    rollups_ensure(date(2026, 11, 18), date(2026, 11, 20), now=NOW)
+    rollups_refresh(days=3, now=NOW)
     assert list(CartsByDay.objects.filter(agent_id=0).values_list("day", flat=True)) == [date(2026, 11, 19)]
     window = Window.last(1, now=NOW)  # today in New York began at 05:00 UTC
     assert window.start == datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
@@ -168,6 +180,7 @@ def test_the_median_of_every_store_and_of_one_store_come_from_the_merged_waits()
     start = NOW - timedelta(days=2)
     for store, minutes in ((north, 2), (north, 4), (south, 30)):
         cart(store, abandoned_at=start, workable_since=start, first_attempt_at=start + timedelta(minutes=minutes))
+    rollups_refresh(days=30, now=NOW)
     window = Window.last(30, now=NOW)
     every_store = window_metrics(window).values["median_minutes_to_first_contact"]
     only_north = window_metrics(window, Filters(store_ids=(north.pk,))).values["median_minutes_to_first_contact"]

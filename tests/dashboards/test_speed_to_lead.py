@@ -55,7 +55,7 @@ def test_supervisors_see_the_five_minute_rule_on_the_home_page(client, superviso
 
 
 @pytest.mark.django_db
-def test_the_script_funnel_shows_where_calls_are_lost(client, supervisor_user, shopify_store):
+def test_the_script_funnel_shows_where_calls_are_lost(client, supervisor_user, shopify_store, build_rollups):
     from django.utils import timezone
 
     from agents.models import Call
@@ -76,6 +76,7 @@ def test_the_script_funnel_shows_where_calls_are_lost(client, supervisor_user, s
     dialed_call([1, 2, 3, 6, 7], "not_interested")
     dialed_call([1, 2, 3, 4, 5, 6, 7], "recovered")
     dialed_call([1, 2, 3, 4, 5, 6, 7], "link_sent")
+    build_rollups()
     client.force_login(supervisor_user)
 
     page = client.get("/").content.decode()

@@ -38,7 +38,9 @@ class Command(BaseCommand):
         self._stopping = False
         call_command("migrate", interactive=False, verbosity=0)
         if not no_seed:
-            call_command("seed_demo", verbosity=options["verbosity"])
+            call_command("seed_demo", verbosity=options["verbosity"])  # builds the dashboards' roll-ups too
+        else:  # the dashboard reads roll-ups and never builds them; beat keeps today, this builds the rest once
+            call_command("rollup_dashboards", verbosity=options["verbosity"])
         children = self._start_children(host=host, port=port)
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"Cart Recovery is running on {url}  (Ctrl-C stops everything)"))
