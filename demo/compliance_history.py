@@ -18,7 +18,8 @@ from compliance.models import CompliancePolicy, OptOut
 from compliance.services import dnc_add_numbers, dnc_import_create, dnc_import_run, dnc_list_get_or_create
 from compliance.services.optouts import optout_record
 from compliance.services.scrub import carts_scrub
-from recovery.models import Customer
+from recovery.models import Cart, Customer
+from recovery.services.carts import cart_reroute
 from recovery.services.rescoring import carts_reprioritize
 
 DEMO_REGISTRY_MAX_ENTRIES = 100
@@ -64,5 +65,9 @@ def seed_demo_compliance(stores) -> int:
                           source=OptOut.Source.ADMIN, evidence="Demo: customer asked not to be contacted at all"
                           if scope == "all" else f"Demo: customer asked for no more {scope} contact")
     suppressed = len(carts_scrub().suppressed)
-    carts_reprioritize()
+    carts_reprioritize()  # scores only: the seeded carts routed automated-first start their sequence below
+    unstarted = Cart.objects.open().filter(route=Cart.Route.AUTOMATED_FIRST, sequence_anchor_at__isnull=True,
+                                           in_control_group=False).values_list("pk", flat=True)
+    for cart_id in list(unstarted):
+        cart_reroute(cart_id=cart_id)
     return suppressed

@@ -14,7 +14,8 @@ from integrations.parsing import recovery_link_problem
 from recovery.models import Cart, CartEvent, CartLineItem, Store
 from recovery.services import attribution
 from recovery.services.customers import customer_upsert
-from recovery.services.priority import cart_prioritize, cart_rescore
+from recovery.services.priority import cart_rescore
+from recovery.services.sequence import sequence_start_if_routed
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def cart_upsert(*, store: Store, data: CartData, source: str) -> CartUpsertResul
         if not (_quiet_long_enough(cart, now) and cart_open_if_abandoned(cart_id=cart.pk, now=now)):
             _schedule_abandonment_check(cart)
     elif cart.status == Cart.Status.OPEN:
-        cart_prioritize(cart_id=cart.pk)
+        cart_reroute(cart_id=cart.pk)
     return CartUpsertResult(cart=cart, created=created, changed=True)
 
 
@@ -261,7 +262,25 @@ def cart_open_if_abandoned(*, cart_id: int, now: datetime | None = None) -> bool
     _record_event(cart, CartEvent.Kind.ABANDONED, CartEvent.Source.SYSTEM, last_activity=last_activity.isoformat())
     # Scored in the same breath: the cart in hand is not read again, and one UPDATE stores it all.
     _, scored_fields = cart_rescore(cart, now=now)
-    cart.save(update_fields=["status", "abandoned_at", "workable_since", *scored_fields])
+    started_fields = sequence_start_if_routed(cart, now=now)  # opening decides the route: it starts the sequence
+    cart.save(update_fields=["status", "abandoned_at", "workable_since", *scored_fields, *started_fields])
+    return True
+
+
+@transaction.atomic
+def cart_reroute(*, cart_id: int, now: datetime | None = None) -> bool:
+    """Re-score an open cart after new data and, when it is now routed automated-first with no sequence yet,
+    start its sequence; returns True when the cart was open. The delivery decides the route here, so this service
+    starts the sequence explicitly; the minute's re-scoring sweep only scores."""
+    now = now or timezone.now()
+    cart = (
+        Cart.objects.select_for_update(of=("self",)).select_related("store__priority_policy", "customer")
+        .filter(pk=cart_id, status=Cart.Status.OPEN).first()
+    )
+    if cart is None:
+        return False
+    _, scored_fields = cart_rescore(cart, now=now)
+    cart.save(update_fields=[*scored_fields, *sequence_start_if_routed(cart, now=now)])
     return True
 
 

@@ -24,7 +24,6 @@ from compliance.services import hours
 from recovery.models import Cart, PriorityPolicy
 from recovery.selectors import policy_for
 from recovery.services.money import money
-from recovery.services.sequence import sequence_start
 
 DECAY_FLOOR = 0.3
 
@@ -155,22 +154,20 @@ def cart_priority(cart: Cart, *, now: datetime | None = None, attempts: int | No
 
 
 def cart_rescore(cart: Cart, *, now: datetime) -> tuple[CartPriority, list[str]]:
-    """Score an open cart whose row lock the caller holds and set the result on it (starting its automated
-    sequence if it is routed there); returns the priority and the fields the caller must save.
+    """Score an open cart whose row lock the caller holds and set the result on it; returns the priority and the
+    fields the caller must save. It only scores: a caller that decides the cart's route starts its automated
+    sequence itself (`sequence_start_if_routed`).
 
     For callers that hold the cart already (opening an abandoned cart), so it is not read a second time."""
     priority = cart_priority(cart, now=now)
     cart.route, cart.priority_score = priority.route, priority.score
     cart.priority_reason, cart.scored_at = priority.explanation[:500], now
-    fields = ["route", "priority_score", "priority_reason", "scored_at", "updated_at"]
-    if cart.route == Cart.Route.AUTOMATED_FIRST and sequence_start(cart, now=now):
-        fields += ["sequence_anchor_at", "next_message_step", "next_message_at"]
-    return priority, fields
+    return priority, ["route", "priority_score", "priority_reason", "scored_at", "updated_at"]
 
 
 @transaction.atomic
 def cart_prioritize(*, cart_id: int, now: datetime | None = None) -> CartPriority | None:
-    """Recompute and store an open cart's route, score and explanation."""
+    """Recompute and store an open cart's route, score and explanation; nothing else (no sequence starts)."""
     cart = (
         Cart.objects.select_for_update(of=("self",)).select_related("store__priority_policy", "customer")
         .filter(pk=cart_id, status=Cart.Status.OPEN).first()

@@ -8,8 +8,9 @@ customers, their line items, their attempt counts), scored by the same `cart_pri
 
 No row lock is held while a batch is scored. The write locks, in primary-key order, the carts still open and
 unchanged (same `updated_at`) since they were read, and writes only those; a cart that changed in between (an
-update, a call) is re-scored on its own under its row lock (`cart_prioritize`), as is a cart whose automated
-sequence starts now, so every cart ends with the score its current data gives.
+update, a call) is re-scored on its own under its row lock (`cart_prioritize`), so every cart ends with the score
+its current data gives. Re-scoring only scores: it never starts a cart's message sequence (opening the cart and
+re-routing it on new data do, `recovery.services.carts`; the call cadence resumes it).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from compliance.models import ContactAttempt
 from core.db.locks import session_try_lock
 from recovery.models import Cart, Store
 from recovery.services.priority import cart_prioritize, cart_priority
-from recovery.services.sequence import sequence_would_start
 
 REPRIORITIZE_BATCH_SIZE = 500  # carts read, scored and written together; the write locks them for milliseconds
 REPRIORITIZE_LOCK = "recovery:reprioritize"  # the one sweep's session lock
@@ -82,16 +82,9 @@ def _write_unchanged(carts: list[Cart], priorities: list, *, now: datetime) -> s
 
 def _rescore_batch(carts: list[Cart], attempts: dict[int, int], *, now: datetime) -> int:
     """Re-score a batch; returns how many carts were still open to be scored."""
-    scored, priorities, one_by_one = [], [], []
-    for cart in carts:
-        priority = cart_priority(cart, now=now, attempts=attempts.get(cart.pk, 0))
-        if priority.route == Cart.Route.AUTOMATED_FIRST and sequence_would_start(cart):
-            one_by_one.append(cart.pk)
-        else:
-            scored.append(cart)
-            priorities.append(priority)
-    written = _write_unchanged(scored, priorities, now=now) if scored else set()
-    one_by_one += [cart.pk for cart in scored if cart.pk not in written]
+    priorities = [cart_priority(cart, now=now, attempts=attempts.get(cart.pk, 0)) for cart in carts]
+    written = _write_unchanged(carts, priorities, now=now) if carts else set()
+    one_by_one = [cart.pk for cart in carts if cart.pk not in written]
     return len(written) + sum(cart_prioritize(cart_id=cart_id, now=now) is not None for cart_id in one_by_one)
 
 

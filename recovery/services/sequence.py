@@ -59,11 +59,23 @@ class Outgoing:
     sender_name: str = ""
 
 
-def sequence_would_start(cart: Cart) -> bool:
-    """Whether `sequence_start` would start this cart's sequence: open, never started, not a control.
+SEQUENCE_FIELDS = ["sequence_anchor_at", "next_message_step", "next_message_at"]
 
-    The re-scoring sweep asks, to leave such a cart to the locked, one-cart path that starts it."""
+
+def sequence_would_start(cart: Cart) -> bool:
+    """Whether `sequence_start` would start this cart's sequence: open, never started, not a control."""
     return cart.sequence_anchor_at is None and cart.status == Cart.Status.OPEN and not cart.in_control_group
+
+
+def sequence_start_if_routed(cart: Cart, *, now: datetime) -> list[str]:
+    """Start the sequence of a cart routed automated-first that has none yet; returns the fields the caller must
+    save (none when nothing started).
+
+    The explicit step of the services that decide a cart's route (opening an abandoned cart, re-routing it on a
+    new delivery): a score never starts anything. The caller holds the cart's row lock."""
+    if cart.route == Cart.Route.AUTOMATED_FIRST and sequence_start(cart, now=now):
+        return list(SEQUENCE_FIELDS)
+    return []
 
 
 def sequence_start(cart: Cart, *, now: datetime) -> bool:

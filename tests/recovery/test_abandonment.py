@@ -112,3 +112,21 @@ def test_a_fresh_checkout_waits_for_the_delay(shopify_store):
     cart = cart_upsert(store=shopify_store, data=data, source="shopify").cart
     cart.refresh_from_db()
     assert cart.status == Cart.Status.PENDING
+
+
+def test_opening_a_cart_routed_automated_first_starts_its_sequence_explicitly(shopify_store):
+    # given a quiet $20 checkout with no phone: it will be routed to the automated sequence
+    shopify_store.abandonment_delay = timedelta(minutes=10)
+    shopify_store.save()
+    customer = CustomerFactory(store=shopify_store, phone="", email="jane@example.com")
+    cart = CartFactory(store=shopify_store, customer=customer, status=Cart.Status.PENDING, abandoned_at=None,
+                       platform_updated_at=LAST_UPDATE, total_value="20.00")
+
+    # when the abandonment sweep opens it
+    assert cart_open_if_abandoned(cart_id=cart.pk, now=LAST_UPDATE + timedelta(minutes=10)) is True
+
+    # then opening, which decided the route, started the sequence at the first step
+    cart.refresh_from_db()
+    assert cart.route == Cart.Route.AUTOMATED_FIRST
+    assert (cart.sequence_anchor_at, cart.next_message_step) == (LAST_UPDATE, 1)
+    assert cart.next_message_at == LAST_UPDATE + timedelta(hours=1)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from compliance.models import ContactAttempt, ContactDecision
-from recovery.models import Cart, PriorityPolicy
+from recovery.models import Cart, PriorityPolicy, RecoveryMessage
 from recovery.services.priority import cart_prioritize, cart_priority
 from recovery.services.rescoring import _open_batch, _rescore_batch, carts_reprioritize
 from tests.factories import CustomerFactory, StoreFactory
@@ -76,7 +76,27 @@ def test_the_sweep_stores_what_scoring_each_cart_alone_stores(shopify_store, mom
     # then
     assert swept == scored_fields(carts)
     assert len({fields[0] for fields in swept.values()}) == 2  # both routes were taken
-    assert sum(fields[4] is not None for fields in swept.values()) >= 3  # sequences started by the sweep
+    assert sum(fields[4] is not None for fields in swept.values()) == 1  # only the one already running
+
+
+def test_re_scoring_alone_never_starts_a_sequence(shopify_store):
+    # given open automated-first carts with no sequence yet (low value, repeat buyer, no phone)
+    carts = [make_cart(shopify_store, value="20.00", items=(("Gift card", "GC-25"),)),
+             make_cart(shopify_store, value="60.00", customer=CustomerFactory(
+                 store=shopify_store, phone="+12125550102", region="NY", orders_count=4)),
+             make_cart(shopify_store, value="300.00", customer=CustomerFactory(store=shopify_store, phone=""))]
+    Cart.objects.filter(pk__in=[cart.pk for cart in carts]).update(route=Cart.Route.CALL_FIRST)
+
+    # when beat's sweep and the one-cart re-score run
+    carts_reprioritize(now=NOW)
+    for cart in carts:
+        cart_prioritize(cart_id=cart.pk, now=NOW + timedelta(minutes=1))
+
+    # then every cart is scored automated-first, and none has a sequence step planned or a message
+    rows = Cart.objects.filter(pk__in=[cart.pk for cart in carts]).values_list(
+        "route", "sequence_anchor_at", "next_message_at")
+    assert set(rows) == {(Cart.Route.AUTOMATED_FIRST, None, None)}
+    assert not RecoveryMessage.objects.filter(cart__in=carts).exists()
 
 
 def test_a_batch_is_read_and_written_in_a_few_queries_whatever_its_size(shopify_store,

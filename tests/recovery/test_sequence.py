@@ -17,7 +17,7 @@ from compliance.services.optouts import optout_record
 from recovery.messaging import backends
 from recovery.messaging.backends import PermanentSendError, SentMessage, TransientSendError
 from recovery.models import Cart, CartLineItem, MessageTemplate, RecoveryMessage
-from recovery.services.priority import cart_prioritize
+from recovery.services.carts import cart_reroute
 from recovery.services.sequence import interrupted_sends_flag, message_step_send
 from recovery.tasks import send_due_messages_task, send_message_step_task
 from tests.factories import CartFactory, CustomerFactory
@@ -49,7 +49,7 @@ def automated_cart(store, *, abandoned=ABANDONED, sms_consent=False, email="jane
                        platform_created_at=abandoned - timedelta(minutes=10),
                        checkout_url="https://demo-store.myshopify.com/checkouts/abc/recover?key=k")
     CartLineItem.objects.create(cart=cart, title="Canvas tote", quantity=1, unit_price=Decimal("42.00"))
-    cart_prioritize(cart_id=cart.pk, now=abandoned + timedelta(minutes=10))
+    cart_reroute(cart_id=cart.pk, now=abandoned + timedelta(minutes=10))
     cart.refresh_from_db()
     return cart
 

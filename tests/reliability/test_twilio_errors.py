@@ -21,7 +21,7 @@ from compliance.models import ContactAttempt, DncList
 from compliance.services.consent import consent_record
 from recovery.messaging import backends
 from recovery.models import Cart, CartLineItem, RecoveryMessage
-from recovery.services.priority import cart_prioritize
+from recovery.services.carts import cart_reroute
 from recovery.tasks import MESSAGE_MAX_RETRIES, send_message_step_task
 from tests.factories import CartFactory, CustomerFactory
 from tests.reliability.twilio_stand_in import TwilioStandIn
@@ -70,7 +70,7 @@ def automated_cart(store) -> Cart:
                        abandoned_at=ABANDONED, platform_created_at=ABANDONED - timedelta(minutes=10),
                        checkout_url="https://demo-store.myshopify.com/checkouts/abc/recover?key=k")
     CartLineItem.objects.create(cart=cart, title="Canvas tote", quantity=1, unit_price=Decimal("42.00"))
-    cart_prioritize(cart_id=cart.pk, now=ABANDONED + timedelta(minutes=10))
+    cart_reroute(cart_id=cart.pk, now=ABANDONED + timedelta(minutes=10))
     return Cart.objects.get(pk=cart.pk)
 
 

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from compliance.models import ContactAttempt
 from recovery.models import CartLineItem, RecoveryMessage
-from recovery.services.priority import cart_prioritize
+from recovery.services.carts import cart_reroute
 from tests.factories import CartFactory, CustomerFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -131,7 +131,7 @@ def due_cart(shopify_store):
                        platform_created_at=abandoned - timedelta(minutes=10),
                        checkout_url="https://demo-store.myshopify.com/checkouts/abc/recover?key=k")
     CartLineItem.objects.create(cart=cart, title="Canvas tote", quantity=1, unit_price=Decimal("42.00"))
-    cart_prioritize(cart_id=cart.pk, now=abandoned + timedelta(minutes=10))
+    cart_reroute(cart_id=cart.pk, now=abandoned + timedelta(minutes=10))
     cart.refresh_from_db()
     assert cart.next_message_step == 1 and cart.next_message_at <= timezone.now()
     return cart
