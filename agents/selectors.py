@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from agents.models import AgentProfile, Call, Callback, FrictionReason, ValuePoint
-from compliance.services import check_contact, hours
+from compliance.services import hours
 from core.access import ALL_ROLES, StoreScope
 from recovery.models import Cart, CartEvent
 
@@ -161,16 +161,6 @@ def customer_callback_default(cart, *, now: datetime | None = None) -> datetime 
         return None
     tomorrow = clock.local_time + timedelta(days=1)
     return tomorrow.replace(hour=10, minute=0, second=0, microsecond=0, tzinfo=None)
-
-
-def call_gate_preview(cart):
-    """What the gate would say about calling the cart's customer now, not audited (nobody is contacted by
-    reading it); None when there is no number to call."""
-    customer = cart.customer
-    if customer is None or not customer.phone:
-        return None
-    return check_contact(channel="voice", store=cart.store, phone=str(customer.phone), customer=customer,
-                         cart=cart, audit=False)
 
 
 def recent_carts_worked_by(agent, limit: int = 15) -> QuerySet[Cart]:

@@ -25,6 +25,7 @@ from agents.services.calls import agent_status_set, call_back_to, call_dial, cal
 from agents.services.completion import looks_like_card_number
 from agents.services.line import offline_line_advance, offline_line_hang_up, offline_line_start
 from compliance.models.choices import ConsentBasis
+from compliance.services import check_contact
 from compliance.services.trail import audit_view
 from core import access as roles
 from integrations.twilio import voice as telephony
@@ -143,7 +144,7 @@ def refused(request: HtmxHttpRequest, call: Call, error: ValidationError, *,
 def _render_call_page(request: HtmxHttpRequest, call: Call, step_context: dict, *,
                       status: int = 200) -> HttpResponse:
     cart = call.cart
-    compliance = selectors.call_gate_preview(cart)
+    compliance = _call_gate_preview(cart)
     context = {
         **step_context,
         "history": selectors.cart_history(cart),
@@ -153,6 +154,17 @@ def _render_call_page(request: HtmxHttpRequest, call: Call, step_context: dict, 
         "voice_mode": telephony.voice_mode(),
     }
     return render(request, "agents/console/call.html", context, status=status)
+
+
+def _call_gate_preview(cart):
+    """What the gate would say about calling the cart's customer now; None when there is no number to call. The
+    view asks the gate itself (a selector only reads), unaudited: showing the answer contacts nobody, and the dial
+    asks the gate again, audited."""
+    customer = cart.customer
+    if customer is None or not customer.phone:
+        return None
+    return check_contact(channel="voice", store=cart.store, phone=str(customer.phone), customer=customer,
+                         cart=cart, audit=False)
 
 
 @agent_only
