@@ -1,11 +1,11 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from agents.views import telephony as voice_webhooks
+from agents.views.sign_in import SignInView, SignOutView
 from compliance import views as compliance_views
 from compliance import webhooks as compliance_webhooks
 from config.health import healthz
@@ -14,8 +14,8 @@ from recovery import webhooks
 urlpatterns = [
     path("", include("dashboards.urls")),
     path("healthz", healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", SignInView.as_view(), name="login"),
+    path("logout/", SignOutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("webhooks/shopify/", webhooks.shopify_webhook, name="webhook-shopify"),
     path("webhooks/woocommerce/", webhooks.woocommerce_webhook, name="webhook-woocommerce"),

@@ -16,7 +16,6 @@ PROJECT_PACKAGES = ("agents", "compliance", "config", "core", "dashboards", "dem
 # (module path, imported module): why it cannot be imported at module level.
 ALLOWED_INSIDE_FUNCTIONS = {
     # AppConfig.ready(): the app registry is ready only then, and these modules import the app's models.
-    ("agents/apps.py", "agents"),
     ("compliance/apps.py", "compliance"),
     # A service queues its own app's Celery task after commit, and the task module imports that service: the task
     # is imported when the service runs, not when the worker (which imports the tasks first) loads the service.
