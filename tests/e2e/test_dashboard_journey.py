@@ -24,6 +24,7 @@ from agents.models import AgentProfile, AgentStatusChange, Call, Callback, Frict
 from agents.services.calls import agent_status_set
 from compliance.models import ContactAttempt
 from core.access import AGENT, SUPERVISOR
+from dashboards.models import RolledUpDay
 from dashboards.rollups import rollups_refresh
 from recovery.models import Cart, Store
 from tests.e2e.helpers import wait_until
@@ -577,3 +578,19 @@ def test_an_agent_whose_profile_was_made_in_the_admin_is_on_duty_from_sign_in(sc
     assert noor_row.locator(".status").inner_text() == "Available"
     assert noor_row.locator("td").nth(2).inner_text() != "–"
     assert AgentStatusChange.objects.filter(agent=noor, status="available").exists()
+
+
+def test_a_dashboard_with_no_roll_ups_built_says_so_and_builds_nothing(screen, supervisor, calling_hours_clock):
+    # given carts of today but no scheduler running: nothing built
+    store = StoreFactory(name="North Outfitters", shop_domain="north.myshopify.com")
+    past_cart(store, day(timezone.now(), 0, hours=1))
+    page = screen
+
+    # when the supervisor opens the dashboard
+    sign_in(page, "/dashboards/")
+    note = page.locator("#figures-freshness").inner_text()
+
+    # then the page says today is not built yet and how to build it, and the GET built nothing
+    assert note.startswith("Today not built yet")
+    assert "celery beat" in note and "manage.py rollup_dashboards" in note
+    assert not RolledUpDay.objects.exists()
