@@ -7,3 +7,7 @@ class AgentsConfig(AppConfig):
 
     def ready(self) -> None:
         from agents import signals  # noqa: F401 (connects the sign-in and sign-out receivers)
+        from agents.services.erasure import AgentsErasure
+        from compliance.services.erasure import steps
+
+        steps.register(AgentsErasure())  # calls' and draft orders' notes

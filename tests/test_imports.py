@@ -17,10 +17,13 @@ PROJECT_PACKAGES = ("agents", "compliance", "config", "core", "dashboards", "dem
 ALLOWED_INSIDE_FUNCTIONS = {
     # AppConfig.ready(): the app registry is ready only then, and these modules import the app's models.
     ("agents/apps.py", "agents"),
+    ("agents/apps.py", "agents.services.erasure"),
+    ("agents/apps.py", "compliance.services.erasure"),
     ("compliance/apps.py", "compliance"),
+    ("recovery/apps.py", "compliance.services.erasure"),
+    ("recovery/apps.py", "recovery.services.erasure"),
     # A service queues its own app's Celery task after commit, and the task module imports that service: the task
     # is imported when the service runs, not when the worker (which imports the tasks first) loads the service.
-    ("compliance/services/erasure/shopify.py", "compliance.tasks"),
     ("recovery/services/carts.py", "recovery.tasks"),
     ("recovery/services/inbox.py", "recovery.tasks"),
 }
