@@ -1,6 +1,6 @@
-"""Background work for compliance: DNC imports queued from the admin's upload page, the scrub that
-re-checks open carts after every import and nightly, and the nightly retention purge
-(a store's erasure, Shopify's `shop/redact`, is `recovery.tasks.erase_store_task`: recovery owns the store)."""
+"""Background work for compliance: DNC imports queued from the admin's upload page (each finished one announced,
+so that recovery re-checks its open carts) and the nightly retention purge. Recovery owns the carts and the stores:
+the scrub of open carts and a store's erasure (Shopify's `shop/redact`) are its tasks (`recovery.tasks`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from celery import shared_task
 from compliance.models import DncImport
 from compliance.services.dnc import DncImportBusy, dnc_import_process, dnc_imports_fail_stalled
 from compliance.services.erasure import retention_purge
-from compliance.services.scrub import carts_scrub
+from compliance.services.scrub import lists_changed_announce
 
 # Another import of the same list holds it: wait for it rather than fail (a national list takes a minute or two).
 BUSY_RETRY_SECONDS = 60
@@ -29,7 +29,7 @@ def import_dnc_file_task(self, import_id: int) -> str:
     except DncImportBusy as exc:
         raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS) from None
     if record.status == DncImport.Status.DONE:
-        scrub_open_carts_task.delay()
+        lists_changed_announce()  # recovery queues its scrub of the open carts
     return record.status
 
 
@@ -38,12 +38,6 @@ def fail_stalled_dnc_imports_task() -> list[int]:
     """Every minute: fail the DNC imports whose worker died (no heartbeat for STALLED_AFTER), at most
     STALLED_SWEEP_BATCH (50) a run, so no import shows "running" for ever; returns their ids."""
     return dnc_imports_fail_stalled()
-
-
-@shared_task
-def scrub_open_carts_task() -> int:
-    """Suppress open carts nobody may contact any more (after each import, and nightly)."""
-    return len(carts_scrub().suppressed)
 
 
 @shared_task

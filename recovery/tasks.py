@@ -17,6 +17,7 @@ from recovery.models import Store, WebhookDelivery
 from recovery.services import cart_open_if_abandoned, delivery_process
 from recovery.services.call_cadence import carts_after_calls_close, carts_expire
 from recovery.services.rescoring import carts_reprioritize
+from recovery.services.scrub import carts_scrub
 from recovery.services.sequence import TransientSendError, interrupted_sends_flag, message_step_send
 from recovery.services.shopify_reconciliation import CREATED, UPDATED, reconcilable_store_ids, store_reconcile
 
@@ -172,3 +173,9 @@ def erase_store_task(self, store_id: int) -> dict[str, int]:
                           requested_by="shopify:shop/redact").counts
     except DatabaseError as exc:
         raise self.retry(countdown=min(3600, 60 * 2**self.request.retries)) from exc
+
+
+@shared_task
+def scrub_open_carts_task() -> int:
+    """Suppress open carts nobody may contact any more (after each DNC import, and nightly)."""
+    return len(carts_scrub().suppressed)

@@ -21,7 +21,9 @@ ALLOWED_INSIDE_FUNCTIONS = {
     ("agents/apps.py", "compliance.services.erasure"),
     ("compliance/apps.py", "compliance"),
     ("recovery/apps.py", "compliance.services.erasure"),
+    ("recovery/apps.py", "compliance.services.scrub"),
     ("recovery/apps.py", "recovery.services.erasure"),
+    ("recovery/apps.py", "recovery.tasks"),
     # A service queues its own app's Celery task after commit, and the task module imports that service: the task
     # is imported when the service runs, not when the worker (which imports the tasks first) loads the service.
     ("recovery/services/carts.py", "recovery.tasks"),
