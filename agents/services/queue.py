@@ -27,6 +27,7 @@ from compliance.selectors import ContactFacts
 from compliance.services import check_contact
 from core.exceptions import ApplicationError
 from recovery.models import Cart
+from recovery.services.queue_sql import cart_reservation_release, cart_reserve, carts_call_release_due
 from recovery.services.sequence import sequence_resume
 
 LEASE = timedelta(minutes=10)
@@ -43,7 +44,7 @@ NOT_CALLABLE = ("dnc_", "opted_out_all", "opted_out_voice", "invalid_")
 
 def _reserve(cart: Cart, agent, now: datetime) -> Cart:
     cart.reserved_by, cart.reserved_until = agent, now + LEASE
-    queue_sql.cart_reserve(cart_id=cart.pk, agent_id=agent.pk, until=cart.reserved_until, now=now)
+    cart_reserve(cart_id=cart.pk, agent_id=agent.pk, until=cart.reserved_until, now=now)
     return cart
 
 
@@ -92,7 +93,7 @@ def _first_callable(agent, facts: queue_sql.AgentFacts, cart: Cart | None, now: 
                 return cart
             _park(cart, decision, now)
         except BaseException:
-            queue_sql.reservation_release(cart_id=cart.pk, agent_id=agent.pk)
+            cart_reservation_release(cart_id=cart.pk, agent_id=agent.pk)
             raise
         if screened < SCREEN_LIMIT:
             cart = queue_sql.best_candidate_reserve(facts, agent_id=agent.pk, until=now + LEASE, now=now)
@@ -105,7 +106,7 @@ def call_retries_release(*, now: datetime | None = None) -> int:
     Beat runs it every 30 seconds: the queue itself then only ever reads ready carts in score order, which
     stays one index step however many carts wait for a later call.
     """
-    return queue_sql.release_due(now or timezone.now())
+    return carts_call_release_due(now or timezone.now())
 
 
 def _due_callback(agent, now: datetime) -> Callback | None:
