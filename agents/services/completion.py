@@ -17,7 +17,7 @@ from agents.services.calls import call_owned_check, call_to_wrap_up
 from agents.services.queue import callback_schedule
 from compliance.models import Channel
 from compliance.selectors import policy_for_store
-from compliance.services import Decision
+from compliance.services import Decision, contact_attempt_delivery_record
 from recovery.messaging import PermanentSendError, TransientSendError
 from recovery.services.attempts import cart_contact_attempt_start
 from recovery.services.message_content import link_email_content, link_sms_content, recovery_link
@@ -67,11 +67,11 @@ def call_link_send(call: Call, *, agent, channel: str, now: datetime | None = No
     try:
         provider_id = deliver(outgoing)
     except (PermanentSendError, TransientSendError) as exc:
-        attempt.outcome, attempt.provider_status, attempt.provider_error = "not_sent", "failed", str(exc)[:200]
-        attempt.save(update_fields=["outcome", "provider_status", "provider_error"])
+        contact_attempt_delivery_record(attempt_id=attempt.pk, outcome="not_sent", provider_status="failed",
+                                        provider_error=str(exc))
         return LinkResult(sent=False, decision=decision, error=str(exc))
-    attempt.outcome, attempt.provider_id, attempt.provider_status = "link_sent", provider_id[:64], "sent"
-    attempt.save(update_fields=["outcome", "provider_id", "provider_status"])
+    contact_attempt_delivery_record(attempt_id=attempt.pk, outcome="link_sent", provider_id=provider_id,
+                                    provider_status="sent")
     Call.objects.filter(pk=call.pk).update(link_sent_by=channel)
     call.link_sent_by = channel
     return LinkResult(sent=True, decision=decision)
