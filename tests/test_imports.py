@@ -20,8 +20,10 @@ ALLOWED_INSIDE_FUNCTIONS = {
     ("agents/apps.py", "agents.services.erasure"),
     ("agents/apps.py", "compliance.services.erasure"),
     ("compliance/apps.py", "compliance"),
+    ("recovery/apps.py", "compliance.selectors"),
     ("recovery/apps.py", "compliance.services.erasure"),
     ("recovery/apps.py", "compliance.services.scrub"),
+    ("recovery/apps.py", "recovery"),
     ("recovery/apps.py", "recovery.services.erasure"),
     ("recovery/apps.py", "recovery.tasks"),
     # A service queues its own app's Celery task after commit, and the task module imports that service: the task
