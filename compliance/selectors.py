@@ -121,6 +121,13 @@ SELECT
 FROM (VALUES (1)) AS one (x)
 LEFT JOIN compliance_compliancepolicy AS policy ON policy.store_id = %(store)s
 """
+# The work queue's facts about an agent's contact attempts, as scalar subqueries of its statement (`agents.services
+# .queue_sql`) in its parameters %(agent)s and %(hour_ago)s: an attempt still without its outcome (a wrap-up owed),
+# and how many attempts the agent made in the last hour.
+AGENT_UNFINISHED_ATTEMPT_SQL = ("EXISTS (SELECT FROM compliance_contactattempt "
+                                "WHERE agent_id = %(agent)s AND outcome = '')")
+AGENT_ATTEMPTS_LAST_HOUR_SQL = ("(SELECT count(*) FROM compliance_contactattempt WHERE agent_id = %(agent)s "
+                                "AND at > %(hour_ago)s)")
 # The customer's part of the facts (when their last cart of the store began; where their number lives) reads
 # recovery's customers and carts, so recovery writes it: its fragments are registered from
 # `RecoveryConfig.ready()` (`customer_facts_sql_register`), since compliance does not import recovery. They take

@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING
 
 from django.db import connection
 
-from compliance.selectors import ContactFacts, call_facts_from_row, call_facts_subquery
+from compliance.selectors import (
+    AGENT_ATTEMPTS_LAST_HOUR_SQL,
+    AGENT_UNFINISHED_ATTEMPT_SQL,
+    ContactFacts,
+    call_facts_from_row,
+    call_facts_subquery,
+)
 from core.db.commit import ASYNCHRONOUS_COMMIT
 from core.db.prepared import PreparedStatement
 from recovery.services.queue_sql import (
@@ -41,17 +47,17 @@ if TYPE_CHECKING:
 # Carts ready to call, best first, in the agent's stores and languages (recovery's fragment, `cart_ready_sql`).
 CANDIDATE_SQL = cart_ready_sql(stores="%(stores)s::integer[]", languages="%(languages)s::text[]")
 # What decides whether and what the agent may take: one row, whatever the agent's profile holds (the cart it
-# holds: recovery's fragment). B608: only a constant fragment is formatted in.
+# holds: recovery's fragment; its attempts: compliance's). B608: only constant fragments are formatted in.
 _AGENT_SQL = f"""
 SELECT profile.max_attempts_per_hour,
        ARRAY(SELECT store_id FROM agents_agentprofile_stores WHERE agentprofile_id = profile.id) AS stores,
        ARRAY(SELECT lower(btrim(code)) FROM unnest(string_to_array(coalesce(profile.languages, ''), ',')) AS code
              WHERE btrim(code) <> '') AS languages,
-       EXISTS (SELECT FROM compliance_contactattempt WHERE agent_id = %(agent)s AND outcome = '') AS unfinished,
+       {AGENT_UNFINISHED_ATTEMPT_SQL} AS unfinished,
        EXISTS (SELECT FROM agents_callback WHERE status = 'scheduled' AND due_at <= %(now)s) AS callbacks_due,
        {HELD_SUBQUERY_SQL} AS held,
        CASE WHEN profile.max_attempts_per_hour IS NOT NULL THEN
-           (SELECT count(*) FROM compliance_contactattempt WHERE agent_id = %(agent)s AND at > %(hour_ago)s)
+           {AGENT_ATTEMPTS_LAST_HOUR_SQL}
        END AS last_hour
 FROM (VALUES (1)) AS one (x)
 LEFT JOIN agents_agentprofile AS profile ON profile.user_id = %(agent)s
