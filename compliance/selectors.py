@@ -108,9 +108,7 @@ SELECT
     (SELECT json_build_object('granted', granted, 'basis', basis, 'at', at) FROM compliance_consentrecord
      WHERE {person_column} = %(person)s AND channel = %(channel)s AND store_id = %(store)s
      ORDER BY at DESC, id DESC LIMIT 1),
-    (SELECT max(cart.platform_created_at) FROM recovery_cart AS cart
-     JOIN recovery_customer AS customer ON customer.id = cart.customer_id
-     WHERE cart.store_id = %(store)s AND {customer_identity}),
+    {last_cart},
     {address},
     ARRAY(SELECT at FROM compliance_contactattempt
           WHERE {contact_column} = %(contact)s AND channel = %(channel)s AND at >= %(since)s
@@ -123,8 +121,31 @@ SELECT
 FROM (VALUES (1)) AS one (x)
 LEFT JOIN compliance_compliancepolicy AS policy ON policy.store_id = %(store)s
 """
-_ADDRESS_SQL = """(SELECT ARRAY[country, region] FROM recovery_customer
-     WHERE store_id = %(store)s AND phone = %(customer_phone)s ORDER BY updated_at DESC LIMIT 1)"""
+# The work queue's facts about an agent's contact attempts, as scalar subqueries of its statement (`agents.services
+# .queue_sql`) in its parameters %(agent)s and %(hour_ago)s: an attempt still without its outcome (a wrap-up owed),
+# and how many attempts the agent made in the last hour.
+AGENT_UNFINISHED_ATTEMPT_SQL = ("EXISTS (SELECT FROM compliance_contactattempt "
+                                "WHERE agent_id = %(agent)s AND outcome = '')")
+AGENT_ATTEMPTS_LAST_HOUR_SQL = ("(SELECT count(*) FROM compliance_contactattempt WHERE agent_id = %(agent)s "
+                                "AND at > %(hour_ago)s)")
+# The customer's part of the facts (when their last cart of the store began; where their number lives) reads
+# recovery's customers and carts, so recovery writes it: its fragments are registered from
+# `RecoveryConfig.ready()` (`customer_facts_sql_register`), since compliance does not import recovery. They take
+# the facts' own parameters: %(store)s, and %(person_email)s or %(customer_phone)s.
+_CUSTOMER_FACTS_SQL: dict[str, str] = {}
+
+
+def customer_facts_sql_register(*, last_cart_by_phone: str, last_cart_by_email: str, address_by_phone: str) -> None:
+    """Called once from `RecoveryConfig.ready()`: the scalar subqueries the gate's statement reads a customer by."""
+    _CUSTOMER_FACTS_SQL.update(last_cart_by_phone=last_cart_by_phone, last_cart_by_email=last_cart_by_email,
+                               address_by_phone=address_by_phone)
+
+
+def _customer_facts_sql(name: str) -> str:
+    try:
+        return _CUSTOMER_FACTS_SQL[name]
+    except KeyError:  # the gate then denies (fail-closed), saying why in the log
+        raise RuntimeError("recovery has not registered the customer's facts SQL (RecoveryConfig.ready)") from None
 # Each list's partition has its own phone index: one probe per active list.
 _DNC_LISTS_SQL = """(SELECT json_agg(json_build_object(
         'name', name, 'kind', kind, 'version', version, 'last_full_import_at', last_full_import_at,
@@ -139,9 +160,8 @@ def _facts_sql(*, contact_by_email: bool, person_by_email: bool, by_phone: bool,
         policy_columns=", ".join(f"policy.{field.column}" for field in _POLICY_FIELDS),
         contact_column="email" if contact_by_email else "phone",
         person_column="email" if person_by_email else "phone",
-        customer_identity="UPPER(customer.email::text) = UPPER(%(person_email)s)" if person_by_email
-        else "customer.phone = %(customer_phone)s",
-        address=_ADDRESS_SQL if by_phone else "NULL",
+        last_cart=_customer_facts_sql("last_cart_by_email" if person_by_email else "last_cart_by_phone"),
+        address=_customer_facts_sql("address_by_phone") if by_phone else "NULL",
         dnc_lists=_DNC_LISTS_SQL if by_phone else "NULL",
         probed=probed,
     )

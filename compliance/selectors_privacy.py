@@ -1,5 +1,6 @@
 """The data we hold on one customer of one store, as JSON, for a data request (Shopify's
-`customers/data_request`): exported by an admin, passed on by the store."""
+`customers/data_request`): exported by an admin, passed on by the store. The sections of the apps above
+compliance (customers, carts, calls) come from their registered erasure steps (`services.erasure.steps`)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.forms.models import model_to_dict
 
-from agents.models import Call
 from compliance.models import ConsentRecord, ContactAttempt, OptOut, PrivacyRequest
+from compliance.services.erasure import steps
 from compliance.services.erasure.requests import person_find
-from recovery.models import Cart, Customer
-
-_CUSTOMER_FIELDS = ["external_id", "first_name", "last_name", "email", "phone", "country", "region", "language",
-                    "accepts_email_marketing", "accepts_sms_marketing", "sms_marketing_phone", "orders_count",
-                    "lifetime_value", "created_at"]
-_CART_FIELDS = ["checkout_token", "external_id", "status", "total_value", "currency", "checkout_url",
-                "abandoned_at", "recovered_at", "recovered_order_id"]
 
 
 def customer_data_export(request: PrivacyRequest) -> dict:
@@ -27,22 +21,19 @@ def customer_data_export(request: PrivacyRequest) -> dict:
                          customer_id=subject.get("customer_id", ""), order_ids=tuple(subject.get("orders", ())))
     identity = {"phone__in": person.phones} if person.phones else {"pk__in": []}
     emails = {"email__in": person.emails} if person.emails else {"pk__in": []}
-    carts = Cart.objects.filter(pk__in=person.cart_ids).prefetch_related("line_items").order_by("pk")
+    export: dict = {"request": {"id": request.pk, "reference": subject.get("reference", ""),
+                                "store": request.store.shop_domain}}
+    for step in steps.registered():  # recovery's customers and carts, agents' calls
+        export.update(step.person_export(person))
     return {
-        "request": {"id": request.pk, "reference": subject.get("reference", ""), "store": request.store.shop_domain},
-        "customers": [_dict(row, _CUSTOMER_FIELDS) for row in Customer.objects.filter(pk__in=person.customer_ids)],
-        "carts": [{**_dict(cart, _CART_FIELDS),
-                   "items": [_dict(item, ["title", "sku", "variant", "quantity", "unit_price"])
-                             for item in cart.line_items.all()]} for cart in carts],
-        "calls": [_dict(call, ["opened_at", "answer", "disposition", "notes", "friction_notes", "offer_notes"])
-                  for call in Call.objects.filter(cart_id__in=person.cart_ids).order_by("opened_at")],
-        "contact_attempts": [_dict(row, ["channel", "phone", "email", "at", "outcome", "duration_seconds"])
+        **export,
+        "contact_attempts": [instance_dict(row, ["channel", "phone", "email", "at", "outcome", "duration_seconds"])
                              for row in ContactAttempt.objects.filter(store=request.store)
                              .filter(_any(identity, emails)).order_by("at")],
-        "consent_records": [_dict(row, ["channel", "phone", "email", "basis", "granted", "source", "at"])
+        "consent_records": [instance_dict(row, ["channel", "phone", "email", "basis", "granted", "source", "at"])
                             for row in ConsentRecord.objects.filter(store=request.store)
                             .filter(_any(identity, emails)).order_by("at")],
-        "optouts": [_dict(row, ["phone", "email", "scope", "action", "source", "at"])
+        "optouts": [instance_dict(row, ["phone", "email", "scope", "action", "source", "at"])
                     for row in OptOut.objects.filter(Q(store=request.store) | Q(store__isnull=True))
                     .filter(_any(identity, emails)).order_by("at")],
     }
@@ -55,7 +46,8 @@ def _any(*lookups: dict) -> Q:
     return query
 
 
-def _dict(instance, fields: list[str]) -> dict:
+def instance_dict(instance, fields: list[str]) -> dict:
+    """The named fields of a row, JSON-ready: the export's one shape for every app's rows."""
     values = model_to_dict(instance, fields=fields)
     for name in fields:  # model_to_dict leaves out non-editable fields (created_at)
         values.setdefault(name, getattr(instance, name))

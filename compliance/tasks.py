@@ -1,19 +1,16 @@
-"""Background work for compliance: DNC imports queued from the admin's upload page, the scrub that
-re-checks open carts after every import and nightly, a store's erasure (Shopify's `shop/redact`) and the
-nightly retention purge."""
+"""Background work for compliance: DNC imports queued from the admin's upload page (each finished one announced,
+so that recovery re-checks its open carts) and the nightly retention purge. Recovery owns the carts and the stores:
+the scrub of open carts and a store's erasure (Shopify's `shop/redact`) are its tasks (`recovery.tasks`)."""
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import DatabaseError
 
-from compliance.models import DncImport, PrivacyRequest
+from compliance.models import DncImport
 from compliance.services.dnc import DncImportBusy, dnc_import_process, dnc_imports_fail_stalled
-from compliance.services.erasure import retention_purge, shop_erase
-from compliance.services.scrub import carts_scrub
-from recovery.models import Store
+from compliance.services.erasure import retention_purge
+from compliance.services.scrub import lists_changed_announce
 
-ERASE_STORE_MAX_RETRIES = 8  # about four hours of backoff
 # Another import of the same list holds it: wait for it rather than fail (a national list takes a minute or two).
 BUSY_RETRY_SECONDS = 60
 BUSY_MAX_RETRIES = 30
@@ -32,7 +29,7 @@ def import_dnc_file_task(self, import_id: int) -> str:
     except DncImportBusy as exc:
         raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS) from None
     if record.status == DncImport.Status.DONE:
-        scrub_open_carts_task.delay()
+        lists_changed_announce()  # recovery queues its scrub of the open carts
     return record.status
 
 
@@ -41,27 +38,6 @@ def fail_stalled_dnc_imports_task() -> list[int]:
     """Every minute: fail the DNC imports whose worker died (no heartbeat for STALLED_AFTER), at most
     STALLED_SWEEP_BATCH (50) a run, so no import shows "running" for ever; returns their ids."""
     return dnc_imports_fail_stalled()
-
-
-@shared_task
-def scrub_open_carts_task() -> int:
-    """Suppress open carts nobody may contact any more (after each import, and nightly)."""
-    return len(carts_scrub().suppressed)
-
-
-@shared_task(bind=True, acks_late=True, max_retries=ERASE_STORE_MAX_RETRIES)
-def erase_store_task(self, store_id: int) -> dict[str, int]:
-    """Erase every customer's personal data in one store (Shopify's `shop/redact`) and return the counts.
-
-    Batched, each batch committed: a task that dies half-way is finished by running it again, so a worker killed
-    mid-way leaves it queued (`acks_late`) and a database error retries it with backoff; the delivery that asked
-    is already answered, and nothing else would run it again."""
-    store = Store.objects.get(pk=store_id)
-    try:
-        return shop_erase(store=store, source=PrivacyRequest.Source.SHOPIFY,
-                          requested_by="shopify:shop/redact").counts
-    except DatabaseError as exc:
-        raise self.retry(countdown=min(3600, 60 * 2**self.request.retries)) from exc
 
 
 @shared_task

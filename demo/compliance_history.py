@@ -17,10 +17,10 @@ from django.utils import timezone
 from compliance.models import CompliancePolicy, OptOut
 from compliance.services import dnc_add_numbers, dnc_import_create, dnc_import_run, dnc_list_get_or_create
 from compliance.services.optouts import optout_record
-from compliance.services.scrub import carts_scrub
 from recovery.models import Cart, Customer
 from recovery.services.carts import cart_reroute
 from recovery.services.rescoring import carts_reprioritize
+from recovery.services.scrub import carts_scrub
 
 DEMO_REGISTRY_MAX_ENTRIES = 100
 REFRESH_AFTER = timedelta(days=7)

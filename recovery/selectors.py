@@ -118,3 +118,17 @@ def policy_for(store: Store) -> PriorityPolicy:
         return store.priority_policy
     except PriorityPolicy.DoesNotExist:
         return PriorityPolicy(store=store)
+
+
+# The gate's facts about a customer of a store (`compliance.selectors`, which registers them from
+# `RecoveryConfig.ready()`): scalar subqueries of its one statement, in its parameters (%(store)s, and
+# %(person_email)s or %(customer_phone)s). When the customer's last cart of the store began:
+CUSTOMER_LAST_CART_BY_PHONE_SQL = """(SELECT max(cart.platform_created_at) FROM recovery_cart AS cart
+     JOIN recovery_customer AS customer ON customer.id = cart.customer_id
+     WHERE cart.store_id = %(store)s AND customer.phone = %(customer_phone)s)"""
+CUSTOMER_LAST_CART_BY_EMAIL_SQL = """(SELECT max(cart.platform_created_at) FROM recovery_cart AS cart
+     JOIN recovery_customer AS customer ON customer.id = cart.customer_id
+     WHERE cart.store_id = %(store)s AND UPPER(customer.email::text) = UPPER(%(person_email)s))"""
+# Where the number's customer lives (country, region), for the calling hours of their place:
+CUSTOMER_ADDRESS_BY_PHONE_SQL = """(SELECT ARRAY[country, region] FROM recovery_customer
+     WHERE store_id = %(store)s AND phone = %(customer_phone)s ORDER BY updated_at DESC LIMIT 1)"""

@@ -1,4 +1,5 @@
-"""Background work for ingestion: process inbox deliveries, open abandoned carts."""
+"""Background work for ingestion: process inbox deliveries, open abandoned carts; and a store's erasure (Shopify's
+`shop/redact`), which compliance orchestrates on the store recovery owns."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.db import DatabaseError
 from django.utils import timezone
 
+from compliance.models import PrivacyRequest
+from compliance.services.erasure import shop_erase
 from recovery import selectors
 from recovery.models import Store, WebhookDelivery
 from recovery.services import cart_open_if_abandoned, delivery_process
 from recovery.services.call_cadence import carts_after_calls_close, carts_expire
 from recovery.services.rescoring import carts_reprioritize
+from recovery.services.scrub import carts_scrub
 from recovery.services.sequence import TransientSendError, interrupted_sends_flag, message_step_send
 from recovery.services.shopify_reconciliation import CREATED, UPDATED, reconcilable_store_ids, store_reconcile
 
@@ -22,6 +27,7 @@ logger = logging.getLogger(__name__)
 SWEEP_BATCH_SIZE = 500
 DELIVERY_MAX_RETRIES = 8
 MESSAGE_MAX_RETRIES = 6
+ERASE_STORE_MAX_RETRIES = 8  # about four hours of backoff
 
 
 @shared_task(bind=True, max_retries=DELIVERY_MAX_RETRIES)
@@ -152,3 +158,24 @@ def reconcile_shopify_store_task(store_id: int) -> str:
     if result.count(CREATED) or result.count(UPDATED):
         logger.info("Shopify reconciliation of %s: %s", store.shop_domain, result.outcomes)
     return "reconciled"
+
+
+@shared_task(bind=True, acks_late=True, max_retries=ERASE_STORE_MAX_RETRIES)
+def erase_store_task(self, store_id: int) -> dict[str, int]:
+    """Erase every customer's personal data in one store (Shopify's `shop/redact`) and return the counts.
+
+    Batched, each batch committed: a task that dies half-way is finished by running it again, so a worker killed
+    mid-way leaves it queued (`acks_late`) and a database error retries it with backoff; the delivery that asked
+    is already answered, and nothing else would run it again."""
+    store = Store.objects.get(pk=store_id)
+    try:
+        return shop_erase(store=store, source=PrivacyRequest.Source.SHOPIFY,
+                          requested_by="shopify:shop/redact").counts
+    except DatabaseError as exc:
+        raise self.retry(countdown=min(3600, 60 * 2**self.request.retries)) from exc
+
+
+@shared_task
+def scrub_open_carts_task() -> int:
+    """Suppress open carts nobody may contact any more (after each DNC import, and nightly)."""
+    return len(carts_scrub().suppressed)

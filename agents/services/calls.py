@@ -25,6 +25,7 @@ from compliance.services.optouts import optout_record
 from recovery.models import Cart
 from recovery.services.attempts import cart_contact_attempt_start
 from recovery.services.carts import cart_close
+from recovery.services.work_queue import customer_number_wrong
 
 # Where each answer of the opening leads, and the disposition it suggests for the wrap-up.
 ANSWER_NEXT_STEP = {
@@ -132,8 +133,7 @@ def call_answer_record(call: Call, *, agent, answer: str, now: datetime | None =
         cart_close(cart, status=Cart.Status.SUPPRESSED, at=now,
                    reason="The customer asked not to be contacted (recorded on a call).")
     if answer == Call.Answer.WRONG_NUMBER and customer is not None and customer.phone:
-        customer.phone_raw, customer.phone, customer.phone_invalid = str(customer.phone), "", True
-        customer.save(update_fields=["phone_raw", "phone", "phone_invalid", "updated_at"])
+        customer_number_wrong(customer=customer)
     if answer in ANSWER_DISPOSITION:
         call.disposition = ANSWER_DISPOSITION[answer]
         agent_status_set(agent, AgentProfile.Status.WRAP_UP, now=now)

@@ -17,13 +17,12 @@ from agents.services.calls import call_owned_check, call_to_wrap_up
 from agents.services.queue import callback_schedule
 from compliance.models import Channel
 from compliance.selectors import policy_for_store
-from compliance.services import Decision
+from compliance.services import Decision, contact_attempt_delivery_record
 from recovery.messaging import PermanentSendError, TransientSendError
-from recovery.models import Cart, CartEvent
 from recovery.services.attempts import cart_contact_attempt_start
-from recovery.services.attribution import credit
 from recovery.services.message_content import link_email_content, link_sms_content, recovery_link
 from recovery.services.sequence import Outgoing, deliver
+from recovery.services.work_queue import cart_recover_by_phone
 
 CARD_LIKE = re.compile(r"(?:\d[ -]?){13,19}")
 CARD_NUMBER_REFUSED = ("That looks like a card number. Never record card details: enter the terminal's "
@@ -68,11 +67,11 @@ def call_link_send(call: Call, *, agent, channel: str, now: datetime | None = No
     try:
         provider_id = deliver(outgoing)
     except (PermanentSendError, TransientSendError) as exc:
-        attempt.outcome, attempt.provider_status, attempt.provider_error = "not_sent", "failed", str(exc)[:200]
-        attempt.save(update_fields=["outcome", "provider_status", "provider_error"])
+        contact_attempt_delivery_record(attempt_id=attempt.pk, outcome="not_sent", provider_status="failed",
+                                        provider_error=str(exc))
         return LinkResult(sent=False, decision=decision, error=str(exc))
-    attempt.outcome, attempt.provider_id, attempt.provider_status = "link_sent", provider_id[:64], "sent"
-    attempt.save(update_fields=["outcome", "provider_id", "provider_status"])
+    contact_attempt_delivery_record(attempt_id=attempt.pk, outcome="link_sent", provider_id=provider_id,
+                                    provider_status="sent")
     Call.objects.filter(pk=call.pk).update(link_sent_by=channel)
     call.link_sent_by = channel
     return LinkResult(sent=True, decision=decision)
@@ -119,17 +118,7 @@ def call_paid_by_phone(call: Call, *, agent, amount: Decimal, reference: str,
     now = now or timezone.now()
     call.paid_by_phone_amount, call.payment_reference = amount, reference[:100]
     call.save(update_fields=["paid_by_phone_amount", "payment_reference"])
-    cart = Cart.objects.select_for_update(of=("self",)).get(pk=call.cart_id)
-    if cart.status in (Cart.Status.OPEN, Cart.Status.LOST):
-        previous = cart.status
-        cart.status, cart.recovered_at, cart.recovered_value = Cart.Status.RECOVERED, now, amount
-        cart.recovered_order_id = f"phone:{reference[:90]}"
-        cart.next_call_at = cart.next_message_at = None
-        credit(cart, at=now, order_value=amount)
-        cart.save()
-        CartEvent.objects.create(cart=cart, kind=CartEvent.Kind.STATUS_CHANGED, source=CartEvent.Source.SYSTEM,
-                                 at=now, detail={"previous": previous, "status": cart.status,
-                                                 "reason": f"Paid by phone with {agent.username}"})
+    cart_recover_by_phone(cart_id=call.cart_id, amount=amount, reference=reference, by=agent.username, at=now)
     call_to_wrap_up(call, agent=agent, now=now)
     return call
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.models import Call
+from compliance.services import contact_attempt_line_record
 
 # Twilio's CallStatus values in the order a call lives them; a late report never rolls the line back.
 LINE_RANK = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3, "completed": 4, "busy": 4,
@@ -48,11 +49,8 @@ def call_line_record(call: Call, *, status: str, at: datetime | None = None, dur
                              "duration_seconds"])
     attempt = call.attempt
     if attempt is not None:
-        attempt.provider_status = status
-        attempt.provider_id = attempt.provider_id or call.provider_sid
-        if status in FINAL:
-            attempt.duration_seconds = call.duration_seconds
-        attempt.save(update_fields=["provider_status", "provider_id", "duration_seconds"])
+        contact_attempt_line_record(attempt, provider_status=status, provider_id=call.provider_sid,
+                                    duration_seconds=call.duration_seconds if status in FINAL else None)
     return call
 
 

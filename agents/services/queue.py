@@ -27,7 +27,9 @@ from compliance.selectors import ContactFacts
 from compliance.services import check_contact
 from core.exceptions import ApplicationError
 from recovery.models import Cart
-from recovery.services.sequence import sequence_resume
+from recovery.services.queue_sql import cart_reservation_release, cart_reserve, carts_call_release_due
+from recovery.services.work_queue import cart_calls_end, cart_park
+from recovery.services.work_queue import cart_release as recovery_cart_release
 
 LEASE = timedelta(minutes=10)
 # Carts the gate may refuse in one request before the agent is told there is nothing to call: each refused
@@ -43,7 +45,7 @@ NOT_CALLABLE = ("dnc_", "opted_out_all", "opted_out_voice", "invalid_")
 
 def _reserve(cart: Cart, agent, now: datetime) -> Cart:
     cart.reserved_by, cart.reserved_until = agent, now + LEASE
-    queue_sql.cart_reserve(cart_id=cart.pk, agent_id=agent.pk, until=cart.reserved_until, now=now)
+    cart_reserve(cart_id=cart.pk, agent_id=agent.pk, until=cart.reserved_until, now=now)
     return cart
 
 
@@ -64,16 +66,9 @@ def _park(cart: Cart, decision, now: datetime) -> None:
     automated sequence) when it can't be called at all; else for a while. Every agent would otherwise screen
     it again on every request, and enough of them would hide the workable carts behind."""
     if any(reason.startswith(NOT_CALLABLE) for reason in decision.reasons) or "cart_attempt_limit" in decision.reasons:
-        cart.calls_ended_at, cart.next_call_at, cart.route = now, None, Cart.Route.AUTOMATED_FIRST
-        cart.reserved_by, cart.reserved_until = None, None
-        cart.priority_reason = f"Automated first: not callable ({'; '.join(decision.explanations)})"[:500]
-        cart.save(update_fields=["calls_ended_at", "next_call_at", "route", "priority_reason", "reserved_by",
-                                 "reserved_until", "updated_at"])
-        sequence_resume(cart, now=now)
+        cart_calls_end(cart=cart, reason="; ".join(decision.explanations), at=now)
         return
-    cart.next_call_at = decision.next_allowed_at or now + RECHECK_AFTER
-    cart.reserved_by, cart.reserved_until = None, None
-    cart.save(update_fields=["next_call_at", "reserved_by", "reserved_until", "updated_at"])
+    cart_park(cart=cart, until=decision.next_allowed_at or now + RECHECK_AFTER)
 
 
 def _first_callable(agent, facts: queue_sql.AgentFacts, cart: Cart | None, now: datetime,
@@ -92,7 +87,7 @@ def _first_callable(agent, facts: queue_sql.AgentFacts, cart: Cart | None, now: 
                 return cart
             _park(cart, decision, now)
         except BaseException:
-            queue_sql.reservation_release(cart_id=cart.pk, agent_id=agent.pk)
+            cart_reservation_release(cart_id=cart.pk, agent_id=agent.pk)
             raise
         if screened < SCREEN_LIMIT:
             cart = queue_sql.best_candidate_reserve(facts, agent_id=agent.pk, until=now + LEASE, now=now)
@@ -105,7 +100,7 @@ def call_retries_release(*, now: datetime | None = None) -> int:
     Beat runs it every 30 seconds: the queue itself then only ever reads ready carts in score order, which
     stays one index step however many carts wait for a later call.
     """
-    return queue_sql.release_due(now or timezone.now())
+    return carts_call_release_due(now or timezone.now())
 
 
 def _due_callback(agent, now: datetime) -> Callback | None:
@@ -206,5 +201,4 @@ def _known_zones() -> frozenset[str]:
 @transaction.atomic
 def cart_release(*, agent, cart_id: int) -> bool:
     """Give a cart back to the queue (call done, or the agent passes); True if the agent held it."""
-    released = Cart.objects.filter(pk=cart_id, reserved_by=agent).update(reserved_by=None, reserved_until=None)
-    return bool(released)
+    return recovery_cart_release(cart_id=cart_id, agent_id=agent.pk)

@@ -1,28 +1,34 @@
-"""Re-check open carts against the current lists and opt-outs; suppress the unreachable.
+"""The scrub's verdict: may anybody still contact a cart's customer? Recovery applies it (`recovery.services.scrub`
+suppresses the open carts nobody may contact), since carts are recovery's.
 
-A cart is suppressed when no channel could ever reach its customer: every
-channel is denied for a lasting reason (a DNC list, an opt-out, an unusable
-number or address). Waiting-type denials (hours, caps) and list staleness do
-not suppress: they pass.
+A cart is unreachable when no channel could ever reach its customer: every channel is denied for a lasting reason
+(a DNC list, an opt-out, an unusable number or address). Waiting-type denials (hours, caps) and list staleness do
+not count: they pass.
+
+After a DNC list changed (every finished import), compliance announces it (`lists_changed_announce`); recovery
+subscribes from `RecoveryConfig.ready()` and queues its scrub of the open carts. A plain list of callbacks rather
+than a signal: the one business step it starts is named where it is subscribed.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-
-from django.db import transaction
-from django.utils import timezone
 
 from compliance.models import Channel
 from compliance.services.gate import Decision, check_contact
-from recovery.models import Cart, CartEvent
-
-logger = logging.getLogger(__name__)
 
 LASTING_PREFIXES = ("dnc_", "opted_out_", "invalid_")
-SCRUB_BATCH_SIZE = 500
+NO_CHANNEL = "No channel may contact this customer."
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """Why nobody may contact a customer any more: the gate's reason codes, and its sentences for a person."""
+
+    reasons: list[str]
+    explanation: str
 
 
 def _lasting(decision: Decision) -> bool:
@@ -46,50 +52,28 @@ def cart_reachability(cart, *, at: datetime) -> list[Decision] | None:
     return denials
 
 
-@dataclass
-class ScrubResult:
-    checked: int = 0
-    suppressed: list[int] = field(default_factory=list)
-
-
-def carts_scrub(
-    *, dry_run: bool = False, at: datetime | None = None, batch_size: int = SCRUB_BATCH_SIZE
-) -> ScrubResult:
-    """Scrub every open cart, in batches of primary keys."""
-    at = at or timezone.now()
-    result = ScrubResult()
-    last_pk = 0
-    while True:
-        open_carts = Cart.objects.open().filter(pk__gt=last_pk).order_by("pk")
-        batch = list(open_carts.values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return result
-        last_pk = batch[-1]
-        for cart_id in batch:
-            result.checked += 1
-            if cart_scrub(cart_id=cart_id, at=at, dry_run=dry_run):
-                result.suppressed.append(cart_id)
-
-
-@transaction.atomic
-def cart_scrub(*, cart_id: int, at: datetime, dry_run: bool = False) -> bool:
-    """Suppress one open cart if nobody may contact its customer; True if it was (or would be)."""
-    cart = (
-        Cart.objects.select_for_update(of=("self",)).select_related("store", "customer")
-        .filter(pk=cart_id, status=Cart.Status.OPEN).first()
-    )
-    if cart is None:
-        return False
+def cart_unreachable(cart, *, at: datetime) -> Unreachable | None:
+    """The verdict on one cart (with its store and customer loaded): why nobody may contact its customer, or None
+    when some channel remains (or the gate could not tell: a cart is never suppressed on an internal error)."""
     denials = cart_reachability(cart, at=at)
     if denials is None:
-        return False
-    if dry_run:
-        return True
+        return None
     reasons = sorted({reason for decision in denials for reason in decision.reasons})
     sentences = [sentence for decision in denials for sentence in decision.explanations]
-    cart.status = Cart.Status.SUPPRESSED
-    cart.status_reason = " ".join(dict.fromkeys(sentences))[:1000] or "No channel may contact this customer."
-    cart.save(update_fields=["status", "status_reason", "updated_at"])
-    CartEvent.objects.create(cart=cart, kind=CartEvent.Kind.STATUS_CHANGED, source=CartEvent.Source.SYSTEM, at=at,
-                             detail={"previous": "open", "status": "suppressed", "reasons": reasons})
-    return True
+    return Unreachable(reasons=reasons, explanation=" ".join(dict.fromkeys(sentences))[:1000] or NO_CHANNEL)
+
+
+_on_lists_changed: list[Callable[[], None]] = []
+
+
+def lists_changed_subscribe(callback: Callable[[], None]) -> None:
+    """Called from a higher app's `AppConfig.ready()`: `callback` runs after every change of a DNC list."""
+    if callback not in _on_lists_changed:
+        _on_lists_changed.append(callback)
+
+
+def lists_changed_announce() -> None:
+    """A DNC list changed (an import finished): run the subscribers (recovery queues its scrub of open carts).
+    Their errors propagate, so a shell without a broker can say so."""
+    for callback in _on_lists_changed:
+        callback()

@@ -8,7 +8,6 @@ from django.db import connection, transaction
 from compliance.models import OptOut
 from compliance.models.choices import OptOutScope
 from compliance.services.optouts import optout_record
-from recovery.models import Store
 
 SALT = "compliance.unsubscribe"
 
@@ -42,6 +41,8 @@ def unsubscribe_confirm(*, token: str, remote_addr: str = "") -> OptOut | None:
     newest = OptOut.objects.filter(email=email, scope=OptOutScope.EMAIL).order_by("-at", "-pk").first()
     if newest is not None and newest.action == OptOut.Action.OPT_OUT:
         return newest
-    store = Store.objects.filter(pk=target.get("store")).first()
+    # The store as the opt-out's own foreign key names it (recovery's Store, which compliance does not import): a
+    # link made for a store since deleted records an opt-out of no store.
+    store = OptOut.store.field.related_model.objects.filter(pk=target.get("store")).first()
     return optout_record(email=target["email"], scope=OptOutScope.EMAIL, source=OptOut.Source.EMAIL_LINK,
                          store=store, evidence=f"Unsubscribe link confirmed from {remote_addr or 'unknown address'}")

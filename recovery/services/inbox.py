@@ -133,6 +133,10 @@ def _dispatch_shopify(store: Store, topic: str, payload: dict) -> tuple[str, str
         return WebhookDelivery.Status.PROCESSED, f"app uninstalled: noted at {store.uninstalled_at:%Y-%m-%d %H:%M} UTC"
     known_by = store_confirm_uninstalled(store=store) if topic == shopify.SHOP_REDACT else ""
     outcome = shopify_privacy_request_apply(store=store, topic=topic, payload=payload)
+    if topic == shopify.SHOP_REDACT:
+        from recovery.tasks import erase_store_task
+
+        transaction.on_commit(lambda: erase_store_task.delay(store.pk))
     return WebhookDelivery.Status.PROCESSED, f"{outcome} ({known_by})" if known_by else outcome
 
 

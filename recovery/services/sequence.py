@@ -29,7 +29,7 @@ from django.utils import timezone
 from compliance.models import Channel, ContactAttempt, OptOut
 from compliance.models.choices import OptOutScope
 from compliance.selectors import policy_for_store
-from compliance.services.gate import Decision
+from compliance.services.gate import Decision, contact_attempt_delivery_record
 from compliance.services.optouts import optout_record
 from recovery.messaging import PermanentSendError, SmsNotConfigured, TransientSendError, sms_send
 from recovery.models import Cart, MessageStep, RecoveryMessage
@@ -284,6 +284,7 @@ def _finish(message: RecoveryMessage, *, status: str, detail: str = "", provider
     message.save(update_fields=["status", "detail", "provider_id", "sent_at"])
     if message.attempt_id:
         outcome = {RecoveryMessage.Status.SENT: "sent", RecoveryMessage.Status.FAILED: "not_sent"}.get(status, "failed")
-        ContactAttempt.objects.filter(pk=message.attempt_id).update(
-            outcome=outcome, provider_id=provider_id[:64], provider_status=provider_status or outcome,
-            provider_error=detail[:200] if status != RecoveryMessage.Status.SENT else "")
+        contact_attempt_delivery_record(
+            attempt_id=message.attempt_id, outcome=outcome, provider_id=provider_id,
+            provider_status=provider_status or outcome,
+            provider_error=detail if status != RecoveryMessage.Status.SENT else "")

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from compliance.models import DncList
 from compliance.services.optouts import optout_record
+from compliance.services.scrub import lists_changed_announce
 from recovery.models import Cart
 from tests.factories import CartFactory, CustomerFactory, add_entry
 
@@ -90,3 +91,17 @@ def test_suppressed_cart_page_says_why(client, supervisor_user, shopify_store, l
 
     assert b"Why suppressed:" in response.content
     assert b"National registry" in response.content
+
+
+
+def test_a_changed_dnc_list_scrubs_the_open_carts(shopify_store, lists):
+    # given: a cart whose only channel is a number just added to the national list
+    cart = cart_for(shopify_store, email="")
+    add_entry(lists["national"], "+12125550100")
+
+    # when: compliance announces the change, as every finished import does (recovery's subscriber queues its scrub)
+    lists_changed_announce()
+
+    # then
+    cart.refresh_from_db()
+    assert cart.status == Cart.Status.SUPPRESSED

@@ -46,7 +46,7 @@ from compliance.services.dnc import (
     replace_shrink_percent,
 )
 from compliance.services.dnc.swap import REPLACE_SHRINK_LIMIT_PERCENT
-from compliance.tasks import scrub_open_carts_task
+from compliance.services.scrub import lists_changed_announce
 
 SHOWN_REJECTIONS = 20  # at verbosity 1; verbosity 2 shows the first 10,000
 
@@ -161,7 +161,7 @@ class Command(BaseCommand):
     def _queue_scrub(self) -> None:
         """Re-check open carts against the new list (in the worker, so a big scrub does not hold the shell)."""
         try:
-            scrub_open_carts_task.delay()
+            lists_changed_announce()  # recovery queues its scrub of the open carts
         except Exception:  # no broker reachable from this shell: say how to do it by hand
             self.stderr.write(self.style.WARNING("Could not queue the cart scrub; run `manage.py scrub_carts`."))
 

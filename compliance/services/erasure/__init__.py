@@ -1,5 +1,8 @@
 """Erasure of a person's data (GDPR, Shopify's `customers/redact` and `shop/redact`, `manage.py erase_customer`)
-and the nightly retention purge, which share the same table-by-table steps (`records`).
+and the nightly retention purge, which share the same table-by-table steps: compliance's own in `records`, and
+those of the apps above it (recovery's customers, carts, events, messages and webhook bodies; agents' notes) in
+each app's `services/erasure.py`, registered with `steps` from the app's `AppConfig.ready()` and run in the same
+transaction.
 
 What each table loses, and what the law makes us keep (GDPR art. 17(3)(b): data kept to meet a legal obligation
 is exempt from erasure):

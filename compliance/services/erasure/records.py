@@ -1,10 +1,10 @@
-"""Erasing personal data table by table, for a scope some privacy request chose (a person, a store, a batch
-of closed carts). Each function changes only rows that still hold personal data, so running it twice
-changes nothing the second time, and returns how many rows it changed."""
+"""Erasing compliance's personal data table by table, for a scope some privacy request chose (a person, a store, a
+batch of closed carts); the apps above erase their own tables through their registered steps (`steps`). Each
+function changes only rows that still hold personal data, so running it twice changes nothing the second time,
+and returns how many rows it changed."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
@@ -12,7 +12,6 @@ from datetime import timedelta
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from agents.models import Call, DraftOrder
 from compliance.models import (
     Channel,
     ConsentRecord,
@@ -28,8 +27,6 @@ from compliance.models import (
 from compliance.models.choices import OptOutScope
 from compliance.models.privacy import suppression_digest
 from compliance.services.dnc import dnc_remove_numbers
-from core.log_masking import mask
-from recovery.models import Cart, CartEvent, Customer, RecoveryMessage, WebhookDelivery
 
 ERASED = "[erased]"  # what free text (notes, bodies) becomes; identity columns become ''
 ERASED_BODY = b'{"erased": true}'
@@ -151,65 +148,3 @@ def _holds_place(record_type: str, rows: Iterable[tuple[int, object]], *, reason
                        request=request) for pk, at in rows.items() if pk not in held]
     LegalHold.objects.bulk_create(holds, ignore_conflicts=True)
     return len(holds)
-
-
-def carts_erase(cart_ids: list[int], *, counts: Counter) -> None:
-    """A cart keeps what it was worth and what happened to it; it loses its customer, payload, link and any
-    words about the person: agents' notes, messages' recipients, reasons that quote a number or address."""
-    calls = Call.objects.filter(cart_id__in=cart_ids)
-    for column in ("notes", "friction_notes", "offer_notes"):
-        counts["call_notes_erased"] += calls.exclude(**{column: ""}).exclude(**{column: ERASED}).update(
-            **{column: ERASED})
-    counts["draft_order_notes_erased"] += (DraftOrder.objects.filter(cart_id__in=cart_ids).exclude(note="")
-                                           .exclude(note=ERASED).update(note=ERASED))
-    counts["recovery_messages_erased"] += (RecoveryMessage.objects.filter(cart_id__in=cart_ids)
-                                           .exclude(recipient="").update(recipient=""))
-    for message in RecoveryMessage.objects.filter(cart_id__in=cart_ids).exclude(detail="").only("pk", "detail"):
-        if mask(message.detail) != message.detail:
-            RecoveryMessage.objects.filter(pk=message.pk).update(detail=mask(message.detail))
-    for event in CartEvent.objects.filter(cart_id__in=cart_ids).exclude(detail={}).only("pk", "detail"):
-        masked = json.loads(mask(json.dumps(event.detail)))
-        if masked != event.detail:  # history rows never change otherwise; erasure is the one exception
-            CartEvent.objects.filter(pk=event.pk).update(detail=masked)
-    for cart in Cart.objects.filter(pk__in=cart_ids).only("pk", "status_reason"):
-        if mask(cart.status_reason) != cart.status_reason:
-            Cart.objects.filter(pk=cart.pk).update(status_reason=mask(cart.status_reason))
-    counts["carts_erased"] += (
-        Cart.objects.filter(pk__in=cart_ids)
-        .filter(Q(customer__isnull=False) | ~Q(raw_payload={}) | ~Q(checkout_url="") | ~Q(error_text=""))
-        .update(customer=None, raw_payload={}, checkout_url="", error_text="")
-    )
-
-
-def customers_delete(customer_ids: Iterable[int], *, counts: Counter) -> None:
-    """Customers go entirely (names, number, address, consent flags); consent records keep their id."""
-    deleted, _ = Customer.objects.filter(pk__in=list(customer_ids)).delete()
-    counts["customers_deleted"] += deleted
-
-
-def deliveries_mentioning(*, store_id: int, needles: Iterable[str]) -> list[int]:
-    """The store's stored webhook deliveries whose body mentions one of `needles` (an address, a number, a
-    checkout token, a customer or order id), case-insensitively, and is not erased yet.
-
-    Bodies are searched as escaped text, so an identifier with non-ASCII characters is found only where the
-    sender wrote it escaped; the checkout tokens and ids, plain ASCII, find every delivery about a cart.
-    """
-    wanted = sorted({needle.lower() for needle in needles if len(needle) >= NEEDLE_MIN_LENGTH})
-    if not wanted:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM recovery_webhookdelivery WHERE store_id = %s AND raw_body <> %s "
-            "AND EXISTS (SELECT FROM unnest(%s::text[]) AS needle "
-            "            WHERE strpos(lower(encode(raw_body, 'escape')), needle) > 0)",
-            [store_id, ERASED_BODY, wanted],
-        )
-        return [pk for (pk,) in cursor.fetchall()]
-
-
-def deliveries_erase(delivery_ids: list[int], *, counts: Counter) -> None:
-    """Replace stored webhook bodies (and the errors that may quote them) with a marker; headers, topic and
-    outcome stay, so the inbox still shows that the delivery came and what became of it."""
-    rows = WebhookDelivery.objects.filter(pk__in=delivery_ids).exclude(raw_body=ERASED_BODY)
-    rows.exclude(error="").update(error=ERASED)
-    counts["webhook_deliveries_erased"] += rows.update(raw_body=ERASED_BODY)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
@@ -19,23 +18,11 @@ from compliance.models import (
     OptOut,
     PrivacyRequest,
 )
-from compliance.services.erasure import records
+from compliance.services.erasure import records, steps
+from compliance.services.erasure.steps import Person
 from core.phones import phone_to_e164
-from recovery.models import Cart, Customer
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Person:
-    """Who is to be erased in a store, as the request names them and as we found them."""
-
-    store_id: int
-    customer_ids: set[int] = field(default_factory=set)
-    cart_ids: set[int] = field(default_factory=set)
-    phones: set[str] = field(default_factory=set)  # E.164
-    emails: set[str] = field(default_factory=set)  # lowercased
-    needles: set[str] = field(default_factory=set)  # what a webhook body about them mentions
 
 
 def normalized_phone(phone: str) -> str:
@@ -45,29 +32,13 @@ def normalized_phone(phone: str) -> str:
 
 def person_find(*, store, email: str = "", phone: str = "", customer_id: str = "",
                 order_ids: tuple[str, ...] = ()) -> Person:
-    """The store's customers matching any identifier given, their carts and the listed orders' carts."""
+    """The store's customers matching any identifier given, their carts and the listed orders' carts, as the
+    registered steps find them (`recovery`'s customers and carts)."""
     email, phone = email.strip().lower(), normalized_phone(phone)
-    match = Q(pk__in=[])
-    if customer_id:
-        match |= Q(external_id=customer_id)
-    if email:
-        match |= Q(email__iexact=email)
-    if phone:
-        match |= Q(phone=phone) | Q(sms_marketing_phone=phone)
     person = Person(store_id=store.pk, phones={phone} - {""}, emails={email} - {""},
                     needles={email, phone, phone.lstrip("+"), customer_id, *order_ids} - {""})
-    for customer in Customer.objects.filter(match, store=store):
-        person.customer_ids.add(customer.pk)
-        person.phones |= {str(number) for number in (customer.phone, customer.sms_marketing_phone) if number}
-        person.emails |= {customer.email.lower()} - {""}
-        person.needles |= {customer.email, customer.phone_raw, customer.external_id, str(customer.phone)} - {""}
-    cart_match = Q(customer_id__in=person.customer_ids)
-    if order_ids:
-        cart_match |= Q(recovered_order_id__in=order_ids)
-    carts = Cart.objects.filter(cart_match, store=store)
-    for cart_id, token, external_id in carts.values_list("pk", "checkout_token", "external_id"):
-        person.cart_ids.add(cart_id)
-        person.needles |= {token, external_id} - {""}
+    for step in steps.registered():
+        step.person_find(person, email=email, phone=phone, customer_id=customer_id, order_ids=order_ids)
     return person
 
 
@@ -88,12 +59,17 @@ def person_erase(person: Person, *, request: PrivacyRequest, suppress: bool) -> 
         Q(store_id=person.store_id) | Q(store__isnull=True)), counts=counts)
     records.consents_hold(ConsentRecord.objects.filter(Q(customer_id__in=person.customer_ids) | identity,
                                                        store_id=person.store_id), request=request, counts=counts)
-    records.carts_erase(sorted(person.cart_ids), counts=counts)
-    records.customers_delete(person.customer_ids, counts=counts)
-    records.deliveries_erase(records.deliveries_mentioning(store_id=person.store_id, needles=person.needles),
-                             counts=counts)
+    carts_erase(sorted(person.cart_ids), counts=counts)
+    for step in steps.registered():  # customers, and the webhook bodies that mention them
+        step.person_erase(person, counts=counts)
     counts["data_requests_erased"] += _data_requests_erase(person)
     return counts
+
+
+def carts_erase(cart_ids: list[int], *, counts: Counter) -> None:
+    """What every app keeps about these carts that could name a person (agents' notes, messages, payloads)."""
+    for step in steps.registered():
+        step.carts_erase(cart_ids, counts=counts)
 
 
 def _data_requests_erase(person: Person) -> int:

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from compliance.models import (
@@ -23,10 +22,9 @@ from compliance.models import (
     LegalHold,
     PrivacyRequest,
 )
-from compliance.services.erasure import records
-from compliance.services.erasure.requests import request_complete
+from compliance.services.erasure import records, steps
+from compliance.services.erasure.requests import carts_erase, request_complete
 from compliance.services.erasure.shop import batches_run
-from recovery.models import Cart, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +36,6 @@ def retention_days() -> int:
     return int(getattr(settings, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
 
 
-def carts_due_for_purge(*, cutoff: datetime):
-    """Closed carts (recovered, lost, suppressed, expired, completed) closed before `cutoff` that still hold
-    personal data. A cart's closing time is when it was recovered or completed, else its last change."""
-    closed = [Cart.Status.RECOVERED, Cart.Status.LOST, Cart.Status.SUPPRESSED, Cart.Status.EXPIRED,
-              Cart.Status.COMPLETED]
-    return (Cart.objects.filter(status__in=closed)
-            .alias(closed_at=Coalesce("recovered_at", "completed_at", "updated_at")).filter(closed_at__lt=cutoff)
-            .filter(Q(customer__isnull=False) | ~Q(raw_payload={}) | ~Q(checkout_url="") | ~Q(error_text="")))
-
-
 def retention_purge(*, now: datetime | None = None, days: int | None = None,
                     batch_size: int = RETENTION_BATCH_SIZE) -> PrivacyRequest:
     """Purge what is due and return the run's record with its counts; running it again purges nothing more."""
@@ -56,9 +44,11 @@ def retention_purge(*, now: datetime | None = None, days: int | None = None,
     request = PrivacyRequest.objects.create(kind=PrivacyRequest.Kind.RETENTION,
                                             source=PrivacyRequest.Source.RETENTION, at=now)
     counts: Counter = Counter()
-    due = carts_due_for_purge(cutoff=cutoff)
-    batches_run(due, lambda carts: _carts_purge(carts, due=due, request=request, counts=counts),
-                request=request, batch_size=batch_size)
+    for step in steps.registered():  # recovery: the closed carts due for purge
+        due = step.carts_due_for_purge(cutoff=cutoff)
+        if due is not None:
+            batches_run(due, lambda carts, due=due: _carts_purge(carts, due=due, request=request, counts=counts),
+                        request=request, batch_size=batch_size)
     old_decisions = (ContactDecision.objects.filter(at__lt=cutoff).filter(~Q(phone="") | ~Q(email=""))
                      .exclude(attempt__channel=Channel.VOICE))  # call records wait for their hold
     batches_run(old_decisions, lambda rows: records.decisions_erase(rows, counts=counts), request=request,
@@ -67,11 +57,9 @@ def retention_purge(*, now: datetime | None = None, days: int | None = None,
                                                                              body__in=["", records.ERASED])
     batches_run(old_texts, lambda rows: records.inbound_messages_erase(rows, counts=counts), request=request,
                 batch_size=batch_size)
-    old_deliveries = (WebhookDelivery.objects.filter(received_at__lt=cutoff)
-                      .exclude(status=WebhookDelivery.Status.PENDING).exclude(raw_body=records.ERASED_BODY))
-    batches_run(old_deliveries, lambda rows: records.deliveries_erase(list(rows.values_list("pk", flat=True)),
-                                                                      counts=counts),
-                request=request, batch_size=batch_size)
+    for step in steps.registered():  # recovery: the stored webhook bodies older than the cutoff
+        for rows, erase in step.retention_batches(cutoff=cutoff, counts=counts):
+            batches_run(rows, erase, request=request, batch_size=batch_size)
     holds = LegalHold.objects.filter(released_at__isnull=True, retained_until__lt=now)
     batches_run(holds, lambda rows: _holds_release(rows, now=now, counts=counts), request=request,
                 batch_size=batch_size)
@@ -82,14 +70,14 @@ def _carts_purge(carts, *, due, request: PrivacyRequest, counts: Counter) -> Non
     """One batch of due carts: their attempts and carts erased, and their customers deleted once no cart that
     is not due needs them (their consent records held)."""
     cart_ids = list(carts.values_list("pk", flat=True))
-    customer_ids = set(carts.exclude(customer__isnull=True).values_list("customer_id", flat=True))
     records.attempts_erase(ContactAttempt.objects.filter(cart_id__in=cart_ids), request=request, counts=counts)
-    needed = set(Cart.objects.filter(customer_id__in=customer_ids).exclude(pk__in=cart_ids)
-                 .exclude(pk__in=due.values("pk")).values_list("customer_id", flat=True))
-    gone = customer_ids - needed
+    gone: set[int] = set()
+    for step in steps.registered():
+        gone |= step.customers_freed(cart_ids, due=due)
     records.consents_hold(ConsentRecord.objects.filter(customer_id__in=gone), request=request, counts=counts)
-    records.carts_erase(cart_ids, counts=counts)
-    records.customers_delete(gone, counts=counts)
+    carts_erase(cart_ids, counts=counts)
+    for step in steps.registered():
+        step.customers_delete(gone, counts=counts)
 
 
 def _holds_release(holds, *, now: datetime, counts: Counter) -> None:

@@ -19,9 +19,9 @@ from compliance.models import (
     OptOut,
     PrivacyRequest,
 )
-from compliance.services.erasure import records
-from compliance.services.erasure.requests import Person, person_erase, request_complete
-from recovery.models import Cart, Customer, WebhookDelivery
+from compliance.services.erasure import records, steps
+from compliance.services.erasure.requests import carts_erase, person_erase, request_complete
+from compliance.services.erasure.steps import Batch
 
 SHOP_BATCH_SIZE = 500  # customers (then carts) per transaction when a whole store is erased
 
@@ -35,10 +35,12 @@ def shop_erase(*, store, source: str, requested_by: str = "",
     request = PrivacyRequest.objects.create(kind=PrivacyRequest.Kind.SHOP_REDACT, source=source, store=store,
                                             requested_by=requested_by[:100], at=timezone.now())
     counts: Counter = Counter()
-    batches: list[tuple[QuerySet, Callable[[QuerySet], None]]] = [
-        (Customer.objects.filter(store=store), lambda rows: counts.update(_people_erase(store, rows, request))),
-        (Cart.objects.filter(store=store), lambda rows: records.carts_erase(list(rows.values_list("pk", flat=True)),
-                                                                            counts=counts)),
+    batches: list[Batch] = []
+    for step in steps.registered():  # recovery: the customers (erased as people), then the carts
+        batches += step.store_batches(
+            store.pk, people_erase=lambda person: counts.update(person_erase(person, request=request, suppress=False)),
+            carts_erase=lambda cart_ids: carts_erase(cart_ids, counts=counts), counts=counts)
+    batches += [
         (ContactAttempt.objects.filter(store=store),
          lambda rows: records.attempts_erase(rows, request=request, counts=counts)),
         (ContactDecision.objects.filter(store=store), lambda rows: records.decisions_erase(rows, counts=counts)),
@@ -46,9 +48,9 @@ def shop_erase(*, store, source: str, requested_by: str = "",
         (InboundMessage.objects.filter(store=store), lambda rows: records.inbound_messages_erase(rows, counts=counts)),
         (ConsentRecord.objects.filter(store=store),
          lambda rows: records.consents_hold(rows, request=request, counts=counts)),
-        (WebhookDelivery.objects.filter(store=store),
-         lambda rows: records.deliveries_erase(list(rows.values_list("pk", flat=True)), counts=counts)),
     ]
+    for step in steps.registered():  # recovery: the stored webhook bodies
+        batches += step.store_last_batches(store.pk, counts=counts)
     for rows, erase in batches:
         batches_run(rows, erase, request=request, batch_size=batch_size)
     return request_complete(request, counts)
@@ -66,16 +68,6 @@ def batches_run(rows: QuerySet, erase: Callable[[QuerySet], None], *, request: P
             records.request_bind(request)
             erase(rows.model.objects.filter(pk__in=ids))
         last = ids[-1]
-
-
-def _people_erase(store, customers: QuerySet, request: PrivacyRequest) -> Counter:
-    """A batch of customers, erased as one person is (their bodies in the inbox go with the store's, later)."""
-    person = Person(store_id=store.pk, customer_ids=set(customers.values_list("pk", flat=True)))
-    for phone, sms_phone, email in customers.values_list("phone", "sms_marketing_phone", "email"):
-        person.phones |= {str(phone or ""), str(sms_phone or "")} - {""}
-        person.emails |= {email.lower()} - {""}
-    person.cart_ids = set(Cart.objects.filter(customer_id__in=person.customer_ids).values_list("pk", flat=True))
-    return person_erase(person, request=request, suppress=False)
 
 
 def _optouts_erase(optouts: QuerySet, request: PrivacyRequest, counts: Counter) -> None:

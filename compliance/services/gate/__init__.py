@@ -15,11 +15,24 @@ opt-out is effective at once) and one INSERT writes the audit row.
 - `rules.py`: the rules, applied to the facts;
 - `decision.py`: `Decision` and the evaluation the rules fill in;
 - `audit.py`: the audit row;
-- `attempts.py`: `contact_attempt_start` and `contact_attempt_finish`.
+- `attempts.py`: `contact_attempt_start`, `contact_attempt_finish` and what the senders report afterwards
+  (`contact_attempt_delivery_record`, `contact_attempt_line_record`).
 """
 
-from compliance.services.gate.attempts import contact_attempt_finish, contact_attempt_start
+from compliance.services.gate.attempts import (
+    contact_attempt_delivery_record,
+    contact_attempt_finish,
+    contact_attempt_line_record,
+    contact_attempt_start,
+)
 from compliance.services.gate.check import check_contact
 from compliance.services.gate.decision import Decision
 
-__all__ = ["Decision", "check_contact", "contact_attempt_finish", "contact_attempt_start"]
+__all__ = [
+    "Decision",
+    "check_contact",
+    "contact_attempt_delivery_record",
+    "contact_attempt_finish",
+    "contact_attempt_line_record",
+    "contact_attempt_start",
+]

@@ -58,3 +58,24 @@ def contact_attempt_finish(*, attempt: ContactAttempt, outcome: str, duration_se
     attempt.provider_id = provider_id or attempt.provider_id
     attempt.save(update_fields=["outcome", "duration_seconds", "provider_id"])
     return attempt
+
+
+def contact_attempt_delivery_record(*, attempt_id: int, outcome: str, provider_status: str, provider_id: str = "",
+                                    provider_error: str = "") -> int:
+    """What became of a text or an email the attempt sent (or failed to send), as its sender reports it; returns
+    1 if the attempt exists. The sender (recovery's sequence, agents' link) owns the message, compliance the
+    attempt."""
+    return ContactAttempt.objects.filter(pk=attempt_id).update(
+        outcome=outcome, provider_id=provider_id[:64], provider_status=provider_status,
+        provider_error=provider_error[:200])
+
+
+def contact_attempt_line_record(attempt: ContactAttempt, *, provider_status: str, provider_id: str = "",
+                                duration_seconds: int | None = None) -> ContactAttempt:
+    """A call's progress on the line (the provider's status, its call id, the duration once ended)."""
+    attempt.provider_status = provider_status
+    attempt.provider_id = attempt.provider_id or provider_id
+    if duration_seconds is not None:
+        attempt.duration_seconds = duration_seconds
+    attempt.save(update_fields=["provider_status", "provider_id", "duration_seconds"])
+    return attempt

@@ -94,7 +94,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
     "scrub-open-carts-nightly": {
-        "task": "compliance.tasks.scrub_open_carts_task",
+        "task": "recovery.tasks.scrub_open_carts_task",
         "schedule": crontab(hour=3, minute=15),
     },
     "purge-closed-carts-nightly": {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from compliance.services.scrub import SCRUB_BATCH_SIZE, carts_scrub
+from recovery.services.scrub import SCRUB_BATCH_SIZE, carts_scrub
 
 
 class Command(BaseCommand):
