@@ -55,6 +55,7 @@ def embedded_database_url() -> str:
     The calling process becomes one of the server's holders: the server keeps
     running while any holder lives, and stops when the last one exits.
     """
+    import fasteners
     import psycopg
 
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset; /tmp is fine
@@ -64,8 +65,11 @@ def embedded_database_url() -> str:
     pgdata = VAR_DIR / "postgres"
     # pgserver creates the folder with exist_ok=False, which two first starts at once would race on.
     pgdata.mkdir(parents=True, exist_ok=True)
-    _prune_dead_holders(pgdata)
-    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    # One process at a time starts or joins the server: pgserver does not lock its first start, and two initdb
+    # runs on one empty folder (several processes started together on a fresh clone) break each other.
+    with fasteners.InterProcessLock(str(VAR_DIR / "postgres.lock")):
+        _prune_dead_holders(pgdata)
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")
     info = server.get_postmaster_info()
     socket_dir = str(info.socket_dir)
     with psycopg.connect(
