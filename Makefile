@@ -16,11 +16,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+RUNTIME_REQUIREMENTS := requirements.txt requirements/base.txt requirements/embedded.txt
+DEV_REQUIREMENTS := $(RUNTIME_REQUIREMENTS) requirements-dev.txt requirements/dev.txt
+
+$(VENV)/.runtime-installed: $(RUNTIME_REQUIREMENTS) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev-installed: $(DEV_REQUIREMENTS) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
 
