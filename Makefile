@@ -63,10 +63,12 @@ bench-dashboards: install-dev
 bench-soak: install-dev
 	$(BIN)/python -m bench.soak $(BENCH_ARGS)
 
-## ruff, import-linter's layers contract (pyproject.toml: one dependency direction between the apps), bandit.
+## ruff, import-linter's layers contract (pyproject.toml: one dependency direction between the apps), mypy on core,
+## the contact gate and the work queue ([tool.mypy] in pyproject.toml), bandit.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive .
 
 ## Refresh the committed front-end files from npm at pinned versions (needs Node only here).

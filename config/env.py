@@ -6,6 +6,7 @@ import math
 import os
 import re
 from collections import Counter
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -13,7 +14,12 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
 def env_str(name: str, default: str | None = None) -> str | None:
+    """The variable's value, or `default` when it is unset or empty (a default given means a str comes back)."""
     value = os.environ.get(name)
     return default if value is None or value == "" else value
 

@@ -13,10 +13,11 @@ the cart what the compliance gate needs to screen calling it (the compliance app
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
@@ -210,7 +211,7 @@ class _RowShape:
     and converters (`from_db_value`) of the few fields that have one, worked out once per process."""
 
     attnames: list[str]
-    converters: tuple[tuple[int, object], ...]
+    converters: tuple[tuple[int, Callable[..., Any]], ...]
 
     @classmethod
     def of(cls, fields: list) -> _RowShape:

@@ -12,7 +12,7 @@ from compliance.selectors import ContactFacts, DncListFact, OptOutFact
 from compliance.services import hours
 from compliance.services.gate.decision import WAITABLE, Evaluation
 
-DNC_REASONS = {
+DNC_REASONS: dict[str, str] = {
     DncList.Kind.NATIONAL: "dnc_national",
     DncList.Kind.STATE: "dnc_state",
     DncList.Kind.INTERNAL: "dnc_internal",
