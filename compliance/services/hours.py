@@ -27,8 +27,8 @@ from django.dispatch import receiver
 from phonenumbers import timezone as phone_timezone
 
 from compliance.models import CallingRule
-from compliance.numbers import valid_number
 from compliance.selectors_hours import calling_rules_for_country
+from core.phones import valid_number
 
 OUTSIDE_CALLING_HOURS = "outside_calling_hours"
 NO_CALLS_SUNDAY = "no_calls_sunday"
