@@ -473,13 +473,16 @@ def calling_hours_check(*, locations: list[RecipientLocation], at: datetime) -> 
 def _places(locations: list[RecipientLocation]) -> tuple[list[_Place], list[str]]:
     """Places with their zone and rules, and a sentence for each location that can't be resolved."""
     places, unknown = [], []
+    tables: dict[str, dict[str, _Rule]] = {}  # one cache read per country: a number may be in 30 zones of one
     for location in locations:
         try:
             zone = _zone(location.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             unknown.append(f"The time zone {location.timezone!r} is unknown, so local time cannot be worked out.")
             continue
-        table = _rules_of_country(location.country)
+        if location.country not in tables:
+            tables[location.country] = _rules_of_country(location.country)
+        table = tables[location.country]
         if "" not in table:
             unknown.append(f"There is no calling rule for country {location.country!r}, "
                            f"so calling hours in {location.timezone} are unknown.")
