@@ -16,11 +16,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+RUNTIME_REQUIREMENTS := requirements.txt requirements/base.txt requirements/embedded.txt
+DEV_REQUIREMENTS := $(RUNTIME_REQUIREMENTS) requirements-dev.txt requirements/dev.txt
+
+$(VENV)/.runtime-installed: $(RUNTIME_REQUIREMENTS) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev-installed: $(DEV_REQUIREMENTS) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
 
@@ -60,10 +63,12 @@ bench-dashboards: install-dev
 bench-soak: install-dev
 	$(BIN)/python -m bench.soak $(BENCH_ARGS)
 
-## ruff, import-linter's layers contract (pyproject.toml: one dependency direction between the apps), bandit.
+## ruff, import-linter's layers contract (pyproject.toml: one dependency direction between the apps), mypy on core,
+## the contact gate and the work queue ([tool.mypy] in pyproject.toml), bandit.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive .
 
 ## Refresh the committed front-end files from npm at pinned versions (needs Node only here).

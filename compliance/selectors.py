@@ -20,9 +20,9 @@ from compliance.models import (
     OptOut,
 )
 from compliance.models.privacy import suppression_digest
-from compliance.numbers import stored_form
 from core.db.prepared import PreparedStatement
 from core.db.rows import instance_from_row
+from core.phones import stored_form
 
 
 def policy_for_store(store) -> CompliancePolicy:

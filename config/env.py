@@ -1,50 +1,68 @@
-"""The one place that reads the process environment for settings."""
+"""The one place that reads the process environment for settings, through django-environ.
+
+Each reader keeps its setting's contract: an unset or empty variable means the default, and a boolean or an integer
+that does not parse stops start-up with ImproperlyConfigured naming the variable. Values are read as they are:
+django-environ's `$OTHER_VARIABLE` references are not followed, so a password or a secret that starts with `$` is
+taken literally.
+"""
 
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections import Counter
+from typing import overload
 
+import environ
 from django.core.exceptions import ImproperlyConfigured
 
+_env = environ.Env()
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+def _raw(name: str) -> str | None:
+    """The variable as set, or None; read without django-environ's `$` references (see the module's docstring)."""
+    return _env.ENVIRON.get(name)
+
+
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
 def env_str(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
+    """The variable's value, or `default` when it is unset or empty (a default given means a str comes back)."""
+    value = _raw(name)
     return default if value is None or value == "" else value
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
+    """Strict where django-environ's cast is lenient (it reads any unknown word as false): a typo stops start-up."""
+    value = _raw(name)
     if value is None:
         return default
     lowered = value.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {value!r}")
+    if lowered not in _TRUE | _FALSE:
+        raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {value!r}")
+    return environ.Env.parse_value(lowered, bool)
 
 
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
+    value = _raw(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
+        return environ.Env.parse_value(value, int)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
+    """Comma-separated, each item stripped, blank items dropped; a blank variable means the default."""
+    value = _raw(name)
     if value is None or value.strip() == "":
         return default
-    return [item.strip() for item in value.split(",") if item.strip()]
+    return [item for item in environ.Env.parse_value(value, [str.strip]) if item]
 
 
 # A secret must look like the output of a random generator: long, many different characters, no short pattern.

@@ -61,9 +61,8 @@ def store_scope(user) -> StoreScope:
     profile through the user's `agent_profile` relation rather than importing the agents app."""
     if ADMIN in user_roles(user):
         return None
-    cached = getattr(user, "_store_scope", False)  # one query per request: the view and its fragments
-    if cached is not False:
-        return cached
+    if hasattr(user, "_store_scope"):  # one query per request: the view and its fragments
+        return user._store_scope
     ids = frozenset(get_user_model().objects.filter(pk=user.pk, agent_profile__stores__isnull=False)
                     .values_list("agent_profile__stores", flat=True))
     user._store_scope = ids or None

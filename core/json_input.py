@@ -10,6 +10,7 @@ at MAX_DEPTH levels, far beyond any store's payload (a Shopify checkout nests ab
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 MAX_DEPTH = 64
 NESTED_TOO_DEEP = f"JSON nested deeper than {MAX_DEPTH} levels is refused."
@@ -41,6 +42,7 @@ def json_depth_check(value: object) -> None:
 
     Walks with its own stack, so checking a deep value cannot itself run out of recursion."""
     pending = [(value, 1)]
+    children: Iterable[object]
     while pending:
         node, depth = pending.pop()
         if isinstance(node, dict):

@@ -52,9 +52,12 @@ def _reserve(cart: Cart, agent, now: datetime) -> Cart:
 def _screen(cart: Cart, now: datetime, facts: ContactFacts | None = None):
     """The gate's answer for calling this cart now (not audited: nobody is called yet); `facts`: what the pop
     read for the gate with the cart, if it did."""
+    customer = cart.customer
+    if customer is None:  # the queue and callbacks hold only carts whose customer has a phone
+        raise ValueError(f"Cart {cart.pk} has no customer to call.")
     # The stored E.164 form: str() would validate the number first, which the gate does anyway.
-    return check_contact(channel="voice", store=cart.store, phone=cart.customer.phone.as_e164,
-                         customer=cart.customer, cart=cart, at=now, audit=False, facts=facts)
+    return check_contact(channel="voice", store=cart.store, phone=customer.phone.as_e164,
+                         customer=customer, cart=cart, at=now, audit=False, facts=facts)
 
 
 def _allowed_now(cart: Cart, now: datetime) -> bool:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from compliance.models.choices import OptOutScope
-from compliance.numbers import stored_form
+from core.phones import stored_form
 
 
 class PrivacyRequest(models.Model):

@@ -16,19 +16,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from time import monotonic
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
 import phonenumbers
+from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from phonenumbers import timezone as phone_timezone
 
 from compliance.models import CallingRule
-from compliance.numbers import valid_number
 from compliance.selectors_hours import calling_rules_for_country
+from core.phones import valid_number
 
 OUTSIDE_CALLING_HOURS = "outside_calling_hours"
 NO_CALLS_SUNDAY = "no_calls_sunday"
@@ -36,6 +36,7 @@ NO_CALLS_HOLIDAY = "no_calls_holiday"
 UNKNOWN_LOCATION = "unknown_location"
 _REASON_ORDER = (UNKNOWN_LOCATION, NO_CALLS_HOLIDAY, NO_CALLS_SUNDAY, OUTSIDE_CALLING_HOURS)
 
+RULES_CACHE = "calling_rules"  # a process-local (locmem) cache alias in settings: the gate reads it on every check
 RULES_CACHE_TTL_SECONDS = 60  # other processes see an admin's edit within this long
 SEARCH_HORIZON = timedelta(days=8)  # next_allowed_at looks this far ahead, then gives up (None)
 SUNDAY = 6
@@ -312,30 +313,30 @@ def _public_holidays(country: str, region: str, year: int) -> dict[date, str]:
     return dict(holidays_lib.country_holidays(country, subdiv=region or None, years=year))
 
 
-_rules_cache: dict[str, tuple[float, dict[str, _Rule]]] = {}
 _rules_cache_lock = threading.Lock()
-_rules_cache_generation = 0
+_rules_cache_generation = 0  # counts clears, so that a table read before an edit is not cached after it
 
 
 def clear_calling_rules_cache() -> None:
     """Forget the cached rules so the next check reads them again (admin edits, tests)."""
     global _rules_cache_generation
     with _rules_cache_lock:
-        _rules_cache.clear()
+        caches[RULES_CACHE].clear()
         _rules_cache_generation += 1
     _place.cache_clear()  # not needed for correctness (keyed by the rules' values): frees the old rules' places
 
 
 def _rules_of_country(country: str) -> dict[str, _Rule]:
-    """region -> rule for a country: one query, then cached for RULES_CACHE_TTL_SECONDS."""
-    entry = _rules_cache.get(country)
-    if entry is not None and entry[0] > monotonic():
-        return entry[1]
+    """region -> rule for a country: one query, then cached for RULES_CACHE_TTL_SECONDS in this process."""
+    cache = caches[RULES_CACHE]
+    table = cache.get(country)
+    if table is not None:
+        return table
     generation = _rules_cache_generation
     table = {row.region: _Rule.from_row(row) for row in calling_rules_for_country(country=country)}
     with _rules_cache_lock:
         if generation == _rules_cache_generation:  # no edit landed while we were reading
-            _rules_cache[country] = (monotonic() + RULES_CACHE_TTL_SECONDS, table)
+            cache.set(country, table, RULES_CACHE_TTL_SECONDS)
     return table
 
 
@@ -472,13 +473,16 @@ def calling_hours_check(*, locations: list[RecipientLocation], at: datetime) -> 
 def _places(locations: list[RecipientLocation]) -> tuple[list[_Place], list[str]]:
     """Places with their zone and rules, and a sentence for each location that can't be resolved."""
     places, unknown = [], []
+    tables: dict[str, dict[str, _Rule]] = {}  # one cache read per country: a number may be in 30 zones of one
     for location in locations:
         try:
             zone = _zone(location.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             unknown.append(f"The time zone {location.timezone!r} is unknown, so local time cannot be worked out.")
             continue
-        table = _rules_of_country(location.country)
+        if location.country not in tables:
+            tables[location.country] = _rules_of_country(location.country)
+        table = tables[location.country]
         if "" not in table:
             unknown.append(f"There is no calling rule for country {location.country!r}, "
                            f"so calling hours in {location.timezone} are unknown.")

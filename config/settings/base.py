@@ -105,6 +105,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Django's default cache, and the contact gate's calling rules (compliance.services.hours): process-local on
+# purpose, since the gate reads them on every check on the work queue's path; an admin's edit clears this process's
+# copy at once and reaches the others within the timeout.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "calling_rules": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "calling-rules",
+        "TIMEOUT": 60,
+    },
+}
+
 # Where DNC imports write their full rejected-lines reports (downloadable from the import page).
 DNC_REPORTS_DIR = Path(env_str("DNC_REPORTS_DIR", str(BASE_DIR / "var" / "dnc-reports")))
 

@@ -3,22 +3,23 @@
 `https://{shop_domain}/admin/api/{version}/graphql.json` with the store's `X-Shopify-Access-Token`, the version
 pinned. Shopify limits each app and shop to a bucket of query-cost points (`extensions.cost.throttleStatus`): a
 throttled request (HTTP 429, or a THROTTLED error) waits until the bucket holds the query's cost, and the client
-paces itself between pages so that it is rarely throttled at all. Standard library only: one POST is all it does.
+paces itself between pages so that it is rarely throttled at all. httpx sends the POSTs (one connection kept for a
+run's pages, redirects never followed); tenacity runs the retries, each kind with its own budget and wait.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+import httpx
 from django.conf import settings
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 logger = logging.getLogger(__name__)
 
@@ -83,11 +84,20 @@ class ShopifyAdminApiError(Exception):
     names the shop and why, never the token."""
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect would carry the access token to wherever it points: treat it as an error instead."""
+class _Throttled(Exception):
+    """Shopify throttled the request (HTTP 429 or THROTTLED): retried after `wait` seconds."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+    def __init__(self, wait: float):
+        super().__init__(wait)
+        self.wait = wait
+
+
+class _Unavailable(Exception):
+    """No answer, or a 5xx: retried after 2, then 4 seconds."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
 
 
 class ShopifyAdminClient:
@@ -103,13 +113,35 @@ class ShopifyAdminClient:
         self.endpoint = f"{base}/admin/api/{SHOPIFY_ADMIN_API_VERSION}/graphql.json"
         self._access_token = access_token
         self._sleep = sleep
-        self._opener = urllib.request.build_opener(_NoRedirects)
+        self._http: httpx.Client | None = None
         self._wait_before_next = 0.0
+
+    def close(self) -> None:
+        """Close the connection kept between requests (the listing and the installed check close it themselves;
+        a later request opens a new one)."""
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def _connection(self) -> httpx.Client:
+        if self._http is None:
+            # A redirect would carry the access token to wherever it points: never followed, answered as an error.
+            self._http = httpx.Client(timeout=REQUEST_TIMEOUT_SECONDS, follow_redirects=False, headers={
+                "Content-Type": "application/json", "Accept": "application/json",
+                "X-Shopify-Access-Token": self._access_token,
+            })
+        return self._http
 
     def abandoned_checkouts(self, *, updated_from: datetime, updated_to: datetime) -> Iterator[dict]:
         """Every checkout updated in [updated_from, updated_to], following `pageInfo.endCursor`."""
         search = f"updated_at:>='{_search_time(updated_from)}' AND updated_at:<='{_search_time(updated_to)}'"
         variables = {"first": PAGE_SIZE, "after": None, "query": search, "lineItems": LINE_ITEMS_PER_CHECKOUT}
+        try:
+            yield from self._pages(variables)
+        finally:
+            self.close()
+
+    def _pages(self, variables: dict) -> Iterator[dict]:
         for _page in range(MAX_PAGES):
             data = self.execute(ABANDONED_CHECKOUTS_QUERY, variables).get("data") or {}
             checkouts = data.get("abandonedCheckouts") or {}
@@ -127,7 +159,10 @@ class ShopifyAdminClient:
         """Whether Shopify refuses the store's access token (HTTP 401): it revokes the token the moment the app is
         uninstalled, so this is how an uninstall we heard nothing about is confirmed. False when Shopify answers
         the query; any other answer (a 5xx, no answer) raises `ShopifyAdminApiError`, since it proves nothing."""
-        status, _headers, payload = self._post(json.dumps({"query": SHOP_QUERY, "variables": {}}).encode())
+        try:
+            status, _headers, payload = self._post(json.dumps({"query": SHOP_QUERY, "variables": {}}).encode())
+        finally:
+            self.close()
         if status == 401:
             return True
         if status == 200 and not payload.get("errors"):
@@ -137,45 +172,53 @@ class ShopifyAdminClient:
 
     def execute(self, query: str, variables: dict) -> dict:
         """One GraphQL request: throttling (HTTP 429 or a THROTTLED error) waits for the bucket to refill and
-        retries; a 5xx or a network failure is retried twice; anything else raises `ShopifyAdminApiError`."""
+        retries (up to THROTTLE_RETRIES times); a 5xx or a network failure is retried twice, after 2 then 4
+        seconds; anything else raises `ShopifyAdminApiError`."""
         body = json.dumps({"query": query, "variables": variables}).encode()
-        throttled = failed = 0
         if self._wait_before_next:
             self._sleep(self._wait_before_next)
             self._wait_before_next = 0.0
-        while True:
+        failures: Counter[type[Exception]] = Counter()
+
+        def attempt() -> dict:
             status, headers, payload = self._post(body)
             if status == 429 or _throttled(payload):
-                throttled += 1
-                if throttled > THROTTLE_RETRIES:
-                    raise ShopifyAdminApiError(f"{self.shop_domain}: still throttled after {THROTTLE_RETRIES} waits")
-                self._sleep(_throttle_wait(headers, payload))
-            elif status == 0 or status >= 500:
-                failed += 1
-                if failed > SERVER_ERROR_RETRIES:
-                    raise ShopifyAdminApiError(f"{self.shop_domain}: Admin API unavailable (HTTP {status or 'none'})")
-                self._sleep(float(2**failed))
-            elif status != 200 or payload.get("errors"):
+                failures[_Throttled] += 1
+                raise _Throttled(_throttle_wait(headers, payload))
+            if status == 0 or status >= 500:
+                failures[_Unavailable] += 1
+                raise _Unavailable(status)
+            if status != 200 or payload.get("errors"):
                 raise ShopifyAdminApiError(f"{self.shop_domain}: HTTP {status}: {_error_text(payload)}")
-            else:
-                self._pace(payload)
-                return payload
+            return payload
+
+        def out_of_retries(_state: RetryCallState) -> bool:
+            return failures[_Throttled] > THROTTLE_RETRIES or failures[_Unavailable] > SERVER_ERROR_RETRIES
+
+        def wait(state: RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            return error.wait if isinstance(error, _Throttled) else float(2 ** failures[_Unavailable])
+
+        retrying = Retrying(retry=retry_if_exception_type((_Throttled, _Unavailable)), stop=out_of_retries,
+                            wait=wait, sleep=self._sleep, reraise=True)
+        try:
+            payload = retrying(attempt)
+        except _Throttled:
+            raise ShopifyAdminApiError(f"{self.shop_domain}: still throttled after {THROTTLE_RETRIES} waits") from None
+        except _Unavailable as exc:
+            raise ShopifyAdminApiError(
+                f"{self.shop_domain}: Admin API unavailable (HTTP {exc.status or 'none'})") from None
+        self._pace(payload)
+        return payload
 
     def _post(self, body: bytes) -> tuple[int, dict[str, str], dict]:
         """(HTTP status, headers, JSON body); status 0 when no answer came (refused, timed out)."""
-        request = urllib.request.Request(self.endpoint, data=body, method="POST", headers={
-            "Content-Type": "application/json", "Accept": "application/json",
-            "X-Shopify-Access-Token": self._access_token,
-        })
         try:
-            # B310: the scheme is checked to be http(s) in __init__; the host is the store's or the test stand-in's.
-            with self._opener.open(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:  # nosec B310
-                return response.status, dict(response.headers), _json(response.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, dict(exc.headers or {}), _json(exc.read())
-        except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError) as exc:
+            response = self._connection().post(self.endpoint, content=body)
+        except httpx.TransportError as exc:
             logger.warning("Shopify Admin API of %s did not answer: %s", self.shop_domain, exc)
             return 0, {}, {}
+        return response.status_code, dict(response.headers), _json(response.content)
 
     def _pace(self, payload: dict) -> None:
         """Plan a wait before the next request when the bucket holds less than this query asked for, rather than

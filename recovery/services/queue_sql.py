@@ -9,8 +9,10 @@ prepare the whole statement once (`core.db.prepared`) and every agent's "Next ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from django.db import connection
 
@@ -118,7 +120,7 @@ class _RowShape:
     and converters (`from_db_value`) of the few fields that have one, worked out once per process."""
 
     attnames: list[str]
-    converters: tuple[tuple[int, object], ...]
+    converters: tuple[tuple[int, Callable[..., Any]], ...]
 
     @classmethod
     def of(cls, fields: list) -> _RowShape:

@@ -12,10 +12,10 @@ from phonenumbers import timezone as phone_timezone
 
 from compliance.models import CallingRule, ContactDecision, OptOut
 from compliance.models.choices import OptOutScope
-from compliance.numbers import _valid_number, valid_number
 from compliance.services import hours
 from compliance.services.gate import check_contact
 from compliance.services.optouts import optout_record
+from core.phones import _valid_number, valid_number
 from tests.compliance.helpers import CASES, NOON_NY, NY, Case, World, local
 from tests.factories import add_entry
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
+from django.core.cache import caches
 from django.db import connection
 
 from compliance.models import CallingRule
@@ -503,3 +504,17 @@ def test_rules_are_loaded_once_per_country_and_cached(django_assert_num_queries)
         for phone in (FL, NY, FL_CENTRAL_850):
             check(phone, at)
     assert hours.RULES_CACHE_TTL_SECONDS <= 60
+
+
+def test_the_rules_cache_is_process_local_and_an_edit_clears_it(settings):
+    # the gate reads the rules on every check: a locmem cache, never a network round trip
+    assert settings.CACHES[hours.RULES_CACHE]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+    # given the US rules cached
+    at = local(EASTERN, "2026-07-15 12:00")
+    check(FL, at)
+    assert caches[hours.RULES_CACHE].get("US") is not None
+
+    # when an admin edits a rule, then the cached table is gone
+    CallingRule.objects.filter(country="US", region="").first().save()
+    assert caches[hours.RULES_CACHE].get("US") is None

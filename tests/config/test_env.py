@@ -1,13 +1,15 @@
-"""The secret check production runs on every key it requires: long is not enough, it must look random."""
+"""Reading settings from the environment (django-environ underneath, each variable's contract ours), and the secret
+check production runs on every key it requires: long is not enough, it must look random."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import secret_check, secret_weakness
+from config.env import env_bool, env_int, env_list, env_str, secret_check, secret_weakness
 
 
 @pytest.mark.parametrize(("value", "why"), [
@@ -42,3 +44,25 @@ def test_the_error_names_the_variable_and_how_to_make_a_good_one():
 
     assert str(refused.value).startswith("SUPPRESSION_HASH_KEY must be a random value of at least 32 characters")
     assert "secrets.token_urlsafe" in str(refused.value)
+
+
+def test_values_are_read_literally_and_blank_means_the_default(monkeypatch):
+    # given a password that starts with $ (django-environ would read it as a reference to another variable)
+    monkeypatch.setenv("EMAIL_HOST_PASSWORD", "$HOME")
+    monkeypatch.setenv("ALLOWED_HOSTS", " a.example.com, ,b.example.com ,")
+    monkeypatch.setenv("EMAIL_PORT", "")
+
+    assert env_str("EMAIL_HOST_PASSWORD", "") == "$HOME"
+    assert env_list("ALLOWED_HOSTS", []) == ["a.example.com", "b.example.com"]
+    assert env_int("EMAIL_PORT", 587) == 587
+
+
+@pytest.mark.parametrize(("reader", "value", "message"), [
+    (env_bool, "2", "DEBUG must be a boolean (1/0, true/false), got '2'"),
+    (env_int, "sixty", "DEBUG must be an integer, got 'sixty'"),
+])
+def test_a_value_that_does_not_parse_stops_start_up_naming_the_variable(monkeypatch, reader, value, message):
+    monkeypatch.setenv("DEBUG", value)
+
+    with pytest.raises(ImproperlyConfigured, match=re.escape(message)):
+        reader("DEBUG", 1)

@@ -43,6 +43,8 @@ def contact_attempt_start(
                              customer=customer, requested_by=agent, requester=requester)
     if not decision.allowed:
         return decision, None
+    if decision.decision_id is None:  # check_contact audits every decision it is asked for here
+        raise RuntimeError("An allowed decision reached the attempt without its audit row.")
     attempt = ContactAttempt.objects.create(
         decision_id=decision.decision_id, store=store, cart=cart, channel=channel, phone=phone or "",
         email=(email or "").lower(), agent=agent, at=at,

@@ -5,11 +5,21 @@ from __future__ import annotations
 from dataclasses import replace
 
 from django.db import connection
+from django.db.models import Field
 
 from compliance.models import ContactDecision
 from compliance.services.gate.decision import Decision
 
-_FIELDS = [ContactDecision._meta.get_field(name) for name in (
+
+def _column_field(name: str) -> Field:
+    """The decision's field `name`: a column of its own table (not a reverse relation), which the INSERT writes."""
+    field = ContactDecision._meta.get_field(name)
+    if not isinstance(field, Field) or not field.column:
+        raise TypeError(f"ContactDecision.{name} is not a column of its table.")
+    return field
+
+
+_FIELDS = [_column_field(name) for name in (
     "at", "requested_by", "requester", "store", "phone", "email", "channel", "allowed", "reasons", "explanations",
     "basis", "notes", "list_versions", "recipient_timezones", "next_allowed_at",
 )]

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from compliance.models import Channel, DncList, OptOut
 from compliance.models.choices import ConsentBasis, OptOutScope
-from compliance.numbers import valid_number
 from compliance.selectors import ContactFacts, DncListFact, OptOutFact
 from compliance.services import hours
 from compliance.services.gate.decision import WAITABLE, Evaluation
+from core.phones import valid_number
 
-DNC_REASONS = {
+DNC_REASONS: dict[str, str] = {
     DncList.Kind.NATIONAL: "dnc_national",
     DncList.Kind.STATE: "dnc_state",
     DncList.Kind.INTERNAL: "dnc_internal",
