@@ -14,8 +14,11 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
+
+from config.embedded import VAR_DIR
 
 
 def _busy_seconds() -> float:
@@ -87,3 +90,22 @@ def redis_pid(redis_url: str) -> int | None:
         if process.info["name"] == "redis-server" and f"unixsocket:{socket_path}" in (process.info["cmdline"] or []):
             return process.pid
     return None
+
+
+def bench_roots(database_url: str, redis_url: str) -> list[int]:
+    """The processes whose CPU is the bench's own: this script (with gunicorn and its workers), Redis, and of the
+    embedded PostgreSQL its background processes and the sessions on the bench database only; sessions of other
+    databases (a test suite run next to the bench shares the server) count as other work."""
+    database_name = urlsplit(database_url).path.lstrip("/")
+    roots = [os.getpid(), redis_pid(redis_url)]
+    postmaster = postgres_pid(VAR_DIR / "postgres")
+    if postmaster:
+        try:
+            for child in psutil.Process(postmaster).children():
+                words = " ".join(child.cmdline()).split()
+                is_session = len(words) >= 4 and (words[3] == "[local]" or words[3][:1].isdigit())
+                if not is_session or words[2] == database_name:
+                    roots.append(child.pid)
+        except psutil.Error:
+            pass
+    return [pid for pid in roots if pid]

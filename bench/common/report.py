@@ -7,7 +7,11 @@ answered with an error) fails it as it fails a full run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import os
+import platform
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 # Above this share of all cores taken by processes outside the bench, a phase's figures are suspect.
 DISTURBED_OTHER_CPU_PCT = 10.0
@@ -19,6 +23,12 @@ class Check:
     passed: bool
     detail: str
     target: bool = False  # a performance target (time, rate, memory), not a correctness check
+
+
+def verdict_lines(checks: list[Check]) -> list[str]:
+    """Each check with PASS or FAIL, then the run's result."""
+    return [*(f"  {'PASS' if check.passed else 'FAIL'}  {check.name}: {check.detail}" for check in checks), "",
+            f"Result: {'PASS' if all(check.passed for check in checks) else 'FAIL'}"]
 
 
 def exit_code(checks: list[Check], *, smoke: bool) -> int:
@@ -34,3 +44,25 @@ def smoke_note(checks: list[Check]) -> list[str]:
         return []
     return [f"smoke run: {len(missed)} missed performance target(s) reported, not failed "
             "(the exit code counts only the other checks)"]
+
+
+def disturbed_note(phases: list[dict]) -> str | None:
+    """Other work on the shared cores shows up in the latencies; said, not failed, since the targets are
+    about the code and the machine is not ours alone."""
+    busy = {phase["name"]: phase["cpu"]["other_pct"] for phase in phases if phase.get("cpu")}
+    noisy = {name: share for name, share in busy.items() if share > DISTURBED_OTHER_CPU_PCT}
+    if not noisy:
+        return None
+    return "note: other processes took " + ", ".join(f"{share:.0f}% in {name}" for name, share in noisy.items()) + \
+        " of the CPU: figures of those phases include their interference"
+
+
+def write_json(path: Path, record: dict, found: list[Check]) -> None:
+    record = {
+        **record,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "host": platform.node()},
+        "checks": [asdict(check) for check in found],
+        "passed": all(check.passed for check in found),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2, default=str) + "\n")

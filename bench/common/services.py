@@ -17,12 +17,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.error import URLError
 
-from bench.common import REPO_ROOT
+from bench.common import REPO_ROOT, database
 from bench.common.database import bench_database_url
+from bench.common.sessions import ACCESS_LOG_FORMAT
 from config.embedded import embedded_database_url, embedded_redis_url
 
 BIN = Path(sys.executable).parent
@@ -49,6 +51,16 @@ def service_urls() -> ServiceUrls:
     return ServiceUrls(database_url, redis_url, redis_is_bench_only=True)
 
 
+def connect_django(stack: ExitStack) -> ServiceUrls:
+    """The services' URLs (servers started or found) and Django set up on the scratch database; its connections
+    are closed when `stack` closes."""
+    urls = service_urls()
+    os.environ.update({"DATABASE_URL": urls.database, "REDIS_URL": urls.redis})
+    database.django_setup()
+    stack.callback(database.close_connections)
+    return urls
+
+
 def child_environment(urls: ServiceUrls) -> dict[str, str]:
     return {
         **os.environ,
@@ -66,13 +78,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
-    """gunicorn as production runs it: 2 sync workers, no access log."""
+def start_gunicorn(env: dict[str, str], port: int, log_path: Path, *, workers: int = 2,
+                   access_log: Path | None = None, timeout_s: int | None = None) -> subprocess.Popen:
+    """gunicorn as production runs it (sync workers, 2 unless told); with `access_log`, each request's `X-Bench`
+    tag, status and time in the worker (`bench.common.sessions.ACCESS_LOG_FORMAT`); `timeout_s` for pages that must
+    be measured however slow, rather than killed at gunicorn's default 30 s."""
     command = [
-        str(BIN / "gunicorn"), "config.wsgi:application", "--workers", "2", "--worker-class", "sync",
+        str(BIN / "gunicorn"), "config.wsgi:application", "--workers", str(workers), "--worker-class", "sync",
         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "2048",
     ]
-    return _start(command, env, log_path)
+    if access_log is not None:
+        command += ["--access-logfile", str(access_log), "--access-logformat", ACCESS_LOG_FORMAT]
+    if timeout_s is not None:
+        command += ["--timeout", str(timeout_s)]
+    return start(command, env, log_path)
 
 
 def start_celery_worker(env: dict[str, str], log_path: Path, *, queues: str = "", name: str = "bench",
@@ -83,15 +102,15 @@ def start_celery_worker(env: dict[str, str], log_path: Path, *, queues: str = ""
         "--loglevel=WARNING", f"--hostname={name}@%h", "--without-gossip", "--without-mingle",
         *([f"--queues={queues}"] if queues else []),
     ]
-    return _start(command, env, log_path)
+    return start(command, env, log_path)
 
 
 def start_inbox_dispatcher(env: dict[str, str], log_path: Path) -> subprocess.Popen:
     """The process that turns inbox notifications into Celery tasks (as `make run` runs it)."""
-    return _start([str(BIN / "python"), "manage.py", "dispatch_inbox", "--verbosity=0"], env, log_path)
+    return start([str(BIN / "python"), "manage.py", "dispatch_inbox", "--verbosity=0"], env, log_path)
 
 
-def _start(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
+def start(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
     with log_path.open("ab") as log:
         return subprocess.Popen(
             command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bench.common.report import Check
+from bench.common.report import Check, disturbed_note, verdict_lines
 from bench.console import queries as console_queries
-from bench.work_queue.report import disturbed_note
 
 MAX_SERVER_P95_MS = 50.0
 TIMED_KINDS = {"screen": "cart screen", "step": "step partial"}
@@ -66,8 +65,7 @@ def render(phases: list[dict], counts: dict, found: list[Check], notes: list[str
     noisy = disturbed_note(phases)
     if noisy:
         lines.append(noisy)
-    lines += ["", *(f"  {'PASS' if check.passed else 'FAIL'}  {check.name}: {check.detail}" for check in found)]
-    lines += ["", f"Result: {'PASS' if all(check.passed for check in found) else 'FAIL'}"]
+    lines += ["", *verdict_lines(found)]
     return "\n".join(lines)
 
 

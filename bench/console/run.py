@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 from collections import Counter
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from bench.common import RESULTS_DIR, cli, database, runner, services
 from bench.common import report as common_report
-from bench.common.cpu import CpuMeter, postgres_pid, redis_pid
+from bench.common.cpu import CpuMeter, bench_roots
 from bench.console import data as console_data
 from bench.console import load as console_load
 from bench.console import queries as console_queries
 from bench.console import report as console_report
 from bench.work_queue import data as queue_data
-from bench.work_queue import report as queue_report
 from bench.work_queue import run as queue_run
 from bench.work_queue import setup as queue_setup
-from config.embedded import VAR_DIR
 
 HOST = "127.0.0.1"
 PLANS_KEPT = 8
@@ -38,19 +33,6 @@ def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per load phase (default 30)")
     parser.add_argument("--keep-data", action="store_true", help="leave the bench database filled, to inspect it")
     return cli.parse_args(parser, argv, smoke={"carts": 20_000, "agents": 10, "duration": 3.0})
-
-
-def start_gunicorn(env: dict[str, str], port: int, error_log: Path, access_log: Path) -> subprocess.Popen:
-    """gunicorn as `bench/common/services.py` starts it (2 sync workers, `bench.common.settings`), plus an access
-    log that records each request's tag and its time in the worker."""
-    command = [
-        str(services.BIN / "gunicorn"), "config.wsgi:application", "--workers", "2", "--worker-class", "sync",
-        "--bind", f"{HOST}:{port}", "--log-level", "warning", "--backlog", "2048",
-        "--access-logfile", str(access_log), "--access-logformat", console_load.ACCESS_LOG_FORMAT,
-    ]
-    with error_log.open("ab") as log:
-        return subprocess.Popen(command, cwd=services.REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
 
 
 def set_up(args: argparse.Namespace, at: datetime, session_keys: list[str]) -> dict:
@@ -84,27 +66,6 @@ def measure_queries(state: dict) -> tuple[dict, dict[str, list[dict]]]:
     return counts, plans
 
 
-def bench_roots(urls: services.ServiceUrls) -> list[int]:
-    """The processes whose CPU is the bench's own: this script (with gunicorn and its workers), Redis, and of the
-    embedded PostgreSQL its background processes and the sessions on the bench database only; sessions of other
-    databases (a test suite run next to the bench shares the server) count as other work."""
-    import psutil
-
-    database_name = urlsplit(urls.database).path.lstrip("/")
-    roots = [os.getpid(), redis_pid(urls.redis)]
-    postmaster = postgres_pid(VAR_DIR / "postgres")
-    if postmaster:
-        try:
-            for child in psutil.Process(postmaster).children():
-                words = " ".join(child.cmdline()).split()
-                is_session = len(words) >= 4 and (words[3] == "[local]" or words[3][:1].isdigit())
-                if not is_session or words[2] == database_name:
-                    roots.append(child.pid)
-        except psutil.Error:
-            pass
-    return [pid for pid in roots if pid]
-
-
 def load_phases(args: argparse.Namespace, stamp: str, urls: services.ServiceUrls, stack: ExitStack,
                 agents: list[console_data.ConsoleAgent]) -> list[dict]:
     from django.conf import settings
@@ -113,7 +74,7 @@ def load_phases(args: argparse.Namespace, stamp: str, urls: services.ServiceUrls
     access_log, error_log = workdir / "access.log", RESULTS_DIR / f"console-{stamp}-gunicorn.log"
     stack.callback(services.remove_if_empty, error_log)
     port = services.free_port()
-    gunicorn = start_gunicorn(services.child_environment(urls), port, error_log, access_log)
+    gunicorn = services.start_gunicorn(services.child_environment(urls), port, error_log, access_log=access_log)
     stack.callback(services.stop, gunicorn)
     services.wait_healthy(f"http://{HOST}:{port}", gunicorn)
     cookie = settings.SESSION_COOKIE_NAME
@@ -122,7 +83,7 @@ def load_phases(args: argparse.Namespace, stamp: str, urls: services.ServiceUrls
         raise RuntimeError(f"warm-up failed: {'; '.join(failures[:3])}")
     phases = []
     for paced in (False, True):
-        meter = CpuMeter(bench_roots(urls))
+        meter = CpuMeter(bench_roots(urls.database, urls.redis))
         meter.start()
         record = console_load.run_phase(HOST, port, agents, cookie, paced=paced, duration=args.duration)
         record.cpu = meter.stop()
@@ -135,10 +96,7 @@ def load_phases(args: argparse.Namespace, stamp: str, urls: services.ServiceUrls
 
 
 def execute(args: argparse.Namespace, stamp: str, stack: ExitStack) -> int:
-    urls = services.service_urls()
-    os.environ.update({"DATABASE_URL": urls.database, "REDIS_URL": urls.redis})
-    database.django_setup()
-    stack.callback(database.close_connections)
+    urls = services.connect_django(stack)
     database.prepare()
     queue_setup.remove_everything_else()  # what an interrupted earlier run may have left
     session_keys: list[str] = []
@@ -166,7 +124,7 @@ def publish(args: argparse.Namespace, stamp: str, state: dict, phases: list[dict
                          "history_rows": [agent.history_rows for agent in state["agents"]]},
               "phases": phases, "queries": counts,
               "plans": {label: entries[:PLANS_KEPT] for label, entries in plans.items()}}
-    queue_report.write_json(json_path, record, found)
+    common_report.write_json(json_path, record, found)
     notes = [f"data: {loaded['carts']:,} carts, {loaded['customers']:,} customers; {len(state['agents'])} agents, "
              f"each on an open call (dialed, answered, at step 2) whose cart has "
              f"{min(state['attempts_per_cart'])}-{max(state['attempts_per_cart'])} earlier attempts",

@@ -9,15 +9,14 @@ header), so it leaves out the wait in the listen backlog. The CSV downloads are 
 
 from __future__ import annotations
 
-import http.client
 import random
-import threading
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from bench.console.load import server_times, stats
+from bench.common import sessions
+from bench.common.sessions import PhaseRecord, SessionClient, request_tag, run_together
 
 LIVE_POLL_S = 5.0
 READ_S = (2.0, 5.0)
@@ -31,48 +30,20 @@ class Supervisor:
     session_key: str
 
 
-@dataclass
-class PhaseRecord:
-    name: str
-    tag: str
-    supervisors: int
-    latencies_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    cpu: dict = field(default_factory=dict)
-
-
 class Client:
-    """One supervisor's HTTP client: the session cookie on every request, a connection reopened as needed."""
+    """One supervisor's HTTP client: the session cookie on every request."""
 
     def __init__(self, host: str, port: int, supervisor: Supervisor, cookie: str) -> None:
         self.supervisor = supervisor
-        self.connection = http.client.HTTPConnection(host, port, timeout=TIMEOUT_S)
-        self.headers = {"Cookie": f"{cookie}={supervisor.session_key}", "Host": host}
-
-    def get(self, path: str, tag: str, *, htmx: bool = False) -> tuple[int, float, bytes]:
-        headers = {**self.headers, "X-Bench": tag}
-        if htmx:
-            headers["HX-Request"] = "true"
-        started = time.perf_counter()
-        try:
-            self.connection.request("GET", path, headers=headers)
-            response = self.connection.getresponse()
-            body = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            self.connection.close()
-            return 0, (time.perf_counter() - started) * 1000, str(exc).encode()
-        return response.status, (time.perf_counter() - started) * 1000, body
+        self.client = SessionClient(host, port, cookie, supervisor.session_key, timeout=TIMEOUT_S)
 
     def close(self) -> None:
-        self.connection.close()
+        self.client.close()
 
 
 def _act(client: Client, record: PhaseRecord, kind: str, name: str, path: str, *, htmx: bool = False) -> None:
-    status, latency, body = client.get(path, f"{record.tag}.{kind}.{name.replace(' ', '_')}", htmx=htmx)
-    record.latencies_ms[kind].append(latency)
-    if status != 200:
-        record.errors.append(f"{client.supervisor.username} {name}: HTTP {status} {body[:80]!r}")
+    status, latency, body = client.client.request("GET", path, request_tag(record.tag, kind, name), htmx=htmx)
+    record.add(kind, f"{client.supervisor.username} {name}", status, latency, body)
 
 
 def _dashboard_reader(client: Client, record: PhaseRecord, variants: dict[str, str], stop_at: float,
@@ -100,13 +71,11 @@ def run_phase(host: str, port: int, supervisors: list[Supervisor], cookie: str, 
     """Every supervisor reads the dashboard (and polls the live view) for `duration` s; requests under way when it
     ends are awaited."""
     record = PhaseRecord(name=f"{len(supervisors)} supervisors" + (", live view open" if with_live else ""),
-                         tag=tag, supervisors=len(supervisors))
-    barrier = threading.Barrier(len(supervisors) * (2 if with_live else 1) + 1)
+                         tag=tag, users=len(supervisors))
 
     def reader(supervisor: Supervisor, number: int) -> None:
         client = Client(host, port, supervisor, cookie)
         try:
-            barrier.wait()
             _dashboard_reader(client, record, variants, time.perf_counter() + duration, random.Random(number),
                               number)
         finally:
@@ -115,30 +84,21 @@ def run_phase(host: str, port: int, supervisors: list[Supervisor], cookie: str, 
     def poller(supervisor: Supervisor, number: int) -> None:
         client = Client(host, port, supervisor, cookie)
         try:
-            barrier.wait()
             _live_poller(client, record, time.perf_counter() + duration, random.Random(1000 + number))
         finally:
             client.close()
 
-    threads = [threading.Thread(target=reader, args=(supervisor, number), daemon=True)
-               for number, supervisor in enumerate(supervisors)]
+    bodies = [partial(reader, supervisor, number) for number, supervisor in enumerate(supervisors)]
     if with_live:
-        threads += [threading.Thread(target=poller, args=(supervisor, number), daemon=True)
-                    for number, supervisor in enumerate(supervisors)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    record.seconds = time.perf_counter() - started
+        bodies += [partial(poller, supervisor, number) for number, supervisor in enumerate(supervisors)]
+    record.seconds = run_together(bodies)
     return record
 
 
 def warm_up(host: str, port: int, supervisors: list[Supervisor], cookie: str, variants: dict[str, str]) -> list[str]:
     """Every page once per supervisor, the supervisors at the same time (so both workers import, connect and compile
     their templates before the timed phase); returns the failures."""
-    record = PhaseRecord(name="warm-up", tag="warmup", supervisors=len(supervisors))
+    record = PhaseRecord(name="warm-up", tag="warmup", users=len(supervisors))
 
     def walk(supervisor: Supervisor) -> None:
         client = Client(host, port, supervisor, cookie)
@@ -149,18 +109,14 @@ def warm_up(host: str, port: int, supervisors: list[Supervisor], cookie: str, va
         finally:
             client.close()
 
-    threads = [threading.Thread(target=walk, args=(supervisor,), daemon=True) for supervisor in supervisors]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([partial(walk, supervisor) for supervisor in supervisors])
     return record.errors
 
 
 def time_downloads(host: str, port: int, supervisor: Supervisor, cookie: str, downloads: dict[str, str],
                    repeats: int, tag: str = "csv") -> PhaseRecord:
     """Each CSV download `repeats` times, one at a time."""
-    record = PhaseRecord(name="CSV downloads, one at a time", tag=tag, supervisors=1)
+    record = PhaseRecord(name="CSV downloads, one at a time", tag=tag, users=1)
     client = Client(host, port, supervisor, cookie)
     started = time.perf_counter()
     try:
@@ -175,15 +131,4 @@ def time_downloads(host: str, port: int, supervisor: Supervisor, cookie: str, do
 
 def summary(record: PhaseRecord, access_log: Path, kinds: tuple[str, ...] = KINDS) -> dict:
     """Per kind: server time and client latency percentiles, per request variant the server time."""
-    server = server_times(access_log, record.tag)
-    by_kind = {}
-    for kind in kinds:
-        by_name = server.get(kind, {})
-        every = [value for values in by_name.values() for value in values]
-        client = record.latencies_ms.get(kind, [])
-        by_kind[kind] = {"server": stats(every), "client": stats(client),
-                         "server_by_request": {name: stats(values) for name, values in sorted(by_name.items())}}
-    total = sum(len(values) for values in record.latencies_ms.values())
-    return {"name": record.name, "tag": record.tag, "supervisors": record.supervisors,
-            "seconds": round(record.seconds, 2), "requests": total, "kinds": by_kind, "errors": len(record.errors),
-            "error_samples": record.errors[:5], "cpu": record.cpu}
+    return sessions.summary(record, access_log, kinds)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bench.common.report import Check
-from bench.work_queue.report import disturbed_note
+from bench.common.report import Check, disturbed_note, verdict_lines
 
 MAX_DASHBOARD_P95_MS = 300.0
 SECTIONS_SHOWN = 12
@@ -116,6 +115,5 @@ def render(phases: list[dict], in_process: dict, rollups: dict, found: list[Chec
     noisy = disturbed_note(phases)
     if noisy:
         lines.append(noisy)
-    lines += ["", *(f"  {'PASS' if check.passed else 'FAIL'}  {check.name}: {check.detail}" for check in found)]
-    lines += ["", f"Result: {'PASS' if all(check.passed for check in found) else 'FAIL'}"]
+    lines += ["", *verdict_lines(found)]
     return "\n".join(lines)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -13,15 +11,12 @@ from pathlib import Path
 
 from bench.common import RESULTS_DIR, cli, database, runner, services
 from bench.common import report as common_report
-from bench.common.cpu import CpuMeter
-from bench.console.load import ACCESS_LOG_FORMAT
-from bench.console.run import bench_roots
+from bench.common.cpu import CpuMeter, bench_roots
 from bench.dashboards import load as dashboards_load
 from bench.dashboards import measure as dashboards_measure
 from bench.dashboards import report as dashboards_report
 from bench.dashboards import rollups as dashboards_rollups
 from bench.dashboards import setup as dashboards_setup
-from bench.work_queue import report as queue_report
 
 HOST = "127.0.0.1"
 GUNICORN_TIMEOUT_S = 900  # a slow page must be measured, not killed at gunicorn's default 30 s
@@ -50,19 +45,6 @@ def downloads(ids: dict) -> dict[str, str]:
             "trend csv": "/dashboards/?table=trend&format=csv&days=90"}
 
 
-def start_gunicorn(env: dict[str, str], port: int, error_log: Path, access_log: Path) -> subprocess.Popen:
-    """gunicorn as the other benchmarks start it (2 sync workers, `bench.common.settings`, each request's time in the
-    access log), with a timeout long enough that a slow dashboard is measured rather than killed."""
-    command = [
-        str(services.BIN / "gunicorn"), "config.wsgi:application", "--workers", "2", "--worker-class", "sync",
-        "--bind", f"{HOST}:{port}", "--log-level", "warning", "--backlog", "2048", "--timeout",
-        str(GUNICORN_TIMEOUT_S), "--access-logfile", str(access_log), "--access-logformat", ACCESS_LOG_FORMAT,
-    ]
-    with error_log.open("ab") as log:
-        return subprocess.Popen(command, cwd=services.REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-
-
 def measure_in_process(state: dict, now: datetime) -> dict:
     sys.stdout.write("Timing each section in-process (CaptureQueriesContext)...\n")
     timed = dashboards_measure.time_sections(now)
@@ -88,7 +70,8 @@ def load_phases(args: argparse.Namespace, stamp: str, urls: services.ServiceUrls
     access_log, error_log = workdir / "access.log", RESULTS_DIR / f"dashboards-{stamp}-gunicorn.log"
     stack.callback(services.remove_if_empty, error_log)
     port = services.free_port()
-    gunicorn = start_gunicorn(services.child_environment(urls), port, error_log, access_log)
+    gunicorn = services.start_gunicorn(services.child_environment(urls), port, error_log, access_log=access_log,
+                                       timeout_s=GUNICORN_TIMEOUT_S)
     stack.callback(services.stop, gunicorn)
     services.wait_healthy(f"http://{HOST}:{port}", gunicorn)
     cookie, supervisors = settings.SESSION_COOKIE_NAME, state["supervisors"]
@@ -97,12 +80,12 @@ def load_phases(args: argparse.Namespace, stamp: str, urls: services.ServiceUrls
     if failures:
         raise RuntimeError(f"warm-up failed: {'; '.join(failures[:3])}")
     phases = []
-    meter = CpuMeter(bench_roots(urls))
+    meter = CpuMeter(bench_roots(urls.database, urls.redis))
     meter.start()
     record = dashboards_load.run_phase(HOST, port, supervisors, cookie, pages, duration=args.duration)
     record.cpu = meter.stop()
     phases.append(dashboards_load.summary(record, access_log))
-    meter = CpuMeter(bench_roots(urls))
+    meter = CpuMeter(bench_roots(urls.database, urls.redis))
     meter.start()
     record = dashboards_load.time_downloads(HOST, port, supervisors[0], cookie, downloads(state["ids"]), CSV_REPEATS)
     record.cpu = meter.stop()
@@ -113,10 +96,7 @@ def load_phases(args: argparse.Namespace, stamp: str, urls: services.ServiceUrls
 
 
 def execute(args: argparse.Namespace, stamp: str, stack: ExitStack) -> int:
-    urls = services.service_urls()
-    os.environ.update({"DATABASE_URL": urls.database, "REDIS_URL": urls.redis})
-    database.django_setup()
-    stack.callback(database.close_connections)
+    urls = services.connect_django(stack)
     database.prepare()
     session_keys: list[str] = []
     dashboards_setup.remove_everything_else(session_keys)  # what an interrupted earlier run may have left
@@ -151,7 +131,7 @@ def publish(args: argparse.Namespace, stamp: str, state: dict, in_process: dict,
     json_path = RESULTS_DIR / f"dashboards-{stamp}.json"
     record = {"started_at": stamp, "arguments": vars(args), "data": state["loaded"], "filters": state["ids"],
               "phases": phases, "in_process": in_process, "rollups": state["rollups"]}
-    queue_report.write_json(json_path, record, found)
+    common_report.write_json(json_path, record, found)
     notes = [dashboards_report.data_note(state["loaded"], args),
              "server = gunicorn's own time per request (access log %(D)s); client = around the request",
              f"JSON: {cli.shown(json_path)}", *(common_report.smoke_note(found) if args.smoke else [])]

@@ -8,7 +8,7 @@ import platform
 from dataclasses import asdict
 from pathlib import Path
 
-from bench.common.report import Check
+from bench.common.report import Check, verdict_lines
 
 MAX_FLOOR_RATIO = 2.0
 MAX_PEAK_RSS_MB = 300.0
@@ -127,15 +127,13 @@ def _import_export_rows(results: dict) -> list[str]:
 
 def render(results: dict, checks: list[Check], notes: list[str]) -> str:
     lines = [*_size_rows(results), "", *_gate_rows(results), "", *_import_export_rows(results), "", *notes, ""]
-    lines += [f"  {'PASS' if check.passed else 'FAIL'}  {check.name}: {check.detail}" for check in checks]
-    lines += ["", f"Result: {'PASS' if all(check.passed for check in checks) else 'FAIL'}"]
+    lines += verdict_lines(checks)
     return "\n".join(lines)
 
 
 def render_gate(results: dict, checks: list[Check], notes: list[str]) -> str:
     lines = [*_gate_rows(results), "", *notes, ""]
-    lines += [f"  {'PASS' if check.passed else 'FAIL'}  {check.name}: {check.detail}" for check in checks]
-    lines += ["", f"Result: {'PASS' if all(check.passed for check in checks) else 'FAIL'}"]
+    lines += verdict_lines(checks)
     return "\n".join(lines)
 
 

@@ -24,7 +24,6 @@ equally for the floor and the endpoint, so compare the ratio, not the raw rates.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -36,11 +35,10 @@ from pathlib import Path
 
 from bench.common import RESULTS_DIR, cli, database, loadgen, payloads, runner, services
 from bench.common import report as common_report
-from bench.common.cpu import CpuMeter, postgres_pid, redis_pid
+from bench.common.cpu import CpuMeter, bench_roots
 from bench.common.loadgen import PhaseResult
 from bench.common.payloads import Delivery
 from bench.ingest import report
-from config.embedded import VAR_DIR
 
 FLOOR_PATH = "/bench/floor/"
 ENDPOINT_PATH = "/webhooks/shopify/"
@@ -116,13 +114,6 @@ def warm_up(server: Server, pools: Pools) -> None:
         loadgen.run_paced("warm-up", "127.0.0.1", server.port, path, pools.warmup, rate=WARMUP_RATE)
     database.settled(database.delivery_rows)
     database.clear_measurements()
-
-
-def bench_roots(urls: services.ServiceUrls) -> list[int]:
-    """The process trees that make up the benchmark: this script (gunicorn, wrk, the paced client),
-    the embedded PostgreSQL and Redis; everything else on the machine counts as interference."""
-    roots = [os.getpid(), postgres_pid(VAR_DIR / "postgres"), redis_pid(urls.redis)]
-    return [pid for pid in roots if pid]
 
 
 def measured(roots: list[int], phase: Callable[[], PhaseResult]) -> PhaseResult:
@@ -226,10 +217,7 @@ def summary_lines(args: argparse.Namespace, floor: PhaseResult, endpoint: PhaseR
 
 def execute(args: argparse.Namespace, stamp: str, stack: ExitStack) -> int:
     """The whole run; everything started is registered on `stack`, which main() always closes."""
-    urls = services.service_urls()
-    os.environ.update({"DATABASE_URL": urls.database, "REDIS_URL": urls.redis})
-    database.django_setup()
-    stack.callback(database.close_connections)
+    urls = services.connect_django(stack)
     database.prepare()
     if not args.keep_data:
         stack.callback(cleanup_data, urls)
@@ -237,7 +225,7 @@ def execute(args: argparse.Namespace, stamp: str, stack: ExitStack) -> int:
     env = services.child_environment(urls)
     server = start_server(env, stamp, stack)
     warm_up(server, pools)
-    floor, floor_rows, endpoint, paced = run_load(args, server, pools, bench_roots(urls))
+    floor, floor_rows, endpoint, paced = run_load(args, server, pools, bench_roots(urls.database, urls.redis))
     checks = [*report.target_checks(floor, endpoint, paced), report.quiet_check([floor, endpoint, paced])]
     checks += verify(pools, floor, floor_rows, endpoint, paced)
     processing = process_inbox(env, stamp, stack, args.process_timeout) if args.process else None

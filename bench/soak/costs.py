@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import sys
 import time
@@ -125,10 +124,7 @@ def rescore(now, sweeps: int = 3) -> int:
 
 
 def execute(args: argparse.Namespace, stamp: str, stack: ExitStack) -> int:
-    urls = services.service_urls()
-    os.environ.update({"DATABASE_URL": urls.database, "REDIS_URL": urls.redis})
-    database.django_setup()
-    stack.callback(database.close_connections)
+    urls = services.connect_django(stack)
     if urls.redis_is_bench_only:
         stack.callback(services.empty_queue, urls.redis)
     database.prepare()

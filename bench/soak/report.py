@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from bench.common.loadgen import PhaseResult, percentile
-from bench.common.report import Check
+from bench.common import sessions
+from bench.common.loadgen import PhaseResult
+from bench.common.report import Check, verdict_lines
 from bench.soak.agents import EXPECTED, Record
 from bench.soak.stores import Stream
 
@@ -31,10 +32,7 @@ def server_times(access_logs: list[Path]) -> dict[str, dict]:
 
 
 def stats(values: list[float]) -> dict:
-    ordered = sorted(values)
-    return {"count": len(ordered), "p50_ms": round(percentile(ordered, 50), 1),
-            "p95_ms": round(percentile(ordered, 95), 1), "p99_ms": round(percentile(ordered, 99), 1),
-            "max_ms": round(ordered[-1], 1) if ordered else 0.0}
+    return sessions.stats(values, digits=1)
 
 
 def kinds(record: Record, server: dict[str, dict], seconds: float) -> dict[str, dict]:
@@ -127,8 +125,7 @@ def render(webhook_row: dict, table: dict[str, dict], record: Record, found: lis
         lines.append(f"{kind:<22}{entry['client']['count']:>7}{entry['per_second']:>7.1f}"
                      f"{_triple(entry['client']):>26}{_triple(entry['server']):>26}{errors:>8}")
     lines += ["", *notes, ""]
-    lines += [f"  {'PASS' if check.passed else 'FAIL'}  {check.name}: {check.detail}" for check in found]
     if record.errors:
-        lines += ["", "First errors:", *(f"  {error}" for error in record.errors[:ERROR_SAMPLES])]
-    lines += ["", f"Result: {'PASS' if all(check.passed for check in found) else 'FAIL'}"]
+        lines += ["First errors:", *(f"  {error}" for error in record.errors[:ERROR_SAMPLES]), ""]
+    lines += verdict_lines(found)
     return "\n".join(lines)

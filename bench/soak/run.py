@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -14,14 +13,13 @@ from pathlib import Path
 
 from bench.common import RESULTS_DIR, cli, database, loadgen, runner, services
 from bench.common import report as common_report
-from bench.common.cpu import CpuMeter
+from bench.common.cpu import CpuMeter, bench_roots
 from bench.console import data as console_data
 from bench.console import run as console_run
 from bench.soak import agents as soak_agents
 from bench.soak import report as soak_report
 from bench.soak import stores as soak_stores
 from bench.soak import verify as soak_verify
-from bench.work_queue import report as queue_report
 from bench.work_queue import setup as queue_setup
 
 HOST = "127.0.0.1"
@@ -54,12 +52,6 @@ def parse_args(argv: list[str] | None, description: str) -> argparse.Namespace:
                                                   "drain_timeout": 120.0})
 
 
-def _start(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    with log_path.open("ab") as log:
-        return subprocess.Popen(command, cwd=services.REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-
-
 def start_product(args: argparse.Namespace, stamp: str, urls: services.ServiceUrls, stack: ExitStack,
                   workdir: Path) -> tuple[int, int]:
     """As production runs it: the agents' gunicorn (--workers sync workers) and the webhook intake's
@@ -75,12 +67,8 @@ def start_product(args: argparse.Namespace, stamp: str, urls: services.ServiceUr
         stack.callback(services.remove_if_empty, log)
     pools = []
     for pool_port, workers in ((port, args.workers), (intake_port, args.intake_workers)):
-        pools.append(_start([
-            str(services.BIN / "gunicorn"), "config.wsgi:application", "--workers", str(workers),
-            "--worker-class", "sync", "--bind", f"{HOST}:{pool_port}", "--log-level", "warning", "--backlog", "2048",
-            "--access-logfile", str(workdir / f"access-{pool_port}.log"),
-            "--access-logformat", "%({x-bench}i)s %(s)s %(D)s",
-        ], env, logs["gunicorn"]))
+        pools.append(services.start_gunicorn(env, pool_port, logs["gunicorn"], workers=workers,
+                                             access_log=workdir / f"access-{pool_port}.log"))
         stack.callback(services.stop, pools[-1])
     beat = [str(services.BIN / "python"), "-m", "celery", "-A", "config", "beat", "--loglevel=WARNING",
             f"--schedule={workdir / 'celerybeat-schedule'}"]
@@ -90,7 +78,8 @@ def start_product(args: argparse.Namespace, stamp: str, urls: services.ServiceUr
                                             concurrency=INGEST_PROCESSES),
                services.start_celery_worker(env, logs["celery"], queues=settings.DEFAULT_QUEUE, name="default",
                                             concurrency=DEFAULT_PROCESSES))
-    for process in (*workers, services.start_inbox_dispatcher(env, logs["celery"]), _start(beat, env, logs["celery"])):
+    others = (services.start_inbox_dispatcher(env, logs["celery"]), services.start(beat, env, logs["celery"]))
+    for process in (*workers, *others):
         stack.callback(services.stop, process)
     for pool_port, pool in zip((port, intake_port), pools, strict=True):
         services.wait_healthy(f"http://{HOST}:{pool_port}", pool)
@@ -135,7 +124,7 @@ def run_load(args: argparse.Namespace, port: int, intake_port: int, agents: list
     time.sleep(max(0.0, -lag))
     sys.stdout.write(f"Load: {args.agents} agents, {args.rate:g} webhooks/s for {args.duration:g} s "
                      f"({len(stream.deliveries):,} deliveries, {len(stream.latest):,} checkouts)...\n")
-    meter = CpuMeter(console_run.bench_roots(urls))
+    meter = CpuMeter(bench_roots(urls.database, urls.redis))
     meter.start()
     floor.go()
     floor.wait_out(args.duration)
@@ -157,10 +146,7 @@ def verify(load: dict, agent_ids: list[int], drain_timeout: float) -> dict:
 
 
 def execute(args: argparse.Namespace, stamp: str, stack: ExitStack) -> int:
-    urls = services.service_urls()
-    os.environ.update({"DATABASE_URL": urls.database, "REDIS_URL": urls.redis})
-    database.django_setup()
-    stack.callback(database.close_connections)
+    urls = services.connect_django(stack)
     database.prepare()
     session_keys: list[str] = []
     cleanup_data(None, session_keys)  # what an interrupted earlier run may have left, but the fresh bench store
@@ -200,7 +186,7 @@ def publish(args: argparse.Namespace, stamp: str, load: dict, found: dict, serve
               "idle_asks": floor.record.idle_asks,
               "links_sent": floor.record.links_sent, "server_statuses": {kind: dict(entry["statuses"])
                                                                          for kind, entry in server.items()}}
-    queue_report.write_json(json_path, record, checks)
+    common_report.write_json(json_path, record, checks)
     sys.stdout.write("\n" + soak_report.render(webhook_row, table, floor.record, checks,
                                                _notes(args, load, found, json_path)
                                                + (common_report.smoke_note(checks) if args.smoke else [])) + "\n")

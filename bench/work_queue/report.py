@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
-import platform
-from dataclasses import asdict
-from pathlib import Path
-
-from bench.common.report import DISTURBED_OTHER_CPU_PCT, Check
+from bench.common.report import Check, verdict_lines
 
 MAX_FLOOR_RATIO = 2.0
 MAX_PACED_P95_MS = 20.0
@@ -77,28 +71,7 @@ def render(phases: list[dict], webhook: dict | None, found: list[Check], notes: 
                            **{key: webhook[key] for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms")},
                            "cpu": webhook.get("cpu", {})}))
     lines += ["", *notes, ""]
-    lines += [f"  {'PASS' if check.passed else 'FAIL'}  {check.name}: {check.detail}" for check in found]
-    lines += ["", f"Result: {'PASS' if all(check.passed for check in found) else 'FAIL'}"]
+    lines += verdict_lines(found)
     return "\n".join(lines)
 
 
-def disturbed_note(phases: list[dict]) -> str | None:
-    """Other work on the shared cores shows up in the latencies; said, not failed, since the targets are
-    about the code and the machine is not ours alone."""
-    busy = {phase["name"]: phase["cpu"]["other_pct"] for phase in phases if phase.get("cpu")}
-    noisy = {name: share for name, share in busy.items() if share > DISTURBED_OTHER_CPU_PCT}
-    if not noisy:
-        return None
-    return "note: other processes took " + ", ".join(f"{share:.0f}% in {name}" for name, share in noisy.items()) + \
-        " of the CPU: figures of those phases include their interference"
-
-
-def write_json(path: Path, record: dict, found: list[Check]) -> None:
-    record = {
-        **record,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "host": platform.node()},
-        "checks": [asdict(check) for check in found],
-        "passed": all(check.passed for check in found),
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2, default=str) + "\n")

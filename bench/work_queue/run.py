@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -12,14 +11,13 @@ from datetime import UTC, datetime
 
 from bench.common import BENCH_SHOP_DOMAIN, RESULTS_DIR, cli, database, runner, services
 from bench.common import report as common_report
-from bench.common.cpu import CpuMeter, postgres_pid, redis_pid
+from bench.common.cpu import CpuMeter, bench_roots
 from bench.work_queue import data as queue_data
 from bench.work_queue import load as queue_load
 from bench.work_queue import report as queue_report
 from bench.work_queue import setup as queue_setup
 from bench.work_queue import webhook as queue_webhook
 from bench.work_queue.load import PhaseRecord
-from config.embedded import VAR_DIR
 
 PROBES_FULL = 300
 CARTS_PER_PROBE = 3_000  # a smaller --carts sends fewer probes by default, so a smoke run stays short
@@ -146,17 +144,9 @@ def query_plans(agents: list[queue_setup.Agent], at: datetime) -> dict[str, str]
     return plans
 
 
-def bench_roots(urls: services.ServiceUrls) -> list[int]:
-    roots = [os.getpid(), postgres_pid(VAR_DIR / "postgres"), redis_pid(urls.redis)]
-    return [pid for pid in roots if pid]
-
-
 def execute(args: argparse.Namespace, stamp: str, stack: ExitStack) -> int:
     """The whole run; everything started is registered on `stack`, which main() always closes."""
-    urls = services.service_urls()
-    os.environ.update({"DATABASE_URL": urls.database, "REDIS_URL": urls.redis})
-    database.django_setup()
-    stack.callback(database.close_connections)
+    urls = services.connect_django(stack)
     database.prepare()
     queue_setup.remove_everything_else()  # what an interrupted earlier run may have left
     if not args.keep_data:
@@ -168,7 +158,7 @@ def execute(args: argparse.Namespace, stamp: str, stack: ExitStack) -> int:
                      f"{loaded['workable_call_first']:,} workable now\n")
     warm_up_process()
     plans = query_plans(agents, at)
-    roots = bench_roots(urls)
+    roots = bench_roots(urls.database, urls.redis)
     phases = run_phases(args, agents, at, roots)
     webhook = None if args.no_webhook else webhook_phase(args, stamp, urls, stack, at, roots, loaded["customers"])
     return publish(args, stamp, loaded, phases, webhook, plans)
@@ -188,7 +178,7 @@ def _notes(args: argparse.Namespace, loaded: dict, phases: list[dict], webhook: 
         clock = f"fixed instant {region['fixed_at']}" if region["fixed_at"] else "the real clock"
         notes.append(f"webhook probes: area code {region['area_code']} ({region['state']}, local time "
                      f"{region['local_time']}), {clock}")
-    noisy = queue_report.disturbed_note(phases + ([{**webhook, "name": "webhook"}] if webhook else []))
+    noisy = common_report.disturbed_note(phases + ([{**webhook, "name": "webhook"}] if webhook else []))
     return notes + ([noisy] if noisy else [])
 
 
@@ -203,7 +193,7 @@ def publish(args: argparse.Namespace, stamp: str, loaded: dict, phases: list[dic
             plans: dict[str, str]) -> int:
     found = queue_report.checks(*phases, webhook)
     json_path = RESULTS_DIR / f"queue-{stamp}.json"
-    queue_report.write_json(json_path, {"started_at": stamp, "arguments": vars(args), "data": loaded,
+    common_report.write_json(json_path, {"started_at": stamp, "arguments": vars(args), "data": loaded,
                                         "phases": phases, "webhook": webhook, "plans_as_loaded": plans}, found)
     notes = [*_notes(args, loaded, phases, webhook), f"JSON: {cli.shown(json_path)}"]
     notes += common_report.smoke_note(found) if args.smoke else []
