@@ -245,7 +245,7 @@ def _line_context(call: Call) -> dict:
 
 
 def _line(request: HtmxHttpRequest, call: Call, *, error: str = "") -> HttpResponse:
-    context = {"call": call, "line_error": error, **_line_context(call)}
+    context = {"call": call, "line_error": error, "line_fragment": True, **_line_context(call)}
     return render(request, "agents/console/_line.html", context, status=422 if error else 200)
 
 

@@ -99,6 +99,11 @@ def test_every_dialed_step_offers_call_ended_with_the_w_key(client, dialed, step
     assert 'id="call-ended"' in page and "Call ended → wrap-up <kbd>W</kbd>" in page
 
 
+def test_the_dial_brings_call_ended_under_the_script_without_a_reload(client, taken):
+    page = post(client, taken, "dial").content.decode()
+    assert '<div id="call-end" class="call-end" hx-swap-oob="true">' in page and 'id="call-ended"' in page
+
+
 def test_call_ended_on_an_undialed_call_is_refused_on_screen(client, taken):
     response = post(client, taken, "end")
     assert response.status_code == 422
