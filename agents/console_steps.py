@@ -162,6 +162,9 @@ def _wrap_up_context(call: Call) -> Context:
     return {"dispositions": [choice for choice in Call.Disposition.choices
                              if (choice[0] == Call.Disposition.NOT_CALLED) != bool(call.attempt_id)],
             "pass_reasons": Call.PassReason.choices,
+            # "ended at step N" where that tells something: not after an opening answer that ends every call
+            "ended_early": (call.ended_at_step or Call.Step.COMPLETION) < Call.Step.COMPLETION
+                           and not (call.ended_at_step == Call.Step.OPENING and call.answer),
             "wrap_up_elapsed": selectors.elapsed_seconds(selectors.after_call_since(call))}
 
 

@@ -110,6 +110,12 @@ class Hour:
         self.page.evaluate("window.scrollTo(0, 0)")
         self.page.screenshot(path=self.folder / f"{self.count:02d}_{name}.png")
 
+    def narrow_shot(self, name: str) -> None:
+        """The same screen 800 px wide, where the console's two columns fold into one."""
+        self.page.set_viewport_size({"width": 800, "height": 1000})
+        self.shot(f"{name}_800")
+        self.page.set_viewport_size(VIEWPORT)
+
     def call(self) -> Call:
         return Call.objects.select_related("cart__customer").get(pk=int(CALL_PAGE.search(self.page.url).group(1)))
 
@@ -242,6 +248,7 @@ def test_an_agents_hour_ten_carts_every_outcome_no_reload(console, agent, hour, 
     me.step("2 · Friction")
     me.talk(eva, 35)
     me.shot("hung_up_at_step_2")
+    me.narrow_shot("hung_up_at_step_2")
     page.keyboard.press("w")
     me.step("Wrap-up")
     assert page.locator("#ended-at-step").inner_text() == "The call ended at step 2 · Friction."
@@ -262,6 +269,7 @@ def test_an_agents_hour_ten_carts_every_outcome_no_reload(console, agent, hour, 
     assert "This is permanent" in page.locator("#optout-effect").inner_text()
     assert me.disposition_checked() == "do_not_call"
     me.shot("opt_out_effect")
+    me.narrow_shot("opt_out_effect")
     me.talk(finn, 15)
     me.save_and_next(finn, wrap_up_seconds=15)
 
@@ -326,6 +334,7 @@ def test_an_agents_hour_ten_carts_every_outcome_no_reload(console, agent, hour, 
     assert me.disposition_checked() == "not_called"
     page.click("#step label.option:has-text('Already ordered')")
     me.shot("pass_reason")
+    me.narrow_shot("pass_reason")
     me.not_reloaded(juno)
     page.click("#wrap-up-home")
     page.wait_for_url("**/agent/")
