@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -121,6 +123,8 @@ class WrapUpForm(ConsoleForm):
         "Choose a disposition before taking the next cart."))
     notes = forms.CharField(required=False)
     upsell_value = AmountField(required=False)
+    pass_reason = forms.ChoiceField(choices=[("", ""), *Call.PassReason.choices], required=False,
+                                    error_messages=_messages("Pick why you pass this cart.", "invalid_choice"))
     then = forms.CharField(required=False)  # "next": take the next cart; anything else: back home
 
     def service_arguments(self) -> dict[str, Any]:
@@ -149,17 +153,32 @@ class PaidForm(ConsoleForm):
         return reference
 
 
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    """The time zones a callback may be booked in: the installed time zone database's places (Area/City), not
+    its aliases and fixed offsets, sorted; read from disk once per process."""
+    zones = sorted(zone for zone in available_timezones()
+                   if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "posix/", "right/")))
+    return [(zone, zone.replace("_", " ")) for zone in zones]
+
+
 class CallbackForm(ConsoleForm):
     local_time = WallClockField(error_messages=_messages("Give the callback's date and time.", "required",
                                                          "invalid"))
-    timezone = forms.CharField(required=False)  # the time zone database, in the service, is the judge
+    # A choice list, starting at the customer's zone: a typed zone was a typo away from a callback at 3 a.m.
+    timezone = forms.ChoiceField(choices=timezone_choices, error_messages=_messages(
+        "Choose the customer's time zone from the list."))
 
     def service_arguments(self) -> dict[str, Any]:
         return {"local_time": self.cleaned_data["local_time"], "customer_timezone": self.cleaned_data["timezone"]}
 
 
+class EndForm(ConsoleForm):
+    """"Call ended → wrap-up" takes no input: the line says how it ended, the call which step it ended on."""
+
+
 class PassForm(ConsoleForm):
-    """Passing a cart takes no input (the reason is asked for at the wrap-up), and only an undialed one."""
+    """Passing a cart takes no input (the reason is picked at the wrap-up), and only an undialed one."""
 
     def clean(self) -> dict[str, Any]:
         if self.call is not None and self.call.attempt_id:

@@ -24,6 +24,7 @@ from agents.console_forms import (
     CallbackForm,
     CompletionForm,
     ConsoleForm,
+    EndForm,
     FrictionForm,
     InvoiceForm,
     LinkForm,
@@ -37,7 +38,9 @@ from agents.console_forms import (
 from agents.models import Call, Callback, DraftOrder
 from agents.services.calls import (
     call_answer_record,
+    call_end,
     call_frictions_record,
+    call_pass,
     call_resolution_record,
     call_to_wrap_up,
     call_value_record,
@@ -75,6 +78,7 @@ class Outcome:
     call: Call
     notice: str = ""
     history_changed: bool = False
+    line_changed: bool = False  # the line's block follows (hung up; dialing closed after a pass)
 
 
 def _as_is(call: Call, result: Call, form: ConsoleForm) -> Outcome:
@@ -153,16 +157,29 @@ def _completion_context(call: Call) -> Context:
 
 
 def _wrap_up_context(call: Call) -> Context:
-    """A dialed call ends with what happened on it; an undialed one only as passed."""
+    """A dialed call ends with what happened on it; an undialed one only as passed, for a reason from a short
+    list. The after-call work timer runs from the line's end (`after_call_seconds`, kept at the save)."""
     return {"dispositions": [choice for choice in Call.Disposition.choices
-                             if (choice[0] == Call.Disposition.NOT_CALLED) != bool(call.attempt_id)]}
+                             if (choice[0] == Call.Disposition.NOT_CALLED) != bool(call.attempt_id)],
+            "pass_reasons": Call.PassReason.choices,
+            # "ended at step N" where that tells something: not after an opening answer that ends every call
+            "ended_early": (call.ended_at_step or Call.Step.COMPLETION) < Call.Step.COMPLETION
+                           and not (call.ended_at_step == Call.Step.OPENING and call.answer),
+            "wrap_up_elapsed": selectors.elapsed_seconds(selectors.after_call_since(call))}
+
+
+def _wrap_up_initial(call: Call, context: Context) -> Context:
+    """The disposition starts from what the call and its line already say (a link sent, a callback booked, no
+    answer, a machine): the agent confirms it."""
+    return {"disposition": selectors.wrap_up_disposition(call), "upsell_value": call.upsell_value,
+            "notes": call.notes, "pass_reason": call.pass_reason}
 
 
 STEPS: dict[int, Step] = {step.key: step for step in (
     Step(key=Call.Step.OPENING, template="agents/console/steps/opening.html", form_class=OpeningForm,
          service=call_answer_record, next_step=Call.Step.FRICTION,
          context=lambda call: {"answers": Call.Answer.choices},
-         initial=lambda call, context: {"answer": call.answer}),
+         initial=lambda call, context: {"answer": call.answer or selectors.line_answer(call)}),
     Step(key=Call.Step.FRICTION, template="agents/console/steps/friction.html", form_class=FrictionForm,
          service=call_frictions_record, next_step=Call.Step.RESOLUTION,
          context=_friction_context, initial=_friction_initial, back_to=lambda call: Call.Step.OPENING),
@@ -182,8 +199,7 @@ STEPS: dict[int, Step] = {step.key: step for step in (
          actions=("send-link", "invoice", "paid", "callback")),
     Step(key=Call.Step.WRAP_UP, template="agents/console/steps/wrap_up.html", form_class=WrapUpForm,
          service=call_wrap_up, next_step=Call.Step.DONE, context=_wrap_up_context,
-         initial=lambda call, context: {"disposition": call.disposition, "upsell_value": call.upsell_value,
-                                        "notes": call.notes},
+         initial=_wrap_up_initial,
          back_to=lambda call: (Call.Step.COMPLETION if call.answer in (Call.Answer.REACHED, Call.Answer.CALLBACK)
                                else None)),
 )}
@@ -224,5 +240,9 @@ ACTIONS: dict[str, Action] = {action.name: action for action in (
            initial=lambda call, context: {"amount": call.cart.total_value}),
     Action(name="callback", path="callback", form_class=CallbackForm, service=call_callback_book,
            outcome=_callback_outcome, initial=_callback_initial),
-    Action(name="pass", path="pass", form_class=PassForm, service=call_to_wrap_up),
+    Action(name="pass", path="pass", form_class=PassForm, service=call_pass,
+           outcome=lambda call, result, form: Outcome(result, notice="Passed: this cart will not be dialed. Pick "
+                                                                     "why, then save.", line_changed=True)),
+    Action(name="end", path="end", form_class=EndForm, service=call_end,
+           outcome=lambda call, result, form: Outcome(result, line_changed=True)),
 )}

@@ -168,3 +168,62 @@ def recent_carts_worked_by(agent, limit: int = 15) -> QuerySet[Cart]:
     worked = Call.objects.filter(agent=agent).values("cart_id")
     carts = Cart.objects.filter(pk__in=worked).select_related("store", "customer")
     return carts.order_by("-abandoned_at", "-pk")[:limit]
+
+
+# What the line's own report says became of a call: as the wrap-up's disposition and as the opening's answer.
+LINE_DISPOSITION = {"no-answer": Call.Disposition.NO_ANSWER, "busy": Call.Disposition.BUSY,
+                    "failed": Call.Disposition.FAILED}
+LINE_ANSWER = {"no-answer": Call.Answer.NO_ANSWER, "busy": Call.Answer.BUSY, "failed": Call.Answer.NO_ANSWER}
+
+
+def answered_by_machine(call: Call) -> bool:
+    """Twilio's answering machine detection (`AnsweredBy`) said a machine or a fax took the call."""
+    return call.answered_by.startswith(("machine", "fax"))
+
+
+def line_answer(call: Call) -> str:
+    """The opening's answer the line's events name (no answer, busy, a machine), or "" when they name none: the
+    agent confirms it rather than typing what the line already knows."""
+    if call.line_status in LINE_ANSWER:
+        return LINE_ANSWER[call.line_status]
+    return Call.Answer.VOICEMAIL if answered_by_machine(call) else ""
+
+
+def wrap_up_disposition(call: Call) -> str:
+    """The disposition the wrap-up starts from, for the agent to confirm: what the call already decided (a
+    callback booked, an answer at the opening, a pass), else a payment taken, else a link sent, else what the
+    line's events name (no answer, busy, failed, a machine)."""
+    if call.disposition:
+        return call.disposition
+    if call.paid_by_phone_amount:
+        return Call.Disposition.RECOVERED
+    if call.link_sent_by:
+        return Call.Disposition.LINK_SENT
+    if call.line_status in LINE_DISPOSITION:
+        return LINE_DISPOSITION[call.line_status]
+    return Call.Disposition.VOICEMAIL if answered_by_machine(call) else ""
+
+
+def elapsed_seconds(since: datetime | None, until: datetime | None = None, *,
+                    now: datetime | None = None) -> int | None:
+    """Whole seconds from `since` to `until` (or now), for the console's timers; None before `since`."""
+    if since is None:
+        return None
+    return max(0, int(((until or now or timezone.now()) - since).total_seconds()))
+
+
+def after_call_since(call: Call) -> datetime | None:
+    """When after-call work began: the line's end; while the line is still up, the wrap-up step."""
+    if call.ended_at is not None:
+        return call.ended_at
+    reached = call.step_times.get(str(Call.Step.WRAP_UP))
+    return datetime.fromisoformat(reached) if reached else None
+
+
+def call_optout_at(call: Call) -> datetime | None:
+    """When the customer asked, on this call, not to be contacted (the opening's answer took the call to its
+    wrap-up, and the opt-out was recorded at that moment); None otherwise."""
+    if call.answer != Call.Answer.OPT_OUT:
+        return None
+    reached = call.step_times.get(str(Call.Step.WRAP_UP))
+    return datetime.fromisoformat(reached) if reached else None

@@ -128,7 +128,8 @@ SELECT (call.opened_at AT TIME ZONE %(tz)s)::date, cart.store_id, cart.route, ca
        count(*) FILTER (WHERE call.step_times ? '2'), count(*) FILTER (WHERE call.step_times ? '3'),
        count(*) FILTER (WHERE call.step_times ? '4'), count(*) FILTER (WHERE call.step_times ? '5'),
        count(*) FILTER (WHERE call.disposition = 'recovered'),
-       count(call.wrapped_up_at), coalesce(sum(extract(epoch FROM call.wrapped_up_at - call.opened_at)), 0),
+       count(call.wrapped_up_at), coalesce(sum(coalesce(call.talk_seconds + call.after_call_seconds,
+           extract(epoch FROM call.wrapped_up_at - call.opened_at))), 0),
        count(*) FILTER (WHERE call.answer = 'reached'),
        count(*) FILTER (WHERE call.answer = 'reached' AND call.step_times ? '5')
 FROM agents_call AS call JOIN recovery_cart AS cart ON cart.id = call.cart_id

@@ -95,7 +95,8 @@ def _calls(cart, agents, frictions, rng: random.Random) -> tuple[ContactAttempt 
         call = Call.objects.create(
             cart=cart, agent=agent, attempt=last, opened_at=at, wrapped_up_at=at + timedelta(seconds=talk + 60),
             step=Call.Step.DONE, answer=answer, disposition=disposition, line_status="completed",
-            duration_seconds=talk, answered_by="human" if answer == "reached" else "",
+            duration_seconds=talk, talk_seconds=talk, after_call_seconds=60,
+            answered_by="human" if answer == "reached" else "",
             step_times={str(step): (at + timedelta(seconds=step * 30)).isoformat() for step in steps},
             offered=["Offer a payment link by email or text"] if answer == "reached" else [],
             resolved=("yes" if won or rng.random() < 0.4 else "no") if answer == "reached" else "",

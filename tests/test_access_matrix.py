@@ -76,6 +76,7 @@ MATRIX = {
     "console:call": ("get", "/agent/calls/{call}/", CALL_OWNER),
     "console:step": ("post", "/agent/calls/{call}/step/", {**CALL_OWNER, "agent": 422}),  # an empty answer
     "console:pass": ("post", "/agent/calls/{call}/pass/", CALL_OWNER),
+    "console:end": ("post", "/agent/calls/{call}/end/", {**CALL_OWNER, "agent": 422}),  # the call was not dialed
     "console:back": ("post", "/agent/calls/{call}/back/1/", {**CALL_OWNER, "agent": 422}),  # nothing to go back to
     "console:send-link": ("post", "/agent/calls/{call}/link/", {**CALL_OWNER, "agent": 422}),
     "console:invoice": ("post", "/agent/calls/{call}/invoice/", {**CALL_OWNER, "agent": 422}),

@@ -80,7 +80,17 @@ class Call(models.Model):
         BUSY = "busy", "Busy"
         WRONG_NUMBER = "wrong_number", "Wrong number"
         DO_NOT_CALL = "do_not_call", "Asked not to be called"
+        FAILED = "failed", "Call failed (the line)"
         NOT_CALLED = "not_called", "Not called (passed)"
+
+    class PassReason(models.TextChoices):
+        """Why an agent passes a cart without calling it: a short list, so passes can be counted."""
+
+        ALREADY_ORDERED = "already_ordered", "Already ordered"
+        TEST_OR_DUPLICATE = "test_or_duplicate", "Test or duplicate cart"
+        KNOWN_CONTACT = "known_contact", "I know this customer (conflict of interest)"
+        LANGUAGE = "language", "I don't speak the customer's language"
+        OTHER = "other", "Other (note why)"
 
     cart = models.ForeignKey("recovery.Cart", on_delete=models.CASCADE, related_name="calls")
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="calls")
@@ -105,6 +115,13 @@ class Call(models.Model):
     disposition = models.CharField(max_length=20, choices=Disposition.choices, blank=True)
     notes = models.TextField(blank=True)
     wrapped_up_at = models.DateTimeField(null=True, blank=True)
+    ended_at_step = models.PositiveSmallIntegerField(choices=Step.choices, null=True, blank=True,
+                                                     help_text="The script step at which the call ended")
+    pass_reason = models.CharField(max_length=20, choices=PassReason.choices, blank=True)
+    # Handle time, kept per call: talk (answer to the line's end) and after-call work (the line's end, or the
+    # wrap-up's start if later, to the wrap-up saved).
+    talk_seconds = models.PositiveIntegerField(null=True, blank=True)
+    after_call_seconds = models.PositiveIntegerField(null=True, blank=True)
 
     # The phone line, as Twilio (or the offline backend) reports it.
     provider_sid = models.CharField(max_length=64, blank=True, db_index=True)

@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.models import AgentProfile, AgentStatusChange, Call, FrictionReason
-from agents.services.queue import cart_release, next_cart
+from agents.services.line import call_line_hang_up
+from agents.services.queue import cart_pass, cart_release, next_cart
 from compliance.models import OptOut
 from compliance.models.choices import OptOutScope
 from compliance.services import Decision, contact_attempt_finish
@@ -39,6 +40,9 @@ ANSWER_DISPOSITION = {
     Call.Answer.WRONG_NUMBER: Call.Disposition.WRONG_NUMBER,
     Call.Answer.OPT_OUT: Call.Disposition.DO_NOT_CALL,
 }
+
+
+PASSED_NOT_DIALED = "You passed this cart: it is not dialed. Save the wrap-up to take the next one."
 
 
 class NotYourCall(ValidationError):
@@ -81,6 +85,9 @@ def call_take_next(agent, *, now: datetime | None = None) -> Call | None:
 
 
 def _move_to(call: Call, step: int, *, now: datetime) -> None:
+    """Move the call to `step`, keeping when; a dialed call reaching its wrap-up keeps the step it ended on."""
+    if step == Call.Step.WRAP_UP and call.step < Call.Step.WRAP_UP and call.attempt_id:
+        call.ended_at_step = call.step
     call.step = step
     call.step_times = {**call.step_times, str(step): now.isoformat()}
 
@@ -100,6 +107,8 @@ def call_dial(call: Call, *, agent, now: datetime | None = None) -> Decision:
     The number is always the customer's on file, whatever a browser asked to dial.
     """
     call_owned_check(call, agent)
+    if call.disposition == Call.Disposition.NOT_CALLED:
+        raise ValidationError(PASSED_NOT_DIALED)
     cart = call.cart
     phone = str(cart.customer.phone) if cart.customer and cart.customer.phone else ""
     decision, attempt = cart_contact_attempt_start(channel="voice", store=cart.store, phone=phone, cart=cart,
@@ -138,7 +147,7 @@ def call_answer_record(call: Call, *, agent, answer: str, now: datetime | None =
         call.disposition = ANSWER_DISPOSITION[answer]
         agent_status_set(agent, AgentProfile.Status.WRAP_UP, now=now)
     _move_to(call, ANSWER_NEXT_STEP.get(answer, Call.Step.WRAP_UP), now=now)
-    call.save(update_fields=["answer", "disposition", "step", "step_times"])
+    call.save(update_fields=["answer", "disposition", "step", "step_times", "ended_at_step"])
     return call
 
 
@@ -199,16 +208,47 @@ def call_to_wrap_up(call: Call, *, agent, now: datetime | None = None) -> Call:
     call_owned_check(call, agent)
     now = now or timezone.now()
     _move_to(call, Call.Step.WRAP_UP, now=now)
-    call.save(update_fields=["step", "step_times"])
+    call.save(update_fields=["step", "step_times", "ended_at_step"])
     agent_status_set(agent, AgentProfile.Status.WRAP_UP, now=now)
     return call
 
 
 @transaction.atomic
+def call_end(call: Call, *, agent, now: datetime | None = None) -> Call:
+    """"Call ended → wrap-up", at any step: the customer hung up (or the agent ends it) before the script was
+    through. Keeps the step the call ended on, hangs up the line if it is still up, and goes to the wrap-up,
+    where the outcome starts from what the line reported; the agent invents no friction, offer or outcome."""
+    call_owned_check(call, agent)
+    if not call.attempt_id:
+        raise ValidationError("This call was not dialed: pass the cart instead.")
+    if call.step >= Call.Step.WRAP_UP:
+        raise ValidationError("This call is at its wrap-up already.")
+    now = now or timezone.now()
+    step = call.step
+    call = call_line_hang_up(call, now=now)
+    call.step = step  # the line's record reads the call afresh; the script's step is this one
+    return call_to_wrap_up(call, agent=agent, now=now)
+
+
+@transaction.atomic
+def call_pass(call: Call, *, agent, now: datetime | None = None) -> Call:
+    """Pass an undialed cart: the wrap-up starts as "not called (passed)", and the call can no longer be
+    dialed (`call_dial` refuses)."""
+    call_owned_check(call, agent)
+    if call.attempt_id:
+        raise ValidationError("This call was dialed: go through the wrap-up.")
+    call.disposition = Call.Disposition.NOT_CALLED
+    call.save(update_fields=["disposition"])
+    return call_to_wrap_up(call, agent=agent, now=now)
+
+
+@transaction.atomic
 def call_wrap_up(call: Call, *, agent, disposition: str, notes: str = "", upsell_value: Decimal | None = None,
-                 now: datetime | None = None) -> Call:
-    """Close the call with its disposition: finishes the attempt's record, gives the cart back to the queue
-    (its cadence decides when it is called again) and makes the agent available."""
+                 pass_reason: str = "", now: datetime | None = None) -> Call:
+    """Close the call with its disposition: hangs up the line if it is still up, keeps the call's after-call
+    work (the line's end to now; the talk time is the line's), finishes the attempt's record, gives the cart back
+    to the queue (its cadence decides when it is called again; a passed cart is not handed back to this agent
+    for a while) and makes the agent available."""
     call_owned_check(call, agent)
     if disposition not in Call.Disposition.values:
         raise ValidationError("Choose a disposition before taking the next cart.")
@@ -216,19 +256,38 @@ def call_wrap_up(call: Call, *, agent, disposition: str, notes: str = "", upsell
         raise ValidationError("This call was dialed: choose what happened on it.")
     if disposition != Call.Disposition.NOT_CALLED and not call.attempt_id:
         raise ValidationError("You have not dialed this customer: dial first, or pass the cart (not called).")
-    if disposition == Call.Disposition.NOT_CALLED and not notes.strip():
-        raise ValidationError("Say why you are passing this cart.")
+    if disposition == Call.Disposition.NOT_CALLED:
+        _pass_reason_check(pass_reason, notes)
     if upsell_value is not None and upsell_value < 0:
         raise ValidationError("The upsell value cannot be negative.")
     now = now or timezone.now()
+    ended_before = call.ended_at if call.line_ended else None
+    step, step_times = call.step, call.step_times
+    call = call_line_hang_up(call, now=now)
+    call.step, call.step_times = step, step_times  # the line's record reads the call afresh
     call.disposition, call.notes, call.wrapped_up_at = disposition, notes.strip(), now
+    call.pass_reason = pass_reason if disposition == Call.Disposition.NOT_CALLED else ""
+    if call.attempt_id:
+        call.after_call_seconds = max(0, int((now - ended_before).total_seconds())) if ended_before else 0
     if upsell_value is not None:
         call.upsell_value = upsell_value
     _move_to(call, Call.Step.DONE, now=now)
-    call.save(update_fields=["disposition", "notes", "wrapped_up_at", "upsell_value", "step", "step_times"])
+    call.save(update_fields=["disposition", "notes", "wrapped_up_at", "upsell_value", "step", "step_times",
+                             "pass_reason", "after_call_seconds"])
     if call.attempt is not None:
         contact_attempt_finish(attempt=call.attempt, outcome=disposition,
                                duration_seconds=call.duration_seconds or call.attempt.duration_seconds)
-    cart_release(agent=agent, cart_id=call.cart_id)
+    if disposition == Call.Disposition.NOT_CALLED:
+        cart_pass(agent=agent, cart_id=call.cart_id, now=now)
+    else:
+        cart_release(agent=agent, cart_id=call.cart_id)
     agent_status_set(agent, AgentProfile.Status.AVAILABLE, now=now)
     return call
+
+
+def _pass_reason_check(pass_reason: str, notes: str) -> None:
+    """A pass names its reason from the short list; "Other" says it in a note."""
+    if pass_reason not in Call.PassReason.values:
+        raise ValidationError("Pick why you pass this cart.")
+    if pass_reason == Call.PassReason.OTHER and not notes.strip():
+        raise ValidationError("Say in a note why you pass this cart (you picked “Other”).")

@@ -1,5 +1,10 @@
 """The phone line of a call: Twilio's status callbacks, or the offline backend's simulation, recorded on
-the call and its attempt (the call detail record: ringing, answer, answered-by, duration, end)."""
+the call and its attempt (the call detail record: ringing, answer, answered-by, duration, end), and the hang-up
+the console asks for when the agent ends the call or saves the wrap-up (`call_line_hang_up`).
+
+The line, not the agent's clicks, says when a call ended and how long the customer was on it: the talk time
+kept on the call (`talk_seconds`) is the provider's duration of the answered leg, so handle-time figures are
+the line's."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from django.utils import timezone
 
 from agents.models import Call
 from compliance.services import contact_attempt_line_record
+from integrations.twilio import voice as telephony
 
 # Twilio's CallStatus values in the order a call lives them; a late report never rolls the line back.
 LINE_RANK = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3, "completed": 4, "busy": 4,
@@ -45,8 +51,9 @@ def call_line_record(call: Call, *, status: str, at: datetime | None = None, dur
         if duration is None and call.answered_at:
             duration = max(0, int((at - call.answered_at).total_seconds()))
         call.duration_seconds = duration if duration is not None else 0
+        call.talk_seconds = call.duration_seconds if call.answered_at or status == "completed" else 0
     call.save(update_fields=["line_status", "provider_sid", "ringing_at", "answered_at", "answered_by", "ended_at",
-                             "duration_seconds"])
+                             "duration_seconds", "talk_seconds"])
     attempt = call.attempt
     if attempt is not None:
         contact_attempt_line_record(attempt, provider_status=status, provider_id=call.provider_sid,
@@ -84,3 +91,18 @@ def offline_line_hang_up(call: Call, *, now: datetime | None = None) -> Call:
     call = offline_line_advance(call, now=now)
     status = "completed" if call.answered_at else "canceled"
     return call_line_record(call, status=status, at=now)
+
+
+def call_line_hang_up(call: Call, *, now: datetime | None = None) -> Call:
+    """Hang up the call's line if it is still up (the agent ended the call, or saved the wrap-up with the line
+    still open): the offline backend ends it at once; with Twilio the call is completed through its REST API once
+    the transaction commits, and Twilio's final status callback then records the end and the duration."""
+    if call.attempt_id is None or call.line_ended:
+        return call
+    if telephony.voice_mode() == "offline":
+        return offline_line_hang_up(call, now=now)
+    sid = call.provider_sid
+    if sid and telephony.voice_mode() == "twilio":
+        transaction.on_commit(lambda: telephony.hang_up(sid))
+    return call
+

@@ -29,6 +29,7 @@ from core.exceptions import ApplicationError
 from recovery.models import Cart
 from recovery.services.queue_sql import cart_reservation_release, cart_reserve, carts_call_release_due
 from recovery.services.work_queue import cart_calls_end, cart_park
+from recovery.services.work_queue import cart_pass as recovery_cart_pass
 from recovery.services.work_queue import cart_release as recovery_cart_release
 
 LEASE = timedelta(minutes=10)
@@ -41,6 +42,8 @@ CALLBACK_GRACE = timedelta(minutes=5)
 # after this, rather than on every agent's next request.
 RECHECK_AFTER = timedelta(minutes=15)
 NOT_CALLABLE = ("dnc_", "opted_out_all", "opted_out_voice", "invalid_")
+# A cart an agent passed is not handed back to that agent for this long (others may take it at once).
+PASS_COOLDOWN = timedelta(hours=2)
 
 
 def _reserve(cart: Cart, agent, now: datetime) -> Cart:
@@ -205,3 +208,9 @@ def _known_zones() -> frozenset[str]:
 def cart_release(*, agent, cart_id: int) -> bool:
     """Give a cart back to the queue (call done, or the agent passes); True if the agent held it."""
     return recovery_cart_release(cart_id=cart_id, agent_id=agent.pk)
+
+
+@transaction.atomic
+def cart_pass(*, agent, cart_id: int, now: datetime) -> bool:
+    """Give back a cart the agent passed: not handed to this agent again for PASS_COOLDOWN."""
+    return recovery_cart_pass(cart_id=cart_id, agent_id=agent.pk, until=now + PASS_COOLDOWN)

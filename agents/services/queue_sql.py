@@ -130,14 +130,14 @@ def agent_facts_with_pop(*, agent_id: int, until: datetime,
     return facts, cart, call_facts_from_row(row[cart_end:], store=cart.store)
 
 
-def candidate_params(facts: AgentFacts, now: datetime) -> dict:
-    return {"now": now, "stores": list(facts.store_ids), "languages": list(facts.languages)}
+def candidate_params(facts: AgentFacts, now: datetime, *, agent_id: int) -> dict:
+    return {"now": now, "stores": list(facts.store_ids), "languages": list(facts.languages), "agent": agent_id}
 
 
 def best_candidate_reserve(facts: AgentFacts, *, agent_id: int, until: datetime, now: datetime) -> Cart | None:
     """The best ready cart this agent may work, reserved for it until `until`, with its customer and store
     (None when none is left). Carts other agents are taking at this moment are stepped over (SKIP LOCKED)."""
-    params = {**candidate_params(facts, now), "agent": agent_id, "until": until}
+    params = {**candidate_params(facts, now, agent_id=agent_id), "until": until}
     return cart_reserve_returning("agents_queue_pop", CANDIDATE_SQL, params)
 
 

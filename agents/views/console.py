@@ -110,9 +110,11 @@ def _step_context(call: Call, *, error: str = "", notice: str = "",
 
 
 def _render_step(request: HtmxHttpRequest, call: Call, *, error: str = "", notice: str = "", status: int = 200,
-                 history_changed: bool = False, typed: tuple[str, ConsoleForm] | None = None) -> HttpResponse:
+                 history_changed: bool = False, line_changed: bool = False,
+                 typed: tuple[str, ConsoleForm] | None = None) -> HttpResponse:
     """The step the call is at: the script's fragment for htmx, else the whole cart screen; a call that is
-    done sends the agent home."""
+    done sends the agent home. The fragment brings along, out of band, what changed beside the script: the
+    cart's history, the line's block, and the compliance status once the customer opted out on the call."""
     if call.step == Call.Step.DONE:
         return redirect_page(request, reverse("console:home"))
     context = _step_context(call, error=error, notice=notice, typed=typed)
@@ -120,6 +122,10 @@ def _render_step(request: HtmxHttpRequest, call: Call, *, error: str = "", notic
         return _render_call_page(request, call, context, status=status)
     if history_changed:  # a message went out or a payment came in: the side panel follows
         context.update(history=selectors.cart_history(call.cart), history_oob=True)
+    if line_changed:
+        context.update(line_oob=True, **_line_context(call))
+    if call.answer == Call.Answer.OPT_OUT:  # its effect shows at once, without a reload
+        context.update(_compliance_context(call), compliance_oob=True)
     return render(request, "agents/console/_script.html", context, status=status)
 
 
@@ -144,16 +150,22 @@ def refused(request: HtmxHttpRequest, call: Call, error: ValidationError, *,
 def _render_call_page(request: HtmxHttpRequest, call: Call, step_context: dict, *,
                       status: int = 200) -> HttpResponse:
     cart = call.cart
-    compliance = _call_gate_preview(cart)
     context = {
         **step_context,
+        **_compliance_context(call),
         "history": selectors.cart_history(cart),
+        **_line_context(call),
         "clock": selectors.customer_clock(cart),
-        "compliance": compliance,
-        "basis_label": ConsentBasis(compliance.basis).label if compliance and compliance.basis else "",
-        "voice_mode": telephony.voice_mode(),
     }
     return render(request, "agents/console/call.html", context, status=status)
+
+
+def _compliance_context(call: Call) -> dict:
+    """The compliance panel's facts: the gate's answer now, and when the customer opted out on this call."""
+    compliance = _call_gate_preview(call.cart)
+    return {"compliance": compliance,
+            "basis_label": ConsentBasis(compliance.basis).label if compliance and compliance.basis else "",
+            "opted_out_on_call_at": selectors.call_optout_at(call)}
 
 
 def _call_gate_preview(cart):
@@ -210,7 +222,8 @@ def step_action(request: HtmxHttpRequest, call_id: int, action: str) -> HttpResp
         outcome = entry.perform(call, agent=request.user, form=form)
     except ValidationError as exc:
         return refused(request, call, exc, form_key=entry.form_key, form_class=entry.form_class)
-    return _render_step(request, outcome.call, notice=outcome.notice, history_changed=outcome.history_changed)
+    return _render_step(request, outcome.call, notice=outcome.notice, history_changed=outcome.history_changed,
+                        line_changed=outcome.line_changed)
 
 
 @agent_only
@@ -224,8 +237,15 @@ def back(request: HtmxHttpRequest, call_id: int, to_step: int) -> HttpResponse:
     return _render_step(request, call)
 
 
+def _line_context(call: Call) -> dict:
+    """What the line's block needs besides the call: the voice mode, and the talk timer's seconds so far, from
+    the server's clock (the browser's may be off; console.js counts on from there)."""
+    return {"voice_mode": telephony.voice_mode(),
+            "talk_elapsed": selectors.elapsed_seconds(call.answered_at, call.ended_at)}
+
+
 def _line(request: HtmxHttpRequest, call: Call, *, error: str = "") -> HttpResponse:
-    context = {"call": call, "line_error": error, "voice_mode": telephony.voice_mode()}
+    context = {"call": call, "line_error": error, "line_fragment": True, **_line_context(call)}
     return render(request, "agents/console/_line.html", context, status=422 if error else 200)
 
 

@@ -138,7 +138,8 @@ def query_plans(agents: list[queue_setup.Agent], at: datetime) -> dict[str, str]
         with transaction.atomic(), connection.cursor() as cursor:
             facts, _, _ = queue_sql.agent_facts_with_pop(agent_id=agent.user_id, until=at, now=at)
             sql = queue_sql.CANDIDATE_SQL
-            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", queue_sql.candidate_params(facts, at))
+            params = queue_sql.candidate_params(facts, at, agent_id=agent.user_id)
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
             plans[label] = "\n".join(row[0] for row in cursor.fetchall())
             transaction.set_rollback(True)
     return plans

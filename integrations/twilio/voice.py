@@ -7,13 +7,18 @@ customer's number on file, or answers with TwiML that refuses.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.urls import reverse
+from twilio.base.exceptions import TwilioException
+from twilio.rest import Client
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from integrations.twilio.signatures import public_url_for
 
 IDENTITY_PREFIX = "agent-"
+logger = logging.getLogger(__name__)
 
 
 UNCONFIGURED_SENTENCE = ("Calling is not configured: no one can be dialed. An administrator sets the Twilio voice "
@@ -78,3 +83,16 @@ def twiml_refuse(sentence: str) -> str:
     response.say(f"This call cannot be placed. {sentence}")
     response.hangup()
     return str(response)
+
+
+def hang_up(call_sid: str) -> bool:
+    """End a call in progress through Twilio's REST API (`Calls(sid).update(status="completed")`): the browser's
+    leg, whose end ends the dialed customer's leg too. False when Twilio refused (a call already over is one):
+    the line's status callbacks stay the record of how the call ended."""
+    client = Client(settings.TWILIO_API_KEY, settings.TWILIO_API_SECRET, settings.TWILIO_ACCOUNT_SID)
+    try:
+        client.calls(call_sid).update(status="completed")
+    except (TwilioException, OSError) as exc:  # refused, or unreachable: the agent's screen is not held up
+        logger.warning("Twilio did not hang up call %s: %s", call_sid, exc)
+        return False
+    return True

@@ -101,6 +101,10 @@ class Cart(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reserved_carts"
     )
     reserved_until = models.DateTimeField(null=True, blank=True, help_text="The agent's lease on the cart")
+    # An agent who passed the cart (did not call it) is not handed it again before `passed_until`; others are.
+    passed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    passed_until = models.DateTimeField(null=True, blank=True, help_text="Not handed back to who passed it before")
 
     # The call cadence: attempts made, when the next may be made, when the calls ran out.
     call_attempts = models.PositiveSmallIntegerField(default=0)

@@ -22,14 +22,16 @@ from recovery.models import Cart, Customer, Store
 
 # Carts ready to call, from the partial index `cart_call_queue_new` (next_call_at IS NULL: never called, or
 # a retry whose time has come and that `carts_call_release_due` put back), best first, in the agent's stores
-# and languages (an empty list: any), locked and stepped over while another agent takes them. Written so that
-# one statement serves every agent; `may_take` adds the composer's own condition.
+# and languages (an empty list: any), locked and stepped over while another agent takes them, and not one this
+# agent passed a moment ago (`cart_pass`: read from the cart's own row, so the pop joins nothing more). Written so
+# that one statement serves every agent; `may_take` adds the composer's own condition.
 _READY_SQL = """
 SELECT cart.id FROM recovery_cart AS cart
 JOIN recovery_customer AS customer ON customer.id = cart.customer_id
 WHERE cart.status = 'open' AND cart.route = 'call_first' AND cart.calls_ended_at IS NULL
   AND cart.next_call_at IS NULL AND NOT cart.in_control_group
   AND (cart.reserved_until IS NULL OR cart.reserved_until <= %(now)s)
+  AND (cart.passed_until IS NULL OR cart.passed_until <= %(now)s OR cart.passed_by_id <> %(agent)s)
   AND customer.phone <> ''
   AND (cardinality({stores}) = 0 OR cart.store_id = ANY({stores}))
   AND (cardinality({languages}) = 0 OR customer.language = '' OR customer.language = ANY({languages})){may_take}

@@ -39,6 +39,13 @@ def cart_release(*, cart_id: int, agent_id: int) -> bool:
                                                                                  reserved_until=None))
 
 
+def cart_pass(*, cart_id: int, agent_id: int, until: datetime) -> bool:
+    """Give back a cart the agent passed (did not call): the queue hands it to anyone but that agent until
+    `until`, so a pass is not answered by the same cart; True if the agent held it."""
+    return bool(Cart.objects.filter(pk=cart_id, reserved_by_id=agent_id).update(
+        reserved_by=None, reserved_until=None, passed_by_id=agent_id, passed_until=until))
+
+
 @transaction.atomic
 def cart_recover_by_phone(*, cart_id: int, amount: Decimal, reference: str, by: str, at: datetime) -> Cart:
     """The customer paid on a call (the store's phone terminal): an open or lost cart becomes recovered, credited,

@@ -27,7 +27,7 @@
     if (!root) return;
     if (key === "d" && click("#dial")) { event.preventDefault(); return; }
     if (key === "h" && click("#hang-up")) { event.preventDefault(); return; }
-    if (key === "w" && click("#step-submit[class~=secondary]")) { event.preventDefault(); return; }
+    if (key === "w" && (click("#call-ended") || click("#step-submit[class~=secondary]"))) { event.preventDefault(); return; }
     if (/^[1-9]$/.test(key)) {
       const options = document.querySelectorAll("#step form.options input[type=radio], #step form.options input[type=checkbox]");
       const option = options[Number(key) - 1];
@@ -48,6 +48,23 @@
     button.disabled = true;
     window.htmx.ajax("POST", button.dataset.lineAction, { source: button, target: "#line", swap: "outerHTML" });
   });
+
+  // Timers (time on the call, after-call work): the server renders the seconds so far by its own clock, and the
+  // browser counts on from when it received them, so a browser whose clock is off still shows the right time.
+  const received = new WeakMap();
+  function clockText(seconds) { return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0"); }
+  function tick() {
+    document.querySelectorAll("[data-elapsed]").forEach(function (timer) {
+      if (!received.has(timer)) received.set(timer, Date.now());
+      let seconds = Number(timer.dataset.elapsed) || 0;
+      if (timer.hasAttribute("data-running")) seconds += Math.floor((Date.now() - received.get(timer)) / 1000);
+      const shown = timer.querySelector("time");
+      if (shown) shown.textContent = clockText(seconds);
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+  document.addEventListener("htmx:afterSettle", tick);
 
   if (!root || root.dataset.voiceMode !== "twilio") return;
 

@@ -121,3 +121,15 @@ def test_free_text_in_the_tables_downloads_as_text_never_as_a_formula(client, su
     # then
     assert ["'=HYPERLINK(\"http://x\",\"y\")", "1", "1", "1.0"] in list(csv.reader(io.StringIO(offers)))
     assert "'@SUM(1)" in [row[0] for row in csv.reader(io.StringIO(labels))]
+
+
+def test_the_leaderboards_handle_time_is_the_calls_talk_and_after_call_work(build_rollups):
+    # given a call taken 10 minutes before its wrap-up, on which the customer talked 4 minutes, then 1 of wrap-up
+    store, maya = StoreFactory(), UserFactory(username="maya", first_name="Maya")
+    kept = call(CartFactory(store=store, abandoned_at=T), maya, T, 10, answer="reached", steps=[1, 6, 7])
+    Call.objects.filter(pk=kept.pk).update(talk_seconds=240, after_call_seconds=60)
+    build_rollups(NOW)
+
+    # then handle time is the line's talk time and the after-call work, not the time the call stood open
+    (row,) = leaderboard(WINDOW)
+    assert row.handle_minutes == 5.0

@@ -55,6 +55,16 @@ def calling_hours_clock():
         yield traveller
 
 
+@pytest.fixture
+def still_calling_hours_clock():
+    """The clock at CALLING_HOURS, standing still until the test moves it (`traveller.shift`): for journeys that
+    drive the line themselves with status callbacks (`helpers.line_event`), so the offline backend's simulated
+    customer, which answers after a few seconds of the server's clock, never answers on its own, and the talk and
+    after-call seconds kept on each call are the ones the test chose."""
+    with time_machine.travel(CALLING_HOURS, tick=False) as traveller:
+        yield traveller
+
+
 @pytest.fixture(scope="session")
 def screenshots(tmp_path_factory) -> Path:
     """Where the journeys save their screens for review: $E2E_SCREENSHOT_DIR when set, else a folder in pytest's

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import time
+import urllib.parse
+import urllib.request
 from datetime import UTC, datetime
+from email.utils import format_datetime
+
+from twilio.request_validator import RequestValidator
 
 # Wednesday 2026-11-18, 15:00 UTC: 10:00 in New York, inside calling hours there (and no holiday anywhere).
 CALLING_HOURS = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
@@ -18,3 +23,20 @@ def wait_until(page, expression: str, arg=None, *, timeout: float = 15.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {expression}")
         page.wait_for_timeout(50)
+
+
+def line_event(base_url: str, *, auth_token: str, parent_sid: str, status: str, **extra: str) -> None:
+    """Report one event of the dialed customer's leg as Twilio does: a status callback posted to the product's own
+    signed webhook (`/webhooks/twilio/voice/status/`), signed with the account's auth token, in the payload Twilio
+    documents (`CallStatus`; `CallDuration` once the call is over; `AnsweredBy` with machine detection). The
+    offline backend's call id is the parent call (the browser's leg)."""
+    path = "/webhooks/twilio/voice/status/"
+    params = {"AccountSid": "AC" + "0" * 32, "CallSid": "CA" + "c" * 32, "ParentCallSid": parent_sid,
+              "CallStatus": status, "Direction": "outbound-dial", "ApiVersion": "2010-04-01",
+              "CallbackSource": "call-progress-events", "SequenceNumber": "0",
+              "Timestamp": format_datetime(datetime.now(UTC), usegmt=True), **extra}
+    signature = RequestValidator(auth_token).compute_signature(base_url + path, params)
+    request = urllib.request.Request(base_url + path, data=urllib.parse.urlencode(params).encode(),
+                                     headers={"X-Twilio-Signature": signature}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (the live test server)
+        assert response.status == 204, response.status
