@@ -8,6 +8,7 @@ class _StoreScopedForm(forms.ModelForm):
     """A script item that belongs to a store, or to every store when its store is blank."""
 
     every_store_refusal = "Choose a store: what applies to every store is set by admins."
+    use_required_attribute = False  # the server's refusal says why a store is needed; the browser's would not
 
     def __init__(self, *args, scope: frozenset[int] | None = None, every_store: bool = False, **kwargs) -> None:
         """`scope`: the stores the writer may choose (None: all); `every_store`: whether they may leave the store

@@ -12,14 +12,14 @@ from compliance.services.trail import audit_record
 
 
 @transaction.atomic
-def script_line_save(*, store, line: str, text: str, by) -> ScriptLine:
+def script_line_save(*, store, line: str, text: str, by) -> ScriptLine | None:
     """The store's own wording of `line`, replacing any earlier one; ValidationError (the sentence the supervisor
-    sees) for an unknown placeholder, a stray brace, an empty or overlong line. Saving the same words again
-    changes nothing and records nothing."""
+    sees) for an unknown placeholder, a stray brace, an empty or overlong line. Saving the words the store already
+    says (its own, or the default when it has none) changes nothing and records nothing."""
     text = script_lines.check(text)
     own = ScriptLine.objects.select_for_update().filter(store=store, line=line).first()
     before, created = (own.text if own else script_lines.DEFAULT_LINES[line]), own is None
-    if own is not None and own.text == text:
+    if text == before:
         return own
     own = own or ScriptLine(store=store, line=line)
     own.text, own.updated_by = text, by

@@ -72,7 +72,7 @@ def script_line(request: HttpRequest, store_id: int, line: str) -> HttpResponse:
     """Edit one spoken line of a store: save its own wording (refused on screen for an unknown placeholder), or go
     back to the default line."""
     store, own = _line_of(request, store_id, line)
-    form = ScriptLineForm(request.POST or None, initial={"text": own.text if own else ""})
+    form = ScriptLineForm(request.POST or None, initial={"text": own.text if own else script_lines.DEFAULT_LINES[line]})
     if request.method == "POST" and "reset" in request.POST:
         if script_line_reset(store=store, line=line):
             messages.success(request, f"{store} says the default {ScriptLine.Line(line).label.lower()} line again.")

@@ -82,6 +82,8 @@ def test_saving_a_line_records_the_words_before_and_after_and_a_reset_goes_back_
     ]
     assert had_own and not ScriptLine.objects.filter(store=store).exists()
     assert script_line_reset(store=store, line="opening") is False
+    assert script_line_save(store=store, line="opening", text=default, by=supervisor_user) is None  # says it already
+    assert not ScriptLine.objects.exists() and AuditEvent.objects.filter(subject_type="script line").count() == 3
 
 
 def test_the_service_refuses_an_unknown_placeholder_too(supervisor_user):
@@ -104,6 +106,7 @@ def test_a_supervisor_saves_their_stores_opening_line(client, supervisor_user, n
     client.force_login(supervisor_user)
     page = client.get(f"/agents/script/lines/{north.pk}/opening/").content.decode()
     assert "North Bikes says the default line." in page and "{customer_first_name}" in page
+    assert f">{script_lines.DEFAULT_LINES['opening']}</textarea>" in page  # to edit from
 
     response = client.post(f"/agents/script/lines/{north.pk}/opening/",
                            {"text": "Hi {customer_first_name}, {agent_first_name} from {store_name} here."})
