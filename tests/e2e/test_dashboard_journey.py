@@ -510,6 +510,7 @@ def test_the_trend_is_weekly_with_the_carts_behind_each_point_and_daily_on_deman
     tooltip = page.evaluate("Chart.getChart(document.getElementById('chart-rates')).tooltip.body"
                             ".map(part => part.lines.join(' '))")
     assert any(line.startswith("Recovery rate %") and line.endswith(f"of {weeks[busiest]} carts") for line in tooltip)
+    page.screenshot(path=shots / "01_trend_weekly_tooltip.png")
     page.locator("#trend").screenshot(path=shots / "01_trend_weekly.png")
 
     # when the supervisor asks for the daily trend
