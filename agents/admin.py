@@ -28,8 +28,9 @@ class CallbackAdmin(admin.ModelAdmin):
 
 @admin.register(FrictionReason)
 class FrictionReasonAdmin(admin.ModelAdmin):
-    list_display = ("label", "code", "position", "is_active")
+    list_display = ("label", "code", "store", "position", "is_active")
     list_editable = ("position", "is_active")
+    list_filter = ("store", "is_active")
 
 
 @admin.register(ValuePoint)

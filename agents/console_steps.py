@@ -139,7 +139,7 @@ class Action:
 
 
 def _friction_context(call: Call) -> Context:
-    return {"frictions": selectors.frictions()}
+    return {"frictions": selectors.frictions(call.cart.store_id)}
 
 
 def _friction_initial(call: Call, context: Context) -> Context:

@@ -11,10 +11,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from agents.models import AgentProfile, Call, Callback, FrictionReason, ValuePoint
+from agents import script_lines as script_text
+from agents.models import AgentProfile, Call, Callback, FrictionReason, ScriptLine, ValuePoint
 from compliance.services import hours
 from core.access import ALL_ROLES, StoreScope
-from recovery.models import Cart, CartEvent
+from recovery.models import Cart, CartEvent, Store
+from recovery.services.money import money
 
 
 def team_members(scope: StoreScope = None) -> QuerySet:
@@ -133,8 +135,50 @@ def customer_clock(cart, *, now: datetime | None = None) -> CustomerClock | None
     return CustomerClock(timezone=zone, local_time=(now or timezone.now()).astimezone(ZoneInfo(zone)))
 
 
-def frictions() -> list[FrictionReason]:
-    return list(FrictionReason.objects.filter(is_active=True))
+def frictions(store_id: int | None = None) -> list[FrictionReason]:
+    """Step 2's reasons on a call for the store: those every store shares and the store's own (its trade's)."""
+    return list(FrictionReason.objects.for_store(store_id).filter(is_active=True))
+
+
+def script_lines(cart, agent) -> dict[str, str]:
+    """The spoken lines of a call on `cart`, filled in for its customer, store and agent: the store's own wording
+    where a supervisor wrote one, else the default line."""
+    own = dict(ScriptLine.objects.filter(store=cart.store_id).values_list("line", "text"))
+    values = line_values(cart, agent)
+    return {line: script_text.say(own.get(line), line, values) for line in ScriptLine.Line.values}
+
+
+def line_values(cart, agent) -> dict[str, str]:
+    """What each placeholder says on a call: plain text, never markup (the page escapes it)."""
+    customer, item = cart.customer, main_item(cart)
+    return {"customer_first_name": (customer.first_name if customer else "") or "there",
+            "store_name": cart.store.name, "agent_first_name": agent.first_name or agent.get_username(),
+            "cart_total": money(cart.total_value, cart.currency),
+            "top_item": item.title if item else "items in your cart"}
+
+
+def sample_values(store, agent) -> dict[str, str]:
+    """The placeholders filled in with `script_text.SAMPLE`, a made-up cart at `store`, for the editor's preview."""
+    sample = script_text.SAMPLE
+    return {"customer_first_name": sample.customer_first_name, "store_name": store.name,
+            "agent_first_name": agent.first_name or sample.agent_first_name,
+            "cart_total": money(sample.cart_total, store.currency or sample.currency), "top_item": sample.top_item}
+
+
+def main_item(cart):
+    """The product the script names: the one the customer was spending most on."""
+    return max(cart.line_items.all(), key=lambda item: item.line_total, default=None)
+
+
+def script_line_rows(scope: StoreScope) -> list[tuple[Store, dict[str, ScriptLine]]]:
+    """Each store the user may shape the script of, with the lines it says in its own words."""
+    stores = Store.objects.order_by("name")
+    if scope is not None:
+        stores = stores.filter(pk__in=scope)
+    own: dict[int, dict[str, ScriptLine]] = {}
+    for line in ScriptLine.objects.filter(store__in=stores):
+        own.setdefault(line.store_id, {})[line.line] = line
+    return [(store, own.get(store.pk, {})) for store in stores]
 
 
 def value_points_for(cart) -> list[ValuePoint]:

@@ -118,18 +118,35 @@ def script_funnel(window: Window, filters: Filters = NO_FILTERS) -> list[dict]:
 def daily_trend(window: Window, filters: Filters = NO_FILTERS) -> list[dict]:
     """Per day of abandonment: carts, recovered, recovery rate, value recovered, and call-first carts contacted
     within 5 minutes (control group left out; with an agent filter, the carts the agent contacted)."""
+    return trend(window, filters, days_per_point=1)
+
+
+def weekly_trend(window: Window, filters: Filters = NO_FILTERS) -> list[dict]:
+    """The trend by weeks of 7 days counted back from the window's last day (the last one ends today, so every
+    point is a whole week): a day's rate on its few carts jumps between 0 and 100%, a week's reads as a trend."""
+    return trend(window, filters, days_per_point=7)
+
+
+def trend(window: Window, filters: Filters = NO_FILTERS, *, days_per_point: int = 1) -> list[dict]:
+    """Points of `days_per_point` days, the last one ending on the window's last day (a first point the window
+    only partly covers is left out). Each point carries the carts its rates divide by (`carts`,
+    `call_first_carts`), so a chart and a CSV show how many carts stand behind a rate."""
     carts = _days(CartsByDay.objects.filter(in_control_group=False), window, filters, agent=False).filter(
         agent_id=filters.scope)
     days = {row["day"]: row for row in carts.values("day").annotate(
         all=Sum("carts"), won=Sum("recovered"), worth=Sum("recovered_value"), call_first=Sum("timed"),
         fast=Sum("within_5"))}
     series = []
-    day: date = window.first_day
-    while day <= window.last_day:
-        row = days.get(day, {})
-        series.append({"day": day.isoformat(), "carts": row.get("all", 0), "recovered": row.get("won", 0),
-                       "recovery_rate": ratio(row.get("won", 0), row.get("all", 0)),
-                       "value": float(row.get("worth") or 0),
-                       "contacted_within_5_min": ratio(row.get("fast", 0), row.get("call_first", 0))})
-        day += timedelta(days=1)
-    return series
+    first: date = window.last_day - timedelta(days=days_per_point - 1)
+    while first >= window.first_day:
+        span = [days.get(first + timedelta(days=offset), {}) for offset in range(days_per_point)]
+        sums = {name: sum(row.get(name) or 0 for row in span) for name in ("all", "won", "worth", "call_first",
+                                                                            "fast")}
+        series.append({"day": first.isoformat(),
+                       "last_day": (first + timedelta(days=days_per_point - 1)).isoformat(),
+                       "carts": sums["all"], "recovered": sums["won"],
+                       "recovery_rate": ratio(sums["won"], sums["all"]), "value": float(sums["worth"]),
+                       "call_first_carts": sums["call_first"],
+                       "contacted_within_5_min": ratio(sums["fast"], sums["call_first"])})
+        first -= timedelta(days=days_per_point)
+    return series[::-1]

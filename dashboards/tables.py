@@ -44,6 +44,20 @@ class Cell:
     value: float | Decimal | None
     text: str
     change: str  # "▲ 4.2 pts", "▼ $120", "–"
+    kind: str = "number"
+    before: float | Decimal | None = None
+
+    @property
+    def plain(self) -> Decimal | None:
+        """The value as a CSV carries it: a number a spreadsheet reads, rounded as the page shows it."""
+        return plain(self.value, self.kind)
+
+    @property
+    def plain_change(self) -> Decimal | None:
+        """The change against the window before as a signed number in the value's unit (points for a share)."""
+        if self.value is None or self.before is None:
+            return None
+        return plain(float(self.value) - float(self.before), self.kind)
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,11 @@ class Row:
     key: str
     label: str
     cells: tuple[Cell, ...]
+    kind: str = "number"
+
+    @property
+    def unit(self) -> str:
+        return UNITS.get(self.kind, "")
 
 
 def show(value, kind: str) -> str:
@@ -65,6 +84,21 @@ def show(value, kind: str) -> str:
     if kind == "count":
         return f"{int(value):,}"
     return f"{float(value):.2f}"
+
+
+# How a CSV states each kind of value, and its unit column; shares are percentages, their changes points.
+UNITS = {"share": "%", "money": "$", "minutes": "minutes", "count": "count", "number": "number"}
+_PLACES = {"share": Decimal("0.1"), "money": Decimal("0.01"), "minutes": Decimal("0.1"), "count": Decimal("1"),
+           "number": Decimal("0.01")}
+
+
+def plain(value, kind: str) -> Decimal | None:
+    """`value` as a plain number for a CSV: no currency sign, no thousands separator, no arrow, no 16-digit float
+    (0.3333333333333333 is 33.3 for a share); None stays None (an empty cell)."""
+    if value is None:
+        return None
+    number = Decimal(str(float(value) * 100 if kind == "share" else value))
+    return number.quantize(_PLACES.get(kind, _PLACES["number"])) + 0  # + 0 turns -0.0 into 0.0
 
 
 def change(value, before, kind: str) -> str:
@@ -94,8 +128,8 @@ class Dashboard:
         cells = []
         for days in WINDOWS:
             value, before = self.current[days].values.get(key), self.previous[days].values.get(key)
-            cells.append(Cell(value, show(value, kind), change(value, before, kind)))
-        return Row(key, label, tuple(cells))
+            cells.append(Cell(value, show(value, kind), change(value, before, kind), kind, before))
+        return Row(key, label, tuple(cells), kind)
 
     def channel_rows(self, table: str, measure: str, label: str) -> list[Row]:
         rows = []
@@ -104,8 +138,8 @@ class Dashboard:
             for days in WINDOWS:
                 value = self.current[days].by_channel[table][channel][measure]
                 before = self.previous[days].by_channel[table][channel][measure]
-                cells.append(Cell(value, show(value, "share"), change(value, before, "share")))
-            rows.append(Row(f"{table}_{channel}", f"{label}: {name}", tuple(cells)))
+                cells.append(Cell(value, show(value, "share"), change(value, before, "share"), "share", before))
+            rows.append(Row(f"{table}_{channel}", f"{label}: {name}", tuple(cells), "share"))
         return rows
 
     def lifts(self):

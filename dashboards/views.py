@@ -11,6 +11,7 @@ from core.csv_download import csv_response
 from dashboards import breakdowns, selectors, tables
 from dashboards.live import floor_now
 from dashboards.metrics import Filters, Window
+from dashboards.tables import plain
 from recovery.models import Cart
 from recovery.selectors import recent_carts
 
@@ -55,9 +56,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     filters, now = _filters(request), timezone.now()
     days = int(request.GET["days"]) if request.GET.get("days") in ("30", "60", "90") else 30
     table = request.GET.get("table", "")
+    by = "day" if request.GET.get("trend") == "day" else "week"  # weekly unless daily is asked for
+    if request.GET.get("format") == "csv" and table == "trend":
+        return _breakdown_csv(request, table, Window.last(TREND_DAYS[by], now=now), filters, TREND[by])
     if request.GET.get("format") == "csv" and table in BREAKDOWN_CSV:
-        window = Window.last(TREND_DAYS if table == "trend" else days, now=now)  # as the section shows it
-        return _breakdown_csv(request, table, window, filters)
+        return _breakdown_csv(request, table, Window.last(days, now=now), filters)
     board = tables.dashboard(filters, now=now)
     if request.GET.get("format") == "csv":
         audit_export(request, what="the dashboard's 30/60/90-day numbers")
@@ -71,32 +74,59 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "funnel": breakdowns.script_funnel(window, filters), "days": days,
         "leaderboard": breakdowns.leaderboard(window, filters), "frictions": breakdowns.frictions(window, filters),
         "resolutions": breakdowns.resolutions(window, filters),
-        "trend": breakdowns.daily_trend(Window.last(TREND_DAYS, now=now), filters), "trend_days": TREND_DAYS,
+        "trend": TREND[by](Window.last(TREND_DAYS[by], now=now), filters), "trend_days": TREND_DAYS[by],
+        "trend_by": by, "trend_links": _trend_links(request),
         "freshness": selectors.rollups_freshness(now=now), "time_zone": settings.TIME_ZONE,
     }
     return render(request, "dashboards/dashboard.html", context)
 
 
-TREND_DAYS = 90
+# The trend is weekly (13 whole weeks) unless daily (90 days) is asked for with ?trend=day.
+TREND = {"week": breakdowns.weekly_trend, "day": breakdowns.daily_trend}
+TREND_DAYS = {"week": 91, "day": 90}
+
+
+def _trend_links(request: HttpRequest) -> dict[str, str]:
+    """The page's address with the trend weekly or daily, every other choice (filters, period) kept."""
+    links = {}
+    for by in TREND:
+        query = request.GET.copy()
+        query.pop("trend", None)
+        if by == "day":
+            query["trend"] = "day"
+        links[by] = f"?{query.urlencode()}#trend" if query else "?#trend"
+    return links
+
+
+def _percent(value) -> object:
+    return plain(value, "share")
+
+
+# Each CSV states plain numbers a spreadsheet reads (shares as percentages to one decimal, money to the cent).
 BREAKDOWN_CSV = {
-    "leaderboard": (breakdowns.leaderboard, ["agent", "attempts", "reach rate", "carts attempted", "recovered",
-                                             "recovery rate", "value recovered", "average handle minutes",
-                                             "script adherence"],
-                    lambda row: [row.name, row.attempts, row.reach_rate, row.carts_attempted, row.recovered,
-                                 row.recovery_rate, row.value, row.handle_minutes, row.adherence]),
-    "frictions": (breakdowns.frictions, ["friction", "calls", "resolved", "resolved rate"],
-                  lambda row: [row.label, row.calls, row.resolved, row.resolved_rate]),
-    "resolutions": (breakdowns.resolutions, ["offer", "offered", "resolved", "resolved rate"],
-                    lambda row: [row.offer, row.offered, row.resolved, row.resolved_rate]),
-    "trend": (breakdowns.daily_trend, ["day", "carts", "recovered", "recovery rate", "value recovered",
-                                       "contacted within 5 minutes"],
-              lambda row: [row["day"], row["carts"], row["recovered"], row["recovery_rate"], row["value"],
-                           row["contacted_within_5_min"]]),
+    "leaderboard": (breakdowns.leaderboard, ["agent", "attempts", "reach rate (%)", "carts attempted", "recovered",
+                                             "recovery rate (%)", "value recovered ($)", "average handle minutes",
+                                             "script adherence (%)"],
+                    lambda row: [row.name, row.attempts, _percent(row.reach_rate), row.carts_attempted, row.recovered,
+                                 _percent(row.recovery_rate), plain(row.value, "money"),
+                                 plain(row.handle_minutes, "minutes"), _percent(row.adherence)]),
+    "frictions": (breakdowns.frictions, ["friction", "calls", "resolved", "resolved rate (%)"],
+                  lambda row: [row.label, row.calls, row.resolved, _percent(row.resolved_rate)]),
+    "resolutions": (breakdowns.resolutions, ["offer", "offered", "resolved", "resolved rate (%)"],
+                    lambda row: [row.offer, row.offered, row.resolved, _percent(row.resolved_rate)]),
+    "trend": (breakdowns.weekly_trend, ["from", "to", "carts", "recovered", "recovery rate (%)",
+                                        "value recovered ($)", "call-first carts",
+                                        "call-first carts contacted within 5 minutes (%)"],
+              lambda row: [row["day"], row["last_day"], row["carts"], row["recovered"],
+                           _percent(row["recovery_rate"]), plain(row["value"], "money"), row["call_first_carts"],
+                           _percent(row["contacted_within_5_min"])]),
 }
 
 
-def _breakdown_csv(request: HttpRequest, table: str, window: Window, filters: Filters) -> HttpResponse:
-    rows_for, header, line = BREAKDOWN_CSV[table]
+def _breakdown_csv(request: HttpRequest, table: str, window: Window, filters: Filters,
+                   rows_for=None) -> HttpResponse:
+    default_rows, header, line = BREAKDOWN_CSV[table]
+    rows_for = rows_for or default_rows
     audit_export(request, what=f"the dashboard's {table} table ({window.days} days)")
     response, writer = csv_response(f"{table}-{window.end:%Y-%m-%d}.csv")
     writer.writerow(header)
@@ -107,7 +137,7 @@ def _breakdown_csv(request: HttpRequest, table: str, window: Window, filters: Fi
 
 def _csv(board: tables.Dashboard) -> HttpResponse:
     response, writer = csv_response(f"dashboard-{board.now:%Y-%m-%d}.csv")
-    header = ["section", "metric"]
+    header = ["section", "metric", "unit"]
     for days in tables.WINDOWS:
         header += [f"last {days} days", f"change vs the {days} days before"]
     writer.writerow(header)
@@ -115,17 +145,32 @@ def _csv(board: tables.Dashboard) -> HttpResponse:
     rows += [("Response", row) for row in board.channel_rows("response", "reach_rate", "Reached")]
     rows += [("Conversion", row) for row in board.channel_rows("conversion", "conversion", "Converted")]
     for title, row in rows:
-        line = [title, row.label]
+        line = [title, row.label, row.unit]
         for cell in row.cells:
-            line += [cell.value, cell.change]
+            line += [cell.plain, cell.plain_change]
         writer.writerow(line)
-    for days, lift in board.lifts():
-        low = "" if lift.low is None else f"{lift.low:.2f}"
-        high = "" if lift.high is None else f"{lift.high:.2f}"
-        value = "" if lift.lift is None else f"{lift.lift:.2f}"
-        writer.writerow(["Lift over the control group", f"last {days} days (points; 95% interval {low} to {high})",
-                         value, "sample too small" if lift.too_small else ""])
+    lifts = [lift for _days, lift in board.lifts()]
+    for label, unit, value in LIFT_CSV:
+        line = ["Lift over the control group", label, unit]
+        for lift in lifts:
+            line += [value(lift), None]  # the lift has no change: it is itself a difference
+        writer.writerow(line)
     return response
+
+
+def _points(value: float | None) -> object:
+    return None if value is None else plain(value / 100, "share")
+
+
+# The lift's rows in the CSV: one number per window, in the columns of the other metrics.
+LIFT_CSV = (
+    ("Lift", "percentage points", lambda lift: _points(lift.lift)),
+    ("Lift, 95% interval from", "percentage points", lambda lift: _points(lift.low)),
+    ("Lift, 95% interval to", "percentage points", lambda lift: _points(lift.high)),
+    ("Carts the team could contact", "count", lambda lift: lift.contacted_carts),
+    ("Carts in the control group", "count", lambda lift: lift.control_carts),
+    ("Sample too small to conclude (1 yes, 0 no)", "yes/no", lambda lift: int(lift.too_small)),
+)
 
 
 @role_required(SUPERVISOR, ADMIN)

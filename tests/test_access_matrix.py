@@ -69,6 +69,9 @@ MATRIX = {
     "agents:team": ("get", "/agents/", SUPERVISORS),
     "agents:script": ("get", "/agents/script/", SUPERVISORS),
     "agents:script-edit": ("get", "/agents/script/value/{value_point}/", STORE_SUPERVISORS),
+    "agents:script-line": ("get", "/agents/script/lines/{store}/opening/", STORE_SUPERVISORS),
+    # The preview saves nothing: it answers the line as typed (here none: the default) on a sample cart.
+    "agents:script-line-preview": ("post", "/agents/script/lines/{store}/opening/preview/", STORE_SUPERVISORS),
     "console:home": ("get", "/agent/", signed_in(200)),
     "console:status": ("post", "/agent/status/", signed_in(302)),
     "console:next": ("post", "/agent/next/", signed_in(302)),
@@ -143,7 +146,7 @@ def world(shopify_store, tmp_path, settings):
     call = Call.objects.create(cart=cart, agent=users["agent"], opened_at=timezone.now() - timedelta(minutes=1))
     dnc_list = DncList.objects.create(name="national", kind="national")
     dnc_import = DncImport.objects.create(dnc_list=dnc_list, file_name="list.txt")
-    ids = {"cart": cart.pk, "call": call.pk, "dnc_import": dnc_import.pk,
+    ids = {"cart": cart.pk, "call": call.pk, "dnc_import": dnc_import.pk, "store": shopify_store.pk,
            "value_point": ValuePoint.objects.create(store=shopify_store, text="Free returns").pk,
            "token": unsubscribe_token(email="ana@example.com", store_id=shopify_store.pk)}
     return users, ids
@@ -197,17 +200,30 @@ def test_no_get_changes_state(client, world, name):
         writes = {match.group(2) for query in queries if (match := SQL_WRITE.match(query["sql"]))}
         assert writes <= set(READ_RECORDS), f"GET {path} as {role} wrote {sorted(writes)}"
 # Writes to the call script, for every role and a supervisor whose profile names no store (who sees every store).
-# What applies to every store (the friction list, every-store value points) is the admins' to write: a supervisor's
-# write is refused with 403, or on the form (422) when they leave a new point's store blank; the store's own value
-# points are its supervisors' (another store's supervisor: "not found", or not a store they may choose).
+# What applies to every store (the shared friction reasons, every-store value points) is the admins' to write: a
+# supervisor's write is refused with 403, or on the form (422) when they leave a new item's store blank; the store's
+# own reasons, value points and spoken lines are its supervisors' (another store's supervisor: "not found", or not a
+# store they may choose).
 WRITE_ROLES = (*ROLES, "unscoped_supervisor")
 ADMINS_WRITE = {**ADMINS, "unscoped_supervisor": FORBIDDEN, "admin": 302}
 STORE_WRITE = {**SUPERVISORS, "supervisor": 302, "unscoped_supervisor": 302, "admin": 302}
 VALUE_POINT = {"text": "Lifetime warranty", "product_keyword": "", "position": "1", "is_active": "on"}
 WRITES = {
-    "add a friction reason": ("/agents/script/", {"kind": "friction", "friction-label": "Gift wrapping",
-                                                  "friction-code": "gift_wrapping", "friction-position": "5"},
-                              ADMINS_WRITE),
+    "add an every-store friction reason": ("/agents/script/", {"kind": "friction", "friction-store": "",
+                                                               "friction-label": "Gift wrapping",
+                                                               "friction-code": "gift_wrapping",
+                                                               "friction-position": "5"},
+                                           {**SUPERVISORS, "supervisor": 422, "other_supervisor": 422,
+                                            "unscoped_supervisor": 422, "admin": 302}),
+    "edit the store's friction reason": ("/agents/script/friction/{store_friction}/",
+                                         {"store": "{store}", "label": "Frame size", "code": "frame_size",
+                                          "position": "1", "is_active": "on"},
+                                         {**STORE_WRITE, "other_supervisor": MISSING}),
+    "save the store's opening line": ("/agents/script/lines/{store}/opening/",
+                                      {"text": "Hi {{customer_first_name}}"},
+                                      {**STORE_WRITE, "other_supervisor": MISSING}),
+    "put the store's opening line back to the default": ("/agents/script/lines/{store}/opening/", {"reset": "1"},
+                                                         {**STORE_WRITE, "other_supervisor": MISSING}),
     "edit a friction reason": ("/agents/script/friction/{friction}/",
                                {"label": "Price", "code": "price", "position": "1", "is_active": "on"}, ADMINS_WRITE),
     "add an every-store value point": ("/agents/script/", {"kind": "value", "value-store": "",
@@ -230,7 +246,8 @@ def script_world(world):
     users = {**users, "unscoped_supervisor": UserFactory(username="casey", role=SUPERVISOR)}
     store = ValuePoint.objects.get(pk=ids["value_point"]).store_id
     ids = {**ids, "store": store, "friction": FrictionReason.objects.get(code="price").pk,
-           "every_store_point": ValuePoint.objects.create(store=None, text="Price match guarantee").pk}
+           "every_store_point": ValuePoint.objects.create(store=None, text="Price match guarantee").pk,
+           "store_friction": FrictionReason.objects.create(store_id=store, code="frame_size", label="Frame").pk}
     return users, ids
 
 

@@ -4,14 +4,27 @@ from django.conf import settings
 from django.db import models
 
 
-class FrictionReason(models.Model):
-    """Why a customer stopped at checkout: the taxonomy of step 2, which supervisors extend."""
+class FrictionReasonQuerySet(models.QuerySet):
+    def for_store(self, store_id: int | None) -> FrictionReasonQuerySet:
+        """The reasons a call for the store may record: every store's and the store's own."""
+        return self.filter(models.Q(store__isnull=True) | models.Q(store=store_id)) if store_id else self.filter(
+            store__isnull=True)
 
+
+class FrictionReason(models.Model):
+    """Why a customer stopped at checkout: the taxonomy of step 2. Admins keep the reasons every store shares;
+    a store's supervisors add the reasons of its trade (a bike shop's frame sizes are no cosmetics shop's), which
+    only its calls list, beside the shared ones."""
+
+    store = models.ForeignKey("recovery.Store", null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="friction_reasons", help_text="Blank: every store")
     code = models.SlugField(max_length=50, unique=True)
     label = models.CharField(max_length=100)
     suggestions = models.TextField(blank=True, help_text="Suggested resolutions for step 3, one per line")
     position = models.PositiveSmallIntegerField(default=100)
     is_active = models.BooleanField(default=True)
+
+    objects = FrictionReasonQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "label"]

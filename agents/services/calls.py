@@ -154,9 +154,9 @@ def call_answer_record(call: Call, *, agent, answer: str, now: datetime | None =
 @transaction.atomic
 def call_frictions_record(call: Call, *, agent, codes: list[str], notes: str = "",
                           now: datetime | None = None) -> Call:
-    """Step 2: why the customer stopped (several may apply)."""
+    """Step 2: why the customer stopped (several may apply), among the reasons of the cart's store."""
     call_owned_check(call, agent)
-    frictions = list(FrictionReason.objects.filter(code__in=codes, is_active=True))
+    frictions = list(FrictionReason.objects.for_store(call.cart.store_id).filter(code__in=codes, is_active=True))
     if not frictions:
         raise ValidationError("Pick at least one reason (use “Other” and a note if none fits).")
     call.frictions.set(frictions)

@@ -85,18 +85,14 @@ def _call_or_404(request: HtmxHttpRequest, call_id: int) -> Call:
     return call
 
 
-def _main_item(cart):
-    """The product the script names: the one the customer was spending most on."""
-    return max(cart.line_items.all(), key=lambda item: item.line_total, default=None)
-
-
 def _step_context(call: Call, *, error: str = "", notice: str = "",
                   typed: tuple[str, ConsoleForm] | None = None) -> dict:
     """What the step's template needs, from the registry: its context, its form and its actions' forms (each
     `<key>_form`, starting from the call's answers; `typed` replaces one with what the agent typed)."""
     cart, entry = call.cart, STEPS.get(call.step)
     context = {"call": call, "cart": cart, "customer": cart.customer, "error": error, "notice": notice,
-               "money": money(cart.total_value, cart.currency), "first_item": _main_item(cart),
+               "money": money(cart.total_value, cart.currency), "first_item": selectors.main_item(cart),
+               "lines": selectors.script_lines(cart, call.agent),
                "steps": [(step.key, step.title) for step in STEPS.values()]}
     if entry is None:
         return context

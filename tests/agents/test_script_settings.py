@@ -58,9 +58,10 @@ def team_supervisor(supervisor_user, shopify_store):
     return supervisor_user
 
 
-def test_supervisors_see_the_friction_list_and_every_store_points_read_only(client, team_supervisor):
+def test_supervisors_see_the_shared_frictions_and_every_store_points_read_only(client, team_supervisor):
     # given
     everywhere = ValuePoint.objects.create(store=None, text="Price match guarantee")
+    shared = FrictionReason.objects.get(code="price")
     client.force_login(team_supervisor)
 
     # when
@@ -68,11 +69,11 @@ def test_supervisors_see_the_friction_list_and_every_store_points_read_only(clie
 
     # then
     assert "Price" in page and "Price match guarantee" in page
-    assert 'name="kind" value="friction"' not in page and "/agents/script/friction/" not in page
-    assert f"/agents/script/value/{everywhere.pk}/" not in page and "set by admins" in page
+    assert f"/agents/script/friction/{shared.pk}/" not in page and "set by admins" in page
+    assert f"/agents/script/value/{everywhere.pk}/" not in page
 
 
-def test_a_supervisor_cannot_change_the_friction_list(client, team_supervisor):
+def test_a_supervisor_cannot_change_the_shared_friction_list(client, team_supervisor):
     reason = FrictionReason.objects.get(code="price")
     client.force_login(team_supervisor)
 
@@ -82,10 +83,44 @@ def test_a_supervisor_cannot_change_the_friction_list(client, team_supervisor):
     edited = client.post(f"/agents/script/friction/{reason.pk}/", {"label": "Too dear", "code": "price",
                                                                    "position": 1, "is_active": "on"})
 
-    assert (added.status_code, opened.status_code, edited.status_code) == (403, 403, 403)
+    assert (added.status_code, opened.status_code, edited.status_code) == (422, 403, 403)
+    assert "the reasons every store shares are set by admins" in added.content.decode()
     assert not FrictionReason.objects.filter(code="gift_wrapping").exists()
     reason.refresh_from_db()
     assert reason.label == "Price"
+
+
+def friction(store, label: str = "Frame size wrong", code: str = "frame_size") -> dict:
+    return {"kind": "friction", "friction-store": store.pk if store else "", "friction-label": label,
+            "friction-code": code, "friction-suggestions": "Offer the size guide call", "friction-position": "5",
+            "friction-is_active": "on"}
+
+
+def test_a_supervisor_adds_their_stores_own_friction_reason_and_edits_it(client, team_supervisor, shopify_store):
+    # given
+    other = StoreFactory(name="Other store")
+    client.force_login(team_supervisor)
+
+    # when
+    added = client.post("/agents/script/", friction(shopify_store))
+    elsewhere = client.post("/agents/script/", friction(other, code="shade"))
+    reason = FrictionReason.objects.get(code="frame_size")
+    edited = client.post(f"/agents/script/friction/{reason.pk}/", {
+        "store": shopify_store.pk, "label": "Frame size", "code": "frame_size", "position": 5, "is_active": "on"})
+
+    # then: their store's reason is theirs to write; another store is not one they may choose
+    assert (added.status_code, elsewhere.status_code, edited.status_code) == (302, 422, 302)
+    reason.refresh_from_db()
+    assert (reason.store_id, reason.label) == (shopify_store.pk, "Frame size")
+    assert not FrictionReason.objects.filter(code="shade").exists()
+
+
+def test_another_stores_friction_reason_is_not_found_for_a_team_supervisor(client, team_supervisor):
+    theirs = FrictionReason.objects.create(store=StoreFactory(name="Other store"), code="shade", label="Shade")
+    client.force_login(team_supervisor)
+
+    assert client.get(f"/agents/script/friction/{theirs.pk}/").status_code == 404
+    assert "Shade" not in client.get("/agents/script/").content.decode()
 
 
 def test_a_supervisor_cannot_edit_an_every_store_value_point(client, team_supervisor):

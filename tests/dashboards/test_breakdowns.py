@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from agents.models import Call, FrictionReason
-from dashboards.breakdowns import daily_trend, frictions, leaderboard, resolutions
+from dashboards.breakdowns import daily_trend, frictions, leaderboard, resolutions, weekly_trend
 from dashboards.metrics import Window
 from tests.factories import CartFactory, StoreFactory, UserFactory, attempt
 
@@ -76,6 +76,95 @@ def test_the_daily_trend_has_every_day_and_divides_by_nothing_on_empty_days(team
     assert by_day["2026-11-16"]["carts"] == 0 and by_day["2026-11-16"]["recovery_rate"] is None
 
 
+def test_the_weekly_trend_adds_up_whole_weeks_ending_today_with_the_carts_behind_each_rate(team, build_rollups):
+    # given: the team's three carts (two on T, one on T + 1 day) and a call-first cart eight days before T
+    store, _maya, _sam = team
+    earlier = T - timedelta(days=8)
+    CartFactory(store=store, abandoned_at=earlier, route="call_first", workable_since=earlier,
+                first_attempt_at=earlier + timedelta(minutes=2))
+    build_rollups(NOW)
+
+    # when
+    series = weekly_trend(Window.last(21, now=NOW))
+
+    # then: three weeks of 7 days, the last ending today, each with the carts its rates divide by
+    assert [(row["day"], row["last_day"]) for row in series] == [
+        ("2026-10-31", "2026-11-06"), ("2026-11-07", "2026-11-13"), ("2026-11-14", "2026-11-20")]
+    last = series[-1]
+    assert (last["carts"], last["recovered"], last["recovery_rate"], last["value"]) == (3, 1, 1 / 3, 300.0)
+    assert series[1]["carts"] == 1 and series[1]["call_first_carts"] == 1
+    assert series[1]["contacted_within_5_min"] == 1.0 and series[1]["recovery_rate"] == 0.0
+    assert series[0]["carts"] == 0 and series[0]["recovery_rate"] is None
+    assert sum(row["carts"] for row in daily_trend(Window.last(21, now=NOW))) == 4
+
+
+def test_the_dashboard_charts_weekly_by_default_and_daily_on_demand(client, supervisor_user, team):
+    import json
+    import re
+
+    import time_machine
+
+    client.force_login(supervisor_user)
+    with time_machine.travel(NOW, tick=False):
+        weekly = client.get("/dashboards/?days=30").content.decode()
+        daily = client.get("/dashboards/?days=30&trend=day").content.decode()
+
+    def points(page):
+        return json.loads(re.search(r'<script id="trend-data" type="application/json">(.*?)</script>', page,
+                                    re.S).group(1))
+
+    assert len(points(weekly)) == 13 and len(points(daily)) == 90
+    assert 'id="trend" data-by="week"' in weekly and 'id="trend" data-by="day"' in daily
+    assert 'href="?days=30&amp;trend=day#trend"' in weekly  # the toggle keeps the page's other choices
+    assert points(weekly)[-1]["carts"] == 3 and "call_first_carts" in points(daily)[0]
+
+
+def test_the_csvs_carry_plain_numbers_and_the_change_in_its_own_column(client, supervisor_user, team):
+    import csv
+    import io
+    from decimal import InvalidOperation
+
+    import time_machine
+
+    client.force_login(supervisor_user)
+    with time_machine.travel(NOW, tick=False):
+        files = {name: list(csv.reader(io.StringIO(client.get(url).content.decode()))) for name, url in {
+            "board": "/dashboards/?format=csv", "leaderboard": "/dashboards/?table=leaderboard&format=csv",
+            "trend": "/dashboards/?table=trend&format=csv", "daily": "/dashboards/?table=trend&format=csv&trend=day",
+            "frictions": "/dashboards/?table=frictions&format=csv",
+        }.items()}
+
+    def number(cell: str) -> Decimal:
+        try:
+            parsed = Decimal(cell)
+        except InvalidOperation:
+            raise AssertionError(f"{cell!r} is not a plain number") from None
+        assert len(cell.split(".")[-1]) <= 2 or "." not in cell, cell  # no 16-digit float
+        return parsed
+
+    # every value and change cell of the board is empty or a plain number; the unit has its own column
+    board = files["board"]
+    assert board[0][:5] == ["section", "metric", "unit", "last 30 days", "change vs the 30 days before"]
+    for row in board[1:]:
+        assert len(row) == 9, row
+        for cell in row[3:]:
+            if cell:
+                number(cell)
+    rate = next(row for row in board if row[1] == "Recovery rate")
+    assert rate[2] == "%" and rate[3] == "33.3"  # one of the three carts
+    value = next(row for row in board if row[1] == "Value recovered")
+    assert value[2] == "$" and value[3] == "300.00" and value[4] == "300.00"  # nothing the window before
+    # the breakdowns: every cell but the names is a plain number
+    for name, skip in (("leaderboard", 1), ("trend", 2), ("daily", 2), ("frictions", 1)):
+        for row in files[name][1:]:
+            for cell in row[skip:]:
+                if cell:
+                    number(cell)
+    maya = files["leaderboard"][1]
+    assert maya[0] == "Maya" and maya[6] == "300.00" and maya[7] == "4.0"
+    assert len(files["daily"]) == 91 and len(files["trend"]) == 14
+
+
 def test_empty_breakdowns():
     assert leaderboard(WINDOW) == [] and frictions(WINDOW) == [] and resolutions(WINDOW) == []
 
@@ -94,9 +183,9 @@ def test_the_dashboard_shows_the_breakdowns_and_exports_each_table(client, super
     assert 'id="leaderboard"' in page and "Maya" in page and "100.0%" in page  # Maya's script adherence
     assert 'id="trend-data"' in page and "chart.umd.min.js" in page
     rows = list(csv.reader(io.StringIO(leaderboard_csv)))
-    assert rows[0][0] == "agent" and rows[1][:6] == ["Maya", "2", "0.5", "2", "1", "0.5"]
+    assert rows[0][0] == "agent" and rows[1][:6] == ["Maya", "2", "50.0", "2", "1", "50.0"]
     trend = list(csv.reader(io.StringIO(trend_csv)))
-    assert trend[0][0] == "day" and len(trend) == 91  # header + the 90 days the chart shows
+    assert trend[0][:2] == ["from", "to"] and len(trend) == 14  # header + the 13 weeks the chart shows
 
 
 def test_free_text_in_the_tables_downloads_as_text_never_as_a_formula(client, supervisor_user, build_rollups):
@@ -119,7 +208,7 @@ def test_free_text_in_the_tables_downloads_as_text_never_as_a_formula(client, su
         labels = client.get("/dashboards/?table=frictions&format=csv&days=30").content.decode()
 
     # then
-    assert ["'=HYPERLINK(\"http://x\",\"y\")", "1", "1", "1.0"] in list(csv.reader(io.StringIO(offers)))
+    assert ["'=HYPERLINK(\"http://x\",\"y\")", "1", "1", "100.0"] in list(csv.reader(io.StringIO(offers)))
     assert "'@SUM(1)" in [row[0] for row in csv.reader(io.StringIO(labels))]
 
 

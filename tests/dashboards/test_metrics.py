@@ -188,10 +188,11 @@ def test_the_dashboard_downloads_as_csv(client, supervisor_user, data):
         response = client.get("/dashboards/?format=csv")
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0][:4] == ["section", "metric", "last 30 days", "change vs the 30 days before"]
+    assert rows[0][:5] == ["section", "metric", "unit", "last 30 days", "change vs the 30 days before"]
     rate = next(row for row in rows if row[1] == "Recovery rate")
-    assert rate[2] == "0.5" and rate[4] == "0.6"
-    assert any(row[0] == "Lift over the control group" and row[3] == "sample too small" for row in rows)
+    assert rate[2] == "%" and rate[3] == "50.0" and rate[5] == "60.0"
+    too_small = next(row for row in rows if row[1].startswith("Sample too small"))
+    assert too_small[0] == "Lift over the control group" and too_small[3] == "1"
 
 
 def test_agents_do_not_see_the_dashboard(client, agent_user):

@@ -274,10 +274,10 @@ def leaderboard_row(now: datetime, agent, days: int = 30, store: Store | None = 
             share(numbers["complete"], numbers["reached"])]
 
 
-def daily_counts(now: datetime) -> dict[str, tuple[int, int]]:
+def daily_counts(now: datetime, days_back: int = 90) -> dict[str, tuple[int, int]]:
     """Per UTC day of abandonment over the last 90 days: the team's carts and how many were recovered."""
     days: dict[str, list[int]] = {}
-    for at, status in Cart.objects.filter(abandoned_at__gte=since(now, 90),
+    for at, status in Cart.objects.filter(abandoned_at__gte=since(now, days_back),
                                           in_control_group=False).values_list("abandoned_at", "status"):
         counts = days.setdefault(at.date().isoformat(), [0, 0])
         counts[0] += 1
@@ -376,6 +376,18 @@ def download(page, selector: str) -> tuple[str, list[list[str]]]:
         return got.suggested_filename, list(csv.reader(file))
 
 
+def hover_point(page, chart_id: str, index: int) -> None:
+    """Move the mouse over the chart's `index`-th point, as a supervisor reading its tooltip does."""
+    page.locator(f"#{chart_id}").scroll_into_view_if_needed()
+    at = page.evaluate("""([id, index]) => {
+        const chart = Chart.getChart(document.getElementById(id)), box = chart.canvas.getBoundingClientRect();
+        const point = chart.getDatasetMeta(2).data[index];
+        return {x: box.left + point.x, y: box.top + chart.chartArea.bottom - 5};
+    }""", [chart_id, index])
+    page.mouse.move(at["x"], at["y"])
+    wait_until(page, "id => Chart.getChart(document.getElementById(id)).tooltip.opacity > 0", arg=chart_id)
+
+
 def screenshot(page, folder: Path, name: str) -> None:
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=folder / f"{name}.png")
@@ -424,25 +436,21 @@ def test_the_dashboard_shows_the_numbers_in_the_database(screen, history, superv
     assert frictions == {reason.label: str(calls.filter(frictions=reason).count())
                          for reason in FrictionReason.objects.filter(calls__in=calls).distinct()}
 
-    # the three charts are drawn, and their carts series and the table behind them hold the database's days
+    # the three charts are drawn weekly, and their carts series hold the database's carts of the 13 weeks
     for chart in CHARTS:
         box = page.locator(f"#{chart}").bounding_box()
-        assert box is not None and box["width"] > 100 and box["height"] > 100, chart
+        assert box is not None and box["width"] > 300 and box["height"] > 250, chart  # large enough to read
     drawn = page.evaluate("""ids => ids.map(id => {
         const chart = Chart.getChart(document.getElementById(id));
         return {type: chart.config.type, series: chart.data.datasets.map(set => set.data)};
     })""", list(CHARTS))
     assert [chart["type"] for chart in drawn] == ["line"] * 3
-    assert [len(chart["series"]) for chart in drawn] == [2, 2, 1]
-    counts = daily_counts(now)
-    carts_per_day, recovered_per_day = drawn[0]["series"]
-    assert len(carts_per_day) == 90 and sum(carts_per_day) == sum(carts for carts, _ in counts.values())
-    assert sum(recovered_per_day) == sum(recovered for _, recovered in counts.values())
-    page.click("#trend details summary")
-    rows = page.locator("#trend details tbody tr")
-    rows.first.wait_for()
-    table = {row[0]: (int(row[1]), int(row[2])) for row in (text.split("\t") for text in rows.all_inner_texts())}
-    assert table == counts
+    assert [len(chart["series"]) for chart in drawn] == [2, 3, 1]
+    counts = daily_counts(now, 91)
+    carts_per_week, recovered_per_week = drawn[0]["series"]
+    assert len(carts_per_week) == 13 and sum(carts_per_week) == sum(carts for carts, _ in counts.values())
+    assert sum(recovered_per_week) == sum(recovered for _, recovered in counts.values())
+    assert drawn[1]["series"][2] == carts_per_week  # the carts behind each rate, as bars
 
 
 def test_a_store_filter_changes_the_numbers_and_the_csv_holds_them(screen, history, supervisor, shots):
@@ -473,17 +481,63 @@ def test_a_store_filter_changes_the_numbers_and_the_csv_holds_them(screen, histo
     assert name == f"dashboard-{now:%Y-%m-%d}.csv"
     by_metric = {row[1]: row for row in rows}
     rate, value = by_metric["Recovery rate"], by_metric["Value recovered"]
-    assert [float(rate[column]) for column in (2, 4, 6)] == pytest.approx([filtered[days]["rate"] for days in WINDOWS])
-    assert [Decimal(value[column]) for column in (2, 4, 6)] == [filtered[days]["value"] for days in WINDOWS]
+    assert [Decimal(rate[column]) for column in (3, 5, 7)] == [
+        Decimal(filtered[days]["rate"] * 100).quantize(Decimal("0.1")) for days in WINDOWS]
+    assert [Decimal(value[column]) for column in (3, 5, 7)] == [filtered[days]["value"] for days in WINDOWS]
 
     # the leaderboard's CSV too
     name, rows = download(page, "#leaderboard a.csv")
     assert name == f"leaderboard-{now:%Y-%m-%d}.csv" and rows[0][:2] == ["agent", "attempts"]
     (maya,) = rows[1:]
     numbers = agent_numbers(now, history.maya, store=north)
-    assert maya[:5] == [numbers["name"], str(numbers["attempts"]), str(numbers["spoken"] / numbers["attempts"]),
-                        str(numbers["carts"]), str(numbers["recovered"])]
+    reach = Decimal(numbers["spoken"] * 100 / numbers["attempts"]).quantize(Decimal("0.1"))
+    assert maya[:5] == [numbers["name"], str(numbers["attempts"]), str(reach), str(numbers["carts"]),
+                        str(numbers["recovered"])]
     assert Decimal(maya[6]) == numbers["value"]
+
+
+def test_the_trend_is_weekly_with_the_carts_behind_each_point_and_daily_on_demand(screen, history, supervisor, shots):
+    page, now = screen, history.now
+
+    # given the dashboard, whose trend is weekly: each rate's tooltip says how many carts it is of
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_dashboard(page)
+    assert page.locator("#trend h2").inner_text().startswith("Weekly trend")
+    assert page.locator("#trend-week").get_attribute("aria-current") == "true"
+    weeks = page.evaluate("Chart.getChart(document.getElementById('chart-rates')).data.datasets[2].data")
+    busiest = max(range(len(weeks)), key=lambda index: weeks[index])
+    hover_point(page, "chart-rates", busiest)
+    tooltip = page.evaluate("Chart.getChart(document.getElementById('chart-rates')).tooltip.body"
+                            ".map(part => part.lines.join(' '))")
+    assert any(line.startswith("Recovery rate %") and line.endswith(f"of {weeks[busiest]} carts") for line in tooltip)
+    page.screenshot(path=shots / "01_trend_weekly_tooltip.png")
+    page.locator("#trend").screenshot(path=shots / "01_trend_weekly.png")
+
+    # when the supervisor asks for the daily trend
+    page.click("#trend-day")
+    page.wait_for_url("**/dashboards/?trend=day*")
+    wait_until(page, "ids => window.Chart && ids.every(id => Chart.getChart(document.getElementById(id)))",
+               arg=list(CHARTS))
+
+    # then the charts and the table behind them are the database's 90 days, and the CSV follows
+    assert page.locator("#trend h2").inner_text().startswith("Daily trend")
+    labels = page.evaluate("Chart.getChart(document.getElementById('chart-carts')).data.labels.length")
+    assert labels == 90
+    page.click("#trend details summary")
+    rows = page.locator("#trend details tbody tr")
+    rows.first.wait_for()
+    table = {row[0]: (int(row[1]), int(row[2])) for row in (text.split("\t") for text in rows.all_inner_texts())}
+    assert table == daily_counts(now)
+    page.locator("#trend").screenshot(path=shots / "02_trend_daily.png")
+    _name, csv_rows = download(page, "#trend a.csv")
+    assert len(csv_rows) == 91 and csv_rows[0][:3] == ["from", "to", "carts"]
+
+    # and back to weekly, at 800 px wide too
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.click("#trend-week")
+    page.wait_for_url("**/dashboards/?#trend")
+    wait_until(page, "id => window.Chart && Chart.getChart(document.getElementById(id))", arg="chart-rates")
+    page.locator("#trend").screenshot(path=shots / "03_trend_weekly_800.png")
 
 
 def test_the_live_view_shows_the_floor_and_refreshes_itself(screen, history, supervisor, shots):
@@ -528,12 +582,12 @@ def test_the_live_view_shows_the_floor_and_refreshes_itself(screen, history, sup
 # --- fixed bugs, kept as tests -------------------------------------------------------------------------------------
 
 
-def test_the_trend_csv_holds_the_ninety_days_the_section_shows(screen, history, supervisor):
+def test_the_trend_csv_holds_the_points_the_section_shows(screen, history, supervisor):
     page = screen
     open_dashboard(page)
     charted = page.evaluate("Chart.getChart(document.getElementById('chart-carts')).data.labels.length")
     _name, rows = download(page, "#trend a.csv")
-    assert len(rows) - 1 == charted == 90
+    assert len(rows) - 1 == charted == 13
 
 
 def test_the_script_funnel_follows_the_store_filter(screen, history, supervisor):
