@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0009_profile_stores_scope'),
+        ('agents', '0010_call_end_step_pass_and_handle_time'),
         ('recovery', '0018_store_secrets_encrypted'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
