@@ -125,6 +125,7 @@ class Action:
     service: Callable[..., Any]
     outcome: Callable[[Call, Any, ConsoleForm], Outcome] = _as_is
     initial: Callable[[Call, Context], Context] = _blank
+    from_line: bool = False  # posted from the line's block (a pass): the answer redraws the line too
 
     @property
     def form_key(self) -> str:
@@ -224,5 +225,5 @@ ACTIONS: dict[str, Action] = {action.name: action for action in (
            initial=lambda call, context: {"amount": call.cart.total_value}),
     Action(name="callback", path="callback", form_class=CallbackForm, service=call_callback_book,
            outcome=_callback_outcome, initial=_callback_initial),
-    Action(name="pass", path="pass", form_class=PassForm, service=call_to_wrap_up),
+    Action(name="pass", path="pass", form_class=PassForm, service=call_to_wrap_up, from_line=True),
 )}

@@ -88,18 +88,21 @@ def _move_to(call: Call, step: int, *, now: datetime) -> None:
 def call_owned_check(call: Call, agent) -> None:
     """Only the agent whose call it is may change it, and only until the wrap-up."""
     if call.agent_id != agent.pk:
-        raise NotYourCall("This call belongs to another agent.")
+        raise NotYourCall("This call belongs to another agent.", code="not_yours")
     if not call.is_open:
-        raise ValidationError("This call is already wrapped up.")
+        raise ValidationError("This call is already wrapped up.", code="wrapped_up")
 
 
 @transaction.atomic
 def call_dial(call: Call, *, agent, now: datetime | None = None) -> Decision:
     """Ask the gate, server-side, to call the cart's customer; on yes, record the attempt on the call.
 
-    The number is always the customer's on file, whatever a browser asked to dial.
+    The number is always the customer's on file, whatever a browser asked to dial. A cart the agent passed is
+    not dialed afterwards (a Dial button left on another tab, a D pressed late): the agent chose not to call.
     """
     call_owned_check(call, agent)
+    if call.passed:
+        raise ValidationError("You passed this cart, so it is not dialed: wrap it up as not called.", code="passed")
     cart = call.cart
     phone = str(cart.customer.phone) if cart.customer and cart.customer.phone else ""
     decision, attempt = cart_contact_attempt_start(channel="voice", store=cart.store, phone=phone, cart=cart,
@@ -116,9 +119,10 @@ def call_answer_record(call: Call, *, agent, answer: str, now: datetime | None =
     """Step 1's outcome. An opt-out is recorded at once (all contact, every store's gate sees it)."""
     call_owned_check(call, agent)
     if not call.attempt_id:
-        raise ValidationError("Dial the customer first (or pass the cart if it should not be called).")
+        raise ValidationError("Dial the customer first (or pass the cart if it should not be called).",
+                              code="not_dialed")
     if answer not in Call.Answer.values:
-        raise ValidationError("Choose how the call went.")
+        raise ValidationError("Choose how the call went.", code="answer")
     now = now or timezone.now()
     call.answer = answer
     cart, customer = call.cart, call.cart.customer
@@ -149,7 +153,7 @@ def call_frictions_record(call: Call, *, agent, codes: list[str], notes: str = "
     call_owned_check(call, agent)
     frictions = list(FrictionReason.objects.filter(code__in=codes, is_active=True))
     if not frictions:
-        raise ValidationError("Pick at least one reason (use “Other” and a note if none fits).")
+        raise ValidationError("Pick at least one reason (use “Other” and a note if none fits).", code="friction")
     call.frictions.set(frictions)
     call.friction_notes = notes.strip()
     _move_to(call, Call.Step.RESOLUTION, now=now or timezone.now())
@@ -163,10 +167,11 @@ def call_resolution_record(call: Call, *, agent, offered: list[str], notes: str 
     """Step 3: what was offered for the frictions, and whether it resolved them."""
     call_owned_check(call, agent)
     if resolved not in Call.Resolved.values:
-        raise ValidationError("Say whether the objection was resolved.")
+        raise ValidationError("Say whether the objection was resolved.", code="resolved")
     offered = [item.strip()[:300] for item in offered if item.strip()]
     if not offered and not notes.strip():
-        raise ValidationError("Note what you offered.")
+        raise ValidationError("Note what you offered: tick a suggestion, or write it under “Something else”.",
+                              code="offered")
     call.offered, call.offer_notes, call.resolved = offered, notes.strip(), resolved
     _move_to(call, Call.Step.VALUE, now=now or timezone.now())
     call.save(update_fields=["offered", "offer_notes", "resolved", "step", "step_times"])
@@ -188,7 +193,7 @@ def call_back_to(call: Call, *, agent, step: int, now: datetime | None = None) -
     """Go back to an earlier step to change an answer (the times of both visits are kept)."""
     call_owned_check(call, agent)
     if not Call.Step.OPENING <= step < call.step:
-        raise ValidationError("You can only go back to a step you have done.")
+        raise ValidationError("You can only go back to a step you have done.", code="step")
     _move_to(call, step, now=now or timezone.now())
     call.save(update_fields=["step", "step_times"])
     return call
@@ -211,15 +216,16 @@ def call_wrap_up(call: Call, *, agent, disposition: str, notes: str = "", upsell
     (its cadence decides when it is called again) and makes the agent available."""
     call_owned_check(call, agent)
     if disposition not in Call.Disposition.values:
-        raise ValidationError("Choose a disposition before taking the next cart.")
+        raise ValidationError("Choose a disposition before taking the next cart.", code="disposition")
     if disposition == Call.Disposition.NOT_CALLED and call.attempt_id:
-        raise ValidationError("This call was dialed: choose what happened on it.")
+        raise ValidationError("This call was dialed: choose what happened on it.", code="disposition")
     if disposition != Call.Disposition.NOT_CALLED and not call.attempt_id:
-        raise ValidationError("You have not dialed this customer: dial first, or pass the cart (not called).")
+        raise ValidationError("You have not dialed this customer: dial first, or pass the cart (not called).",
+                              code="disposition")
     if disposition == Call.Disposition.NOT_CALLED and not notes.strip():
-        raise ValidationError("Say why you are passing this cart.")
+        raise ValidationError("Say why you are passing this cart.", code="notes")
     if upsell_value is not None and upsell_value < 0:
-        raise ValidationError("The upsell value cannot be negative.")
+        raise ValidationError("The upsell value cannot be negative.", code="upsell_value")
     now = now or timezone.now()
     call.disposition, call.notes, call.wrapped_up_at = disposition, notes.strip(), now
     if upsell_value is not None:

@@ -7,6 +7,7 @@ import logging
 from email.utils import parsedate_to_datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -45,7 +46,10 @@ def twilio_voice_webhook(request: HttpRequest) -> HttpResponse:
         return _twiml(telephony.twiml_refuse("There is no open call for this agent."))
     if call.attempt_id:
         return _twiml(telephony.twiml_refuse("This call was dialed already; wrap it up and take the next cart."))
-    decision = call_dial(call, agent=call.agent)
+    try:
+        decision = call_dial(call, agent=call.agent)
+    except ValidationError as exc:  # a passed cart: the agent chose not to call it
+        return _twiml(telephony.twiml_refuse(" ".join(exc.messages)))
     if not decision.allowed:
         return _twiml(telephony.twiml_refuse(" ".join(decision.explanations)))
     Call.objects.filter(pk=call.pk).update(provider_sid=request.POST.get("CallSid", "")[:64])
