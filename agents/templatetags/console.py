@@ -26,11 +26,14 @@ def _form_error_id(form: BaseForm) -> str:
 
 
 @register.simple_tag
-def invalid(field: BoundField | None) -> str:
-    """`aria-invalid` and `aria-describedby` for a field the last submission refused, else nothing."""
+def invalid(field: BoundField | None, *, group: bool = False) -> str:
+    """`aria-invalid` and `aria-describedby` for a field the last submission refused, else nothing; the form's
+    first refused field also takes the focus (`autofocus`), so a screen reader reads it with its message.
+    `group=True` marks a radio group's fieldset, which cannot take the focus (its first radio does)."""
     if field is None or not field.errors:
         return ""
-    return format_html('aria-invalid="true" aria-describedby="{}"', _error_id(field))
+    first = not group and next(iter(field.form.errors)) == field.name  # the agent types the fix at once (htmx honours it)
+    return format_html('aria-invalid="true" aria-describedby="{}"{}', _error_id(field), " autofocus" if first else "")
 
 
 @register.simple_tag

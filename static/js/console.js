@@ -40,14 +40,6 @@
     }
   });
 
-  // After a refusal, the first field it is about takes the focus: the agent types the fix at once, and a screen
-  // reader reads the field with its message.
-  document.addEventListener("htmx:afterSettle", function (event) {
-    if (!event.detail.xhr || event.detail.xhr.status !== 422) return;
-    const invalid = document.querySelector("#step [aria-invalid=true]");
-    if (invalid) invalid.focus();
-  });
-
   // Offline line buttons: handled here, at the document, because the line block is replaced on every poll and
   // a button htmx has not wired up yet would ignore a click.
   document.addEventListener("click", function (event) {
