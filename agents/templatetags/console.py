@@ -32,7 +32,7 @@ def invalid(field: BoundField | None, *, group: bool = False) -> str:
     `group=True` marks a radio group's fieldset, which cannot take the focus (its first radio does)."""
     if field is None or not field.errors:
         return ""
-    first = not group and next(iter(field.form.errors)) == field.name  # the agent types the fix at once (htmx honours it)
+    first = not group and next(iter(field.form.errors)) == field.name  # htmx focuses it after the swap
     return format_html('aria-invalid="true" aria-describedby="{}"{}', _error_id(field), " autofocus" if first else "")
 
 
