@@ -68,12 +68,30 @@ def _messages(sentence: str, *codes: str) -> dict[str, str]:
 
 
 class ConsoleForm(forms.Form):
-    """A console form, bound to the call it acts on (some input is judged against it); its errors read as one
-    sentence in the step's error line."""
+    """A console form, bound to the call it acts on (some input is judged against it). `key` names it on the
+    step's screen (`step`, or the action's `form_key`): its fields' ids and their refusals' ids start with it,
+    so two forms on one step (the invoice's amount, the payment's) never share an id.
 
-    def __init__(self, *args: Any, call: Call | None = None, **kwargs: Any) -> None:
+    A refusal shows next to the field it is about: the form's own checks put it there, and `add_refusal` puts
+    a service's there by its code (a code naming one of the form's fields, or one `refusal_fields` maps); any
+    other refusal concerns the form as a whole and shows beside its buttons."""
+
+    refusal_fields: dict[str, str] = {}
+
+    def __init__(self, *args: Any, call: Call | None = None, key: str = "step", **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{key}-%s")
         super().__init__(*args, **kwargs)
         self.call = call
+
+    def add_refusal(self, error: ValidationError) -> None:
+        """Attach a refusal the service (or the outcome) raised after the form was valid to the field it is
+        about, so it shows there."""
+        if hasattr(error, "error_dict"):  # a model's full_clean(): its field names are not the form's
+            self.add_error(None, ValidationError(error.messages))
+            return
+        for item in error.error_list:
+            field = self.refusal_fields.get(item.code or "", item.code)
+            self.add_error(field if field in self.fields else None, item)
 
     def service_arguments(self) -> dict[str, Any]:
         """The service's keyword arguments, from a valid form (by default its fields, named as the service's)."""
@@ -97,6 +115,8 @@ class FrictionForm(ConsoleForm):
 
 
 class ResolutionForm(ConsoleForm):
+    refusal_fields = {"offered": "other_offer"}  # nothing offered: say it under "Something else"
+
     offered = TextListField(required=False)
     other_offer = forms.CharField(required=False)
     resolved = forms.ChoiceField(choices=Call.Resolved.choices,
@@ -142,6 +162,8 @@ class InvoiceForm(ConsoleForm):
 
 
 class PaidForm(ConsoleForm):
+    refusal_fields = {"card_number": "reference"}
+
     amount = AmountField(error_messages=_messages("Enter the amount taken.", "required"))
     reference = forms.CharField(error_messages=_messages("Enter the payment terminal's reference.", "required"))
 
@@ -163,6 +185,8 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 
 class CallbackForm(ConsoleForm):
+    refusal_fields = {"customer_timezone": "timezone"}
+
     local_time = WallClockField(error_messages=_messages("Give the callback's date and time.", "required",
                                                          "invalid"))
     # A choice list, starting at the customer's zone: a typed zone was a typo away from a callback at 3 a.m.

@@ -129,6 +129,7 @@ class Action:
     service: Callable[..., Any]
     outcome: Callable[[Call, Any, ConsoleForm], Outcome] = _as_is
     initial: Callable[[Call, Context], Context] = _blank
+    from_line: bool = False  # posted from the line's block (a pass): the answer redraws the line too
 
     @property
     def form_key(self) -> str:
@@ -240,7 +241,7 @@ ACTIONS: dict[str, Action] = {action.name: action for action in (
            initial=lambda call, context: {"amount": call.cart.total_value}),
     Action(name="callback", path="callback", form_class=CallbackForm, service=call_callback_book,
            outcome=_callback_outcome, initial=_callback_initial),
-    Action(name="pass", path="pass", form_class=PassForm, service=call_pass,
+    Action(name="pass", path="pass", form_class=PassForm, service=call_pass, from_line=True,
            outcome=lambda call, result, form: Outcome(result, notice="Passed: this cart will not be dialed. Pick "
                                                                      "why, then save.", line_changed=True)),
     Action(name="end", path="end", form_class=EndForm, service=call_end,

@@ -163,6 +163,11 @@ class Call(models.Model):
         return self.wrapped_up_at is None
 
     @property
+    def passed(self) -> bool:
+        """Sent to the wrap-up without a dial (the agent passed the cart): it is not dialed any more."""
+        return not self.attempt_id and self.step >= self.Step.WRAP_UP
+
+    @property
     def line_ended(self) -> bool:
         return self.line_status in {"completed", "busy", "no-answer", "failed", "canceled"}
 

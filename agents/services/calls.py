@@ -95,20 +95,21 @@ def _move_to(call: Call, step: int, *, now: datetime) -> None:
 def call_owned_check(call: Call, agent) -> None:
     """Only the agent whose call it is may change it, and only until the wrap-up."""
     if call.agent_id != agent.pk:
-        raise NotYourCall("This call belongs to another agent.")
+        raise NotYourCall("This call belongs to another agent.", code="not_yours")
     if not call.is_open:
-        raise ValidationError("This call is already wrapped up.")
+        raise ValidationError("This call is already wrapped up.", code="wrapped_up")
 
 
 @transaction.atomic
 def call_dial(call: Call, *, agent, now: datetime | None = None) -> Decision:
     """Ask the gate, server-side, to call the cart's customer; on yes, record the attempt on the call.
 
-    The number is always the customer's on file, whatever a browser asked to dial.
+    The number is always the customer's on file, whatever a browser asked to dial. A cart the agent passed is
+    not dialed afterwards (a Dial button left on another tab, a D pressed late): the agent chose not to call.
     """
     call_owned_check(call, agent)
-    if call.disposition == Call.Disposition.NOT_CALLED:
-        raise ValidationError(PASSED_NOT_DIALED)
+    if call.passed:
+        raise ValidationError(PASSED_NOT_DIALED, code="passed")
     cart = call.cart
     phone = str(cart.customer.phone) if cart.customer and cart.customer.phone else ""
     decision, attempt = cart_contact_attempt_start(channel="voice", store=cart.store, phone=phone, cart=cart,
@@ -125,9 +126,10 @@ def call_answer_record(call: Call, *, agent, answer: str, now: datetime | None =
     """Step 1's outcome. An opt-out is recorded at once (all contact, every store's gate sees it)."""
     call_owned_check(call, agent)
     if not call.attempt_id:
-        raise ValidationError("Dial the customer first (or pass the cart if it should not be called).")
+        raise ValidationError("Dial the customer first (or pass the cart if it should not be called).",
+                              code="not_dialed")
     if answer not in Call.Answer.values:
-        raise ValidationError("Choose how the call went.")
+        raise ValidationError("Choose how the call went.", code="answer")
     now = now or timezone.now()
     call.answer = answer
     cart, customer = call.cart, call.cart.customer
@@ -158,7 +160,7 @@ def call_frictions_record(call: Call, *, agent, codes: list[str], notes: str = "
     call_owned_check(call, agent)
     frictions = list(FrictionReason.objects.for_store(call.cart.store_id).filter(code__in=codes, is_active=True))
     if not frictions:
-        raise ValidationError("Pick at least one reason (use “Other” and a note if none fits).")
+        raise ValidationError("Pick at least one reason (use “Other” and a note if none fits).", code="friction")
     call.frictions.set(frictions)
     call.friction_notes = notes.strip()
     _move_to(call, Call.Step.RESOLUTION, now=now or timezone.now())
@@ -172,10 +174,11 @@ def call_resolution_record(call: Call, *, agent, offered: list[str], notes: str 
     """Step 3: what was offered for the frictions, and whether it resolved them."""
     call_owned_check(call, agent)
     if resolved not in Call.Resolved.values:
-        raise ValidationError("Say whether the objection was resolved.")
+        raise ValidationError("Say whether the objection was resolved.", code="resolved")
     offered = [item.strip()[:300] for item in offered if item.strip()]
     if not offered and not notes.strip():
-        raise ValidationError("Note what you offered.")
+        raise ValidationError("Note what you offered: tick a suggestion, or write it under “Something else”.",
+                              code="offered")
     call.offered, call.offer_notes, call.resolved = offered, notes.strip(), resolved
     _move_to(call, Call.Step.VALUE, now=now or timezone.now())
     call.save(update_fields=["offered", "offer_notes", "resolved", "step", "step_times"])
@@ -197,7 +200,7 @@ def call_back_to(call: Call, *, agent, step: int, now: datetime | None = None) -
     """Go back to an earlier step to change an answer (the times of both visits are kept)."""
     call_owned_check(call, agent)
     if not Call.Step.OPENING <= step < call.step:
-        raise ValidationError("You can only go back to a step you have done.")
+        raise ValidationError("You can only go back to a step you have done.", code="step")
     _move_to(call, step, now=now or timezone.now())
     call.save(update_fields=["step", "step_times"])
     return call
@@ -251,15 +254,16 @@ def call_wrap_up(call: Call, *, agent, disposition: str, notes: str = "", upsell
     for a while) and makes the agent available."""
     call_owned_check(call, agent)
     if disposition not in Call.Disposition.values:
-        raise ValidationError("Choose a disposition before taking the next cart.")
+        raise ValidationError("Choose a disposition before taking the next cart.", code="disposition")
     if disposition == Call.Disposition.NOT_CALLED and call.attempt_id:
-        raise ValidationError("This call was dialed: choose what happened on it.")
+        raise ValidationError("This call was dialed: choose what happened on it.", code="disposition")
     if disposition != Call.Disposition.NOT_CALLED and not call.attempt_id:
-        raise ValidationError("You have not dialed this customer: dial first, or pass the cart (not called).")
+        raise ValidationError("You have not dialed this customer: dial first, or pass the cart (not called).",
+                              code="disposition")
     if disposition == Call.Disposition.NOT_CALLED:
         _pass_reason_check(pass_reason, notes)
     if upsell_value is not None and upsell_value < 0:
-        raise ValidationError("The upsell value cannot be negative.")
+        raise ValidationError("The upsell value cannot be negative.", code="upsell_value")
     now = now or timezone.now()
     ended_before = call.ended_at if call.line_ended else None
     step, step_times = call.step, call.step_times
@@ -288,6 +292,6 @@ def call_wrap_up(call: Call, *, agent, disposition: str, notes: str = "", upsell
 def _pass_reason_check(pass_reason: str, notes: str) -> None:
     """A pass names its reason from the short list; "Other" says it in a note."""
     if pass_reason not in Call.PassReason.values:
-        raise ValidationError("Pick why you pass this cart.")
+        raise ValidationError("Pick why you pass this cart.", code="pass_reason")
     if pass_reason == Call.PassReason.OTHER and not notes.strip():
-        raise ValidationError("Say in a note why you pass this cart (you picked “Other”).")
+        raise ValidationError("Say in a note why you pass this cart (you picked “Other”).", code="notes")

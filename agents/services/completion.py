@@ -61,7 +61,7 @@ def call_link_send(call: Call, *, agent, channel: str, now: datetime | None = No
                 outgoing = Outgoing(Channel.EMAIL, email.lower(), content.subject, content.body,
                                     content.unsubscribe_url, sender_name=cart.store.name)
         else:
-            raise ValidationError("Send the link by text or by email.")
+            raise ValidationError("Send the link by text or by email.", code="channel")
     if attempt is None:
         return LinkResult(sent=False, decision=decision)
     try:
@@ -82,7 +82,7 @@ def call_invoice_create(call: Call, *, agent, amount: Decimal, note: str = "") -
     """A manual invoice for what was agreed, paid through the store's checkout link."""
     call_owned_check(call, agent)
     if amount is None or amount <= 0:
-        raise ValidationError("The invoice needs an amount above zero.")
+        raise ValidationError("The invoice needs an amount above zero.", code="amount")
     cart = call.cart
     return DraftOrder.objects.create(cart=cart, call=call, amount=amount, currency=cart.currency,
                                      payment_url=recovery_link(cart), note=note.strip()[:300], created_by=agent)
@@ -110,11 +110,11 @@ def call_paid_by_phone(call: Call, *, agent, amount: Decimal, reference: str,
     call_owned_check(call, agent)
     reference = reference.strip()
     if amount is None or amount <= 0:
-        raise ValidationError("Enter the amount taken.")
+        raise ValidationError("Enter the amount taken.", code="amount")
     if not reference:
-        raise ValidationError("Enter the payment terminal's reference.")
+        raise ValidationError("Enter the payment terminal's reference.", code="reference")
     if looks_like_card_number(reference):
-        raise ValidationError(CARD_NUMBER_REFUSED)
+        raise ValidationError(CARD_NUMBER_REFUSED, code="card_number")
     now = now or timezone.now()
     call.paid_by_phone_amount, call.payment_reference = amount, reference[:100]
     call.save(update_fields=["paid_by_phone_amount", "payment_reference"])

@@ -179,18 +179,19 @@ def callback_schedule(*, cart: Cart, agent, local_time: datetime, customer_timez
     """
     if customer_timezone not in _known_zones():
         raise ValidationError(f"Unknown time zone {customer_timezone[:60]!r}: give the customer's zone as the time "
-                              "zone database names it, such as America/Chicago or Europe/London.")
+                              "zone database names it, such as America/Chicago or Europe/London.",
+                              code="customer_timezone")
     zone = ZoneInfo(customer_timezone)
     if local_time.tzinfo is not None:
-        raise ValidationError("Give the callback time as the customer said it, without a time zone.")
+        raise ValidationError("Give the callback time as the customer said it, without a time zone.", code="local_time")
     due_at = local_time.replace(tzinfo=zone)
     round_trip = due_at.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
     other_fold = local_time.replace(tzinfo=zone, fold=1).astimezone(UTC)
     if round_trip != local_time or other_fold != due_at.astimezone(UTC):
         raise ValidationError(f"{local_time:%Y-%m-%d %H:%M} does not exist or happens twice in {customer_timezone}; "
-                              "agree another time with the customer.")
+                              "agree another time with the customer.", code="local_time")
     if due_at <= timezone.now():
-        raise ValidationError("A callback must be in the future.")
+        raise ValidationError("A callback must be in the future.", code="local_time")
     callback = Callback(cart=cart, agent=agent, due_at=due_at.astimezone(UTC), customer_timezone=customer_timezone,
                         local_time=f"{local_time:%Y-%m-%d %H:%M}")
     callback.full_clean()

@@ -99,7 +99,8 @@ def _step_context(call: Call, *, error: str = "", notice: str = "",
     context.update(entry.context(call), step_template=entry.template, back_to=entry.back_to(call))
     context["step_form"] = entry.form_class(initial=entry.initial(call, context), call=call)
     for action in (ACTIONS[name] for name in entry.actions):
-        context[f"{action.form_key}_form"] = action.form_class(initial=action.initial(call, context), call=call)
+        context[f"{action.form_key}_form"] = action.form_class(initial=action.initial(call, context), call=call,
+                                                              key=action.form_key)
     if typed is not None:
         context[f"{typed[0]}_form"] = typed[1]
     return context
@@ -109,16 +110,18 @@ def _render_step(request: HtmxHttpRequest, call: Call, *, error: str = "", notic
                  history_changed: bool = False, line_changed: bool = False,
                  typed: tuple[str, ConsoleForm] | None = None) -> HttpResponse:
     """The step the call is at: the script's fragment for htmx, else the whole cart screen; a call that is
-    done sends the agent home. The fragment brings along, out of band, what changed beside the script: the
-    cart's history, the line's block, and the compliance status once the customer opted out on the call."""
+    done sends the agent home, saying so (only a screen left open on a wrapped-up call gets here). The fragment
+    brings along, out of band, what changed beside the script: the cart's history, the line's block, and the
+    compliance status once the customer opted out on the call."""
     if call.step == Call.Step.DONE:
+        messages.info(request, "That call is already wrapped up.")
         return redirect_page(request, reverse("console:home"))
     context = _step_context(call, error=error, notice=notice, typed=typed)
     if not wants_fragment(request):
         return _render_call_page(request, call, context, status=status)
     if history_changed:  # a message went out or a payment came in: the side panel follows
         context.update(history=selectors.cart_history(call.cart), history_oob=True)
-    if line_changed:
+    if line_changed:  # hung up, or dialing closed after a pass
         context.update(line_oob=True, **_line_context(call))
     if call.answer == Call.Answer.OPT_OUT:  # its effect shows at once, without a reload
         context.update(_compliance_context(call), compliance_oob=True)
@@ -133,14 +136,23 @@ def _without_card_numbers(data: QueryDict) -> QueryDict:
     return cleaned
 
 
-def refused(request: HtmxHttpRequest, call: Call, error: ValidationError, *,
-            form_key: str | None = None, form_class: type[ConsoleForm] | None = None) -> HttpResponse:
-    """The one answer to a refused input: the call's step again with the reason, status 422, and the refused
-    form (`<form_key>_form`) showing what the agent typed, except card-like values, which are cleared."""
-    typed = None
-    if form_key and form_class:
-        typed = (form_key, form_class(_without_card_numbers(request.POST), call=call))
-    return _render_step(request, call, error=" ".join(error.messages), status=422, typed=typed)
+def refused(request: HtmxHttpRequest, call: Call, error: ValidationError, *, form_key: str | None = None,
+            form: ConsoleForm | None = None, line_changed: bool = False) -> HttpResponse:
+    """The one answer to a refused input: the call's step again, status 422, and the refused form
+    (`<form_key>_form`) showing what the agent typed, except card-like values, which are cleared, with the
+    reason next to the field it is about (or beside the form's buttons). A refusal with no form on the step
+    to show it (going back, a pass from the line) is said at the top of the step."""
+    typed, shown_by_form = None, False
+    if form_key and form is not None:
+        if not form.errors:  # the form was valid: the service (or the gate) refused
+            form.add_refusal(error)
+        form.data = _without_card_numbers(form.data)
+        typed = (form_key, form)
+        entry = STEPS.get(call.step)
+        shown_by_form = entry is not None and (form_key == "step" or form_key in
+                                               (ACTIONS[name].form_key for name in entry.actions))
+    return _render_step(request, call, error="" if shown_by_form else " ".join(error.messages), status=422,
+                        line_changed=line_changed, typed=typed)
 
 
 def _render_call_page(request: HtmxHttpRequest, call: Call, step_context: dict, *,
@@ -200,7 +212,7 @@ def step(request: HtmxHttpRequest, call_id: int) -> HttpResponse:
     try:
         call = entry.submit(call, agent=request.user, form=form)
     except ValidationError as exc:
-        return refused(request, call, exc, form_key="step", form_class=entry.form_class)
+        return refused(request, call, exc, form_key="step", form=form)
     if call.step == Call.Step.DONE:
         return take_next(request) if form.cleaned_data.get("then") == "next" else redirect_page(
             request, reverse("console:home"))
@@ -213,13 +225,13 @@ def step_action(request: HtmxHttpRequest, call_id: int, action: str) -> HttpResp
     """An action inside a step (see `ACTIONS`: the link, an invoice, a payment, a callback, a pass); answers
     with the step the call is then at and the action's sentence, or the refusal."""
     call, entry = _call_or_404(request, call_id), ACTIONS[action]
-    form = entry.form_class(request.POST, call=call)
+    form = entry.form_class(request.POST, call=call, key=entry.form_key)
     try:
         outcome = entry.perform(call, agent=request.user, form=form)
     except ValidationError as exc:
-        return refused(request, call, exc, form_key=entry.form_key, form_class=entry.form_class)
+        return refused(request, call, exc, form_key=entry.form_key, form=form, line_changed=entry.from_line)
     return _render_step(request, outcome.call, notice=outcome.notice, history_changed=outcome.history_changed,
-                        line_changed=outcome.line_changed)
+                        line_changed=outcome.line_changed or entry.from_line)
 
 
 @agent_only

@@ -48,7 +48,7 @@ def twilio_voice_webhook(request: HttpRequest) -> HttpResponse:
         return _twiml(telephony.twiml_refuse("This call was dialed already; wrap it up and take the next cart."))
     try:
         decision = call_dial(call, agent=call.agent)
-    except ValidationError as exc:  # a passed cart
+    except ValidationError as exc:  # a passed cart: the agent chose not to call it
         return _twiml(telephony.twiml_refuse(" ".join(exc.messages)))
     if not decision.allowed:
         return _twiml(telephony.twiml_refuse(" ".join(decision.explanations)))

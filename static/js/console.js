@@ -16,9 +16,10 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey && event.key === "Enter") {
-      const form = document.querySelector("#step form.options") || document.querySelector("#step form:last-of-type");
-      const button = form && form.querySelector("button[type=submit]");
-      if (button) { event.preventDefault(); button.click(); }  // a click, so the button's name and value are sent
+      // "Continue" is the button each step marks as such (on step 5: to the wrap-up), never the first button
+      // found: a key never sends the customer anything the agent did not choose.
+      const button = document.querySelector("#step [data-continue]:not([data-outbound])");
+      if (button && !button.disabled) { event.preventDefault(); button.click(); }  // a click: name and value go too
       return;
     }
     if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -28,10 +29,10 @@
     if (key === "d" && click("#dial")) { event.preventDefault(); return; }
     if (key === "h" && click("#hang-up")) { event.preventDefault(); return; }
     if (key === "w" && (click("#call-ended") || click("#step-submit[class~=secondary]"))) { event.preventDefault(); return; }
-    if (/^[1-9]$/.test(key)) {
-      const options = document.querySelectorAll("#step form.options input[type=radio], #step form.options input[type=checkbox]");
-      const option = options[Number(key) - 1];
-      if (option) {
+    // An option's key (agents/console_keys.py: 1-9, 0, then letters) ticks or picks it; it never presses a button.
+    if (/^[0-9a-z]$/.test(key)) {
+      const option = document.querySelector('#step input[data-key="' + key + '"]');
+      if (option && (option.type === "radio" || option.type === "checkbox")) {
         event.preventDefault();
         option.checked = option.type === "radio" ? true : !option.checked;
         option.focus();

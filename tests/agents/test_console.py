@@ -339,3 +339,50 @@ def test_the_cart_screen_costs_the_same_queries_however_long_the_history(client,
         ContactAttempt.objects.create(decision=decision, store=on_call.cart.store, cart=on_call.cart, channel="email",
                                       email="jane.call@example.com", at=decision.at, outcome="sent")
     assert queries() == short
+
+
+def test_a_passed_cart_is_not_dialed_and_its_line_says_so(client, agent, cart):
+    # given an agent who passed the cart they were handed
+    client.force_login(agent)
+    client.post("/agent/next/")
+    call = Call.objects.get(agent=agent)
+    page = client.post(f"/agent/calls/{call.pk}/pass/", **HTMX).content.decode()
+    # the pass redraws the line: no Dial button is left to press
+    assert 'id="line"' in page and 'hx-swap-oob="true"' in page and "Passed: not to be dialed" in page
+    assert 'id="dial"' not in page
+
+    # when a dial still comes (a tab left open, a late D)
+    response = client.post(f"/agent/calls/{call.pk}/dial/", **HTMX)
+
+    # then nobody is dialed, and the line says why
+    assert response.status_code == 422
+    assert "You passed this cart: it is not dialed" in response.content.decode()
+    call.refresh_from_db()
+    assert call.attempt is None and not ContactAttempt.objects.exists()
+
+
+def test_a_refusal_without_a_form_on_the_step_is_said_at_the_top_of_the_step(client, on_call):
+    # given a dialed call at the friction step
+    step(client, on_call, answer="reached")
+
+    # when a pass comes from a line that was not redrawn since
+    response = client.post(f"/agent/calls/{on_call.pk}/pass/", **HTMX)
+
+    # then it is refused at the top of the step, and the line is redrawn without a Pass button
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert '<p class="error" role="alert" id="step-error">This call was dialed: go through the wrap-up.' in page
+    assert 'hx-swap-oob="true"' in page and 'id="pass-cart"' not in page
+
+
+def test_a_services_refusal_shows_next_to_the_field_it_is_about(client, on_call):
+    step(client, on_call, answer="reached")
+    step(client, on_call, friction=["financing"])
+
+    # the form is valid, the service refuses: nothing offered
+    page = step(client, on_call, resolved="yes", other_offer="  ").content.decode()
+
+    assert '<p class="error field-error" role="alert" id="step-other_offer-error">Note what you offered' in page
+    assert 'name="other_offer" maxlength="300" value="  " aria-invalid="true" ' \
+           'aria-describedby="step-other_offer-error" autofocus' in page
+    assert 'id="step-error"' not in page  # said once, where it belongs

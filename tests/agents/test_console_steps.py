@@ -15,7 +15,7 @@ from django_htmx.middleware import HtmxDetails
 from agents.console_forms import ConsoleForm
 from agents.console_steps import ACTIONS, STEPS
 from agents.http import redirect_page, wants_fragment
-from agents.models import AgentProfile, Call, DraftOrder
+from agents.models import AgentProfile, Call, DraftOrder, FrictionReason
 from compliance.models import DncList
 from tests.factories import CartFactory, CustomerFactory
 
@@ -97,7 +97,10 @@ def test_a_refused_step_keeps_what_the_agent_typed(client, dialed):
         response = post(client, dialed, "step", notes="Card declined twice, no reason picked")
 
     page = response.content.decode()
-    assert response.status_code == 422 and 'id="step-error"' in page and "Pick at least one reason" in page
+    assert response.status_code == 422 and "Pick at least one reason" in page
+    # the reason is said next to the reasons, and each box points a screen reader to it
+    assert '<p class="error field-error" role="alert" id="step-friction-error">Pick at least one reason' in page
+    assert page.count('aria-invalid="true" aria-describedby="step-friction-error"') == FrictionReason.objects.count()
     assert "Card declined twice, no reason picked</textarea>" in page
 
 

@@ -148,3 +148,12 @@ def test_where_calls_may_not_be_simulated_a_missing_credential_refuses_the_dial_
     assert "Calling is not configured: no one can be dialed." in response.content.decode()
     open_call.refresh_from_db()
     assert open_call.attempt_id is None and not ContactAttempt.objects.exists()
+
+
+def test_the_voice_webhook_refuses_a_cart_the_agent_passed(client, open_call):
+    client.post(f"/agent/calls/{open_call.pk}/pass/", HTTP_HX_REQUEST="true")
+
+    twiml = signed_post(client, "/webhooks/twilio/voice/", voice_request(open_call)).content.decode()
+
+    assert "<Dial" not in twiml and "You passed this cart: it is not dialed" in twiml
+    assert not ContactAttempt.objects.exists()

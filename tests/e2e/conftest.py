@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import time_machine
+from django.utils import timezone
 
+from agents.models import AgentProfile
+from compliance.models import DncList
+from core.access import AGENT
+from tests.e2e.console_helpers import PASSWORD, Place, place_in_calling_hours
 from tests.e2e.helpers import CALLING_HOURS
+from tests.factories import UserFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -73,3 +80,34 @@ def screenshots(tmp_path_factory) -> Path:
     folder = Path(configured) if configured else tmp_path_factory.mktemp("screenshots", numbered=False)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def place(db, calling_hours_clock) -> Place:
+    """Where the console's customers live, callable now (the clock is at calling hours), with the national DNC
+    list freshly imported (the gate refuses every call while a list is stale)."""
+    now = timezone.now()
+    found = place_in_calling_hours(now)
+    DncList.objects.create(name="national", kind="national", last_full_import_at=now - timedelta(days=1))
+    return found
+
+
+@pytest.fixture
+def agent(db):
+    """Maya, an agent who signs in with `console_helpers.PASSWORD`."""
+    user = UserFactory(username="maya", first_name="Maya", last_name="Ortiz", role=AGENT)
+    user.set_password(PASSWORD)
+    user.save()
+    AgentProfile.objects.create(user=user)
+    return user
+
+
+@pytest.fixture
+def console(browser, live_server, settings):
+    """A 1280x720 page on the live server; voice stays offline (simulated) whatever the environment says."""
+    settings.TWILIO_ACCOUNT_SID = ""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 720})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()

@@ -10,7 +10,6 @@ The customers live in New York, and the clock is frozen at 10:00 there on a week
 
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,46 +22,14 @@ import pytest
 from django.utils import timezone
 
 from agents.models import AgentProfile, Call, Callback
-from compliance.models import ContactAttempt, DncList
-from compliance.services import check_contact
+from compliance.models import ContactAttempt
 from compliance.services.consent import consent_record
-from compliance.services.hours import calling_hours_check, recipient_locations
-from core.access import AGENT
-from recovery.models import Cart, CartLineItem, Customer
-from tests.factories import CartFactory, CustomerFactory, UserFactory
+from recovery.models import Customer
+from tests.e2e.console_helpers import CALL_PAGE, call_id, callable_cart, sign_in, wait_for_step
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 VIEWPORT = {"width": 1280, "height": 720}
-PASSWORD = "console-e2e-pw"
-CALL_PAGE = re.compile(r"/agent/calls/(\d+)/$")
-# The test must stay inside calling hours from start to end (it takes well under a minute on the ticking clock).
-HOURS_MARGIN = timedelta(minutes=10)
-
-# Where the customers live: (country, region, two numbers).
-NEW_YORK = ("US", "NY", "+12125550181", "+12125550182")
-
-
-@dataclass(frozen=True)
-class Place:
-    country: str
-    region: str
-    phones: tuple[str, str]
-    timezone: str  # the customer's zone as the console shows it
-
-
-def place_in_calling_hours(now: datetime) -> Place:
-    """New York, once both numbers are known to be callable from now until the margin has passed (the premise of
-    every journey here: a frozen clock outside calling hours fails loudly instead of emptying the queue)."""
-    country, region, *phones = NEW_YORK
-    zones = set()
-    for phone in phones:
-        locations = recipient_locations(phone=phone, country=country, region=region)
-        assert locations and all(calling_hours_check(locations=locations, at=at).allowed
-                                 for at in (now, now + HOURS_MARGIN)), f"{phone} may not be called at {now:%c} UTC"
-        zones.add(locations[0].timezone)
-    (zone,) = zones
-    return Place(country=country, region=region, phones=tuple(phones), timezone=zone)
 
 
 @dataclass
@@ -91,72 +58,10 @@ class Screens:
                           + "; ".join(self.below_the_fold), stacklevel=2)
 
 
-@pytest.fixture
-def place(db, calling_hours_clock):
-    now = timezone.now()
-    found = place_in_calling_hours(now)
-    DncList.objects.create(name="national", kind="national", last_full_import_at=now - timedelta(days=1))
-    return found
-
-
 @pytest.fixture(autouse=True)
 def _screens_folder(screenshots):
     Screens.folder = screenshots / "console"
     Screens.folder.mkdir(exist_ok=True)
-
-
-@pytest.fixture
-def agent(db):
-    user = UserFactory(username="maya", first_name="Maya", last_name="Ortiz", role=AGENT)
-    user.set_password(PASSWORD)
-    user.save()
-    AgentProfile.objects.create(user=user)
-    return user
-
-
-@pytest.fixture
-def console(browser, live_server, settings):
-    """A 1280x720 page on the live server; voice stays offline (simulated) whatever the environment says."""
-    settings.TWILIO_ACCOUNT_SID = ""
-    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def callable_cart(store, place: Place, *, phone: str, first_name: str, email: str, score: int,
-                  item: str, price: str) -> Cart:
-    now = timezone.now()
-    customer = CustomerFactory(store=store, first_name=first_name, phone=phone, country=place.country,
-                               region=place.region, email=email, accepts_sms_marketing=False)
-    cart = CartFactory(store=store, customer=customer, route="call_first", priority_score=score,
-                       priority_reason=f"Call first: ${price} cart, payment declined at checkout",
-                       total_value=Decimal(price), payment_failed=True, abandoned_at=now - timedelta(minutes=5),
-                       platform_created_at=now - timedelta(minutes=20),
-                       checkout_url=f"https://demo-store.myshopify.com/checkouts/{first_name.lower()}/recover")
-    CartLineItem.objects.create(cart=cart, title=item, quantity=1, unit_price=Decimal(price))
-    decision = check_contact(channel="voice", store=store, phone=phone, customer=customer, cart=cart, audit=False)
-    assert decision.allowed, decision.explanations
-    return cart
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/agent/")
-    page.wait_for_selector("h1:has-text('Log in')")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/agent/")
-    page.wait_for_selector("#next-cart")
-
-
-def wait_for_step(page, heading: str) -> None:
-    page.wait_for_selector(f"#step h2:has-text('{heading}')")
-
-
-def call_id(page) -> int:
-    return int(CALL_PAGE.search(page.url).group(1))
 
 
 def test_an_agent_walks_five_steps_emails_the_link_wraps_up_and_takes_the_next_cart(
@@ -308,7 +213,7 @@ def test_a_customer_asks_for_a_callback_booked_in_their_time_zone(console, agent
     local_time = f"{tomorrow:%Y-%m-%d} 17:30"
     page.fill("#step input[name=local_time]", f"{yesterday:%Y-%m-%d}T17:30")  # a time gone by is refused on screen
     page.click("#book-callback")
-    page.wait_for_selector("#step-error:has-text('A callback must be in the future.')")
+    page.wait_for_selector("#callback-local_time-error:has-text('A callback must be in the future.')")
     assert page.locator("#step input[name=local_time]").input_value() == f"{yesterday:%Y-%m-%d}T17:30"
     assert Callback.objects.count() == 0
     page.fill("#step input[name=local_time]", f"{tomorrow:%Y-%m-%d}T17:30")
@@ -399,8 +304,8 @@ def test_without_an_sms_provider_texting_the_link_is_refused_on_screen(console, 
     page.click("#send-link-sms")
 
     # then the step says it was not sent and why, and the record says so too
-    page.wait_for_selector("#step-error:has-text('The link was not sent by text')")
-    assert "no SMS provider is configured" in page.locator("#step-error").inner_text()
+    page.wait_for_selector("#send_link-errors:has-text('The link was not sent by text')")
+    assert "no SMS provider is configured" in page.locator("#send_link-errors").inner_text()
     Screens("unconfigured-sms").take(page, "link-refused", main="#send-link-sms")
     text = ContactAttempt.objects.get(cart=cart, channel="sms")
     assert (text.outcome, text.provider_status) == ("not_sent", "failed")
@@ -437,7 +342,7 @@ def test_a_card_number_given_as_the_payment_reference_is_refused_and_cleared_on_
     page.click("#record-payment")
 
     # then it is refused on screen, the form stays open with the amount kept and the card number gone
-    page.wait_for_selector("#step-error:has-text('That looks like a card number')")
+    page.wait_for_selector("#paid-reference-error:has-text('That looks like a card number')")
     assert page.locator("#step details[open] #record-payment").is_visible()
     assert page.locator("#step input[name=reference]").input_value() == ""
     assert page.locator("#step input[name=amount]").last.input_value() == "640.00"
