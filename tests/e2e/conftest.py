@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from tests.e2e.helpers import CALLING_HOURS
+from tests.e2e.helpers import CALLING_HOURS, assert_accessible
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -63,3 +63,10 @@ def screenshots(tmp_path_factory) -> Path:
     folder = Path(configured) if configured else tmp_path_factory.mktemp("screenshots", numbered=False)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def accessible():
+    """`accessible(page)` fails the test on any serious or critical axe-core violation on the page as it stands
+    (helpers.assert_accessible); call it on each screen a journey reaches."""
+    return assert_accessible
