@@ -13,21 +13,27 @@ AXE_CORE_VERSION := 4.14.1
 
 .PHONY: run test install install-dev vendor bench bench-queue bench-console bench-dashboards bench-soak lint e2e-browser clean
 
+# Installs say one line each; pip shows only errors (no progress, no version or root-user notices).
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore
+
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "Creating the virtualenv in $(VENV)..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP_INSTALL) --upgrade pip
 
 RUNTIME_REQUIREMENTS := requirements.txt requirements/base.txt requirements/embedded.txt
 DEV_REQUIREMENTS := $(RUNTIME_REQUIREMENTS) requirements-dev.txt requirements/dev.txt
 
 $(VENV)/.runtime-installed: $(RUNTIME_REQUIREMENTS) | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	touch $@
+	@echo "Installing the product's Python packages into $(VENV) (first start, or after a requirements change)..."
+	@$(PIP_INSTALL) -r requirements.txt
+	@touch $@
 
 $(VENV)/.dev-installed: $(DEV_REQUIREMENTS) | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	touch $@ $(VENV)/.runtime-installed
+	@echo "Installing the product's and the tests' Python packages into $(VENV)..."
+	@$(PIP_INSTALL) -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime-installed
 
 install: $(VENV)/.runtime-installed
 
@@ -36,7 +42,7 @@ install-dev: $(VENV)/.dev-installed
 ## The whole product: embedded PostgreSQL and Redis, migrations, demo data,
 ## web on http://127.0.0.1:$(PORT), Celery worker and beat. Ctrl-C stops all.
 run: install
-	PORT=$(PORT) $(BIN)/python manage.py run_product
+	@PORT=$(PORT) $(BIN)/python manage.py run_product
 
 ## Every test, against the embedded PostgreSQL (installs Debian's Chromium for the browser tests),
 ## after the linters: ruff, import-linter and bandit findings fail it.
