@@ -229,3 +229,22 @@ def test_every_named_url_is_walked_or_said_why_not(db):
               "compliance:dnc-numbers", "compliance:dnc-import", "compliance:audit-list"}
     assert named_urls() - walked - NOT_SCREENS.keys() == set()
     assert walked & NOT_SCREENS.keys() == set()
+
+
+def test_a_narrow_console_keeps_the_customer_and_cart_beside_the_script(browser, live_server, world, screenshots):
+    # given an agent on a call in an 800 px window
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 800, "height": HEIGHT})
+    page = context.new_page()
+    sign_in(page, USERNAMES["agent"])
+    page.goto(reverse("console:home"))
+    page.click("#next-cart")
+    page.wait_for_url("**/agent/calls/*/")
+
+    # then the customer (with the compliance verdict) and the cart start beside the script, in the first screen
+    script = page.locator("#step").bounding_box()
+    for panel in ("#customer-panel", "#compliance-status", "#cart-panel"):
+        box = page.locator(panel).bounding_box()
+        assert box["y"] < script["y"] + script["height"] and box["y"] < HEIGHT, f"{panel} is below the script"
+        assert box["x"] >= script["x"] + script["width"], f"{panel} is not beside the script"
+    page.screenshot(path=screenshots / "narrow-console.png")
+    context.close()
