@@ -249,3 +249,47 @@ def test_a_narrow_console_keeps_the_customer_and_cart_beside_the_script(browser,
         assert box["x"] >= script["x"] + script["width"], f"{panel} is not beside the script"
     page.screenshot(path=screenshots / "narrow-console.png")
     context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_each_step_of_the_call_script_fits_and_is_accessible(browser, live_server, world, width, screenshots):
+    """The console's steps are swapped in by htmx under one URL: each is judged as it shows."""
+    folder = screenshots / "every-screen"
+    folder.mkdir(exist_ok=True)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": HEIGHT})
+    page = context.new_page()
+    watch = Watch(page)
+    sign_in(page, USERNAMES["agent"])
+    page.goto(reverse("console:home"))
+    page.click("#next-cart")
+    page.wait_for_url("**/agent/calls/*/")
+    problems: list[str] = []
+
+    def judge(state: str) -> None:
+        screen = Screen(f"console:call-{state}", page.url, "agent")
+        problems.extend(f"{width}px {state}: {p}" for p in check(page, screen, width, folder) + watch.take())
+
+    # given a call on the line
+    page.keyboard.press("d")
+    page.wait_for_selector("#line-state:has-text('Connected')")
+    judge("1-opening-connected")
+
+    # then each step, walked by mouse
+    page.check("#step input[name=answer][value=reached]")
+    page.click("#step-submit")
+    for heading, state in (("2 · Friction", "2-friction"), ("3 · Objections", "3-objections"),
+                           ("4 · Value", "4-value"), ("5 · Completion", "5-completion")):
+        page.wait_for_selector(f"#step h2:has-text('{heading}')")
+        judge(state)
+        if state in ("2-friction", "3-objections"):
+            page.locator("#step label.option").first.click()
+        if state == "3-objections":
+            page.check("#step input[name=resolved][value=yes]")
+        page.click("#step-submit")
+    page.keyboard.press("h")
+    page.wait_for_selector("#line-state:has-text('Call ended')")
+    page.wait_for_selector("#step h2:has-text('Wrap-up')")
+    judge("6-wrap-up")
+    context.close()
+
+    assert problems == [], "\n".join(problems)
