@@ -8,24 +8,32 @@ PORT ?= 8000
 HTMX_VERSION := 2.0.11
 TWILIO_VOICE_SDK_VERSION := 2.18.5
 CHARTJS_VERSION := 4.6.1
+# The accessibility checker the browser tests inject; kept under tests/, where no page can load it.
+AXE_CORE_VERSION := 4.14.1
 
 .PHONY: run test install install-dev vendor bench bench-queue bench-console bench-dashboards bench-soak lint e2e-browser clean
 
+# Installs say one line each; pip shows only errors (no progress, no version or root-user notices).
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore
+
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "Creating the virtualenv in $(VENV)..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP_INSTALL) --upgrade pip
 
 RUNTIME_REQUIREMENTS := requirements.txt requirements/base.txt requirements/embedded.txt
 DEV_REQUIREMENTS := $(RUNTIME_REQUIREMENTS) requirements-dev.txt requirements/dev.txt
 
 $(VENV)/.runtime-installed: $(RUNTIME_REQUIREMENTS) | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	touch $@
+	@echo "Installing the product's Python packages into $(VENV) (first start, or after a requirements change)..."
+	@$(PIP_INSTALL) -r requirements.txt
+	@touch $@
 
 $(VENV)/.dev-installed: $(DEV_REQUIREMENTS) | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	touch $@ $(VENV)/.runtime-installed
+	@echo "Installing the product's and the tests' Python packages into $(VENV)..."
+	@$(PIP_INSTALL) -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime-installed
 
 install: $(VENV)/.runtime-installed
 
@@ -34,7 +42,7 @@ install-dev: $(VENV)/.dev-installed
 ## The whole product: embedded PostgreSQL and Redis, migrations, demo data,
 ## web on http://127.0.0.1:$(PORT), Celery worker and beat. Ctrl-C stops all.
 run: install
-	PORT=$(PORT) $(BIN)/python manage.py run_product
+	@PORT=$(PORT) $(BIN)/python manage.py run_product
 
 ## Every test, against the embedded PostgreSQL (installs Debian's Chromium for the browser tests),
 ## after the linters: ruff, import-linter and bandit findings fail it.
@@ -72,9 +80,10 @@ lint: install-dev
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive .
 
 ## Refresh the committed front-end files from npm at pinned versions (needs Node only here).
+## axe-core goes to tests/e2e/vendor/: only the browser tests load it, static/ never serves it.
 vendor:
-	rm -rf var/vendor-tmp && mkdir -p var/vendor-tmp static/vendor/htmx static/vendor/twilio static/vendor/chartjs
-	cd var/vendor-tmp && npm pack --silent htmx.org@$(HTMX_VERSION) @twilio/voice-sdk@$(TWILIO_VOICE_SDK_VERSION) chart.js@$(CHARTJS_VERSION)
+	rm -rf var/vendor-tmp && mkdir -p var/vendor-tmp static/vendor/htmx static/vendor/twilio static/vendor/chartjs tests/e2e/vendor
+	cd var/vendor-tmp && npm pack --silent htmx.org@$(HTMX_VERSION) @twilio/voice-sdk@$(TWILIO_VOICE_SDK_VERSION) chart.js@$(CHARTJS_VERSION) axe-core@$(AXE_CORE_VERSION)
 	tar -xzf var/vendor-tmp/htmx.org-$(HTMX_VERSION).tgz -C var/vendor-tmp package/dist/htmx.min.js package/LICENSE
 	cp var/vendor-tmp/package/dist/htmx.min.js static/vendor/htmx/htmx.min.js
 	cp var/vendor-tmp/package/LICENSE static/vendor/htmx/LICENSE
@@ -86,7 +95,12 @@ vendor:
 	tar -xzf var/vendor-tmp/chart.js-$(CHARTJS_VERSION).tgz -C var/vendor-tmp package/dist/chart.umd.min.js package/LICENSE.md
 	cp var/vendor-tmp/package/dist/chart.umd.min.js static/vendor/chartjs/chart.umd.min.js
 	cp var/vendor-tmp/package/LICENSE.md static/vendor/chartjs/LICENSE.md
+	tar -xzf var/vendor-tmp/axe-core-$(AXE_CORE_VERSION).tgz -C var/vendor-tmp package/axe.min.js package/LICENSE
+	cp var/vendor-tmp/package/axe.min.js tests/e2e/vendor/axe.min.js
+	cp var/vendor-tmp/package/LICENSE tests/e2e/vendor/LICENSE
+	rm -rf var/vendor-tmp/package
 	printf 'htmx.org %s\n@twilio/voice-sdk %s\nchart.js %s\n' $(HTMX_VERSION) $(TWILIO_VOICE_SDK_VERSION) $(CHARTJS_VERSION) > static/vendor/VERSIONS
+	printf 'axe-core %s (tests/e2e/vendor/axe.min.js, loaded by the browser tests only)\n' $(AXE_CORE_VERSION) >> static/vendor/VERSIONS
 	rm -rf var/vendor-tmp
 
 ## Debian's Chromium for the end-to-end tests (never a downloaded browser).

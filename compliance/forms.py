@@ -1,9 +1,10 @@
 from django import forms
 
 from compliance.models import AuditEvent, Channel
+from core.forms import FilterBarForm
 
 
-class DecisionSearchForm(forms.Form):
+class DecisionSearchForm(FilterBarForm):
     q = forms.CharField(required=False, label="Number or email", max_length=100)
     channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
     allowed = forms.ChoiceField(choices=[("", "Allowed or denied"), ("1", "Allowed"), ("0", "Denied")], required=False)
@@ -14,7 +15,7 @@ class DecisionSearchForm(forms.Form):
         return {"phone": data.get("q", ""), "channel": data.get("channel", ""), "allowed": allowed}
 
 
-class AuditSearchForm(forms.Form):
+class AuditSearchForm(FilterBarForm):
     who = forms.CharField(required=False, max_length=150, label="Who",
                           widget=forms.TextInput(attrs={"type": "search", "placeholder": "Username or system"}))
     action = forms.ChoiceField(required=False, choices=[("", "Any action"), *AuditEvent.Action.choices])

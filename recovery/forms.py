@@ -1,9 +1,10 @@
 from django import forms
 
+from core.forms import FilterBarForm
 from recovery.models import Cart, Store
 
 
-class CartFilterForm(forms.Form):
+class CartFilterForm(FilterBarForm):
     status = forms.ChoiceField(choices=[("", "Any status"), *Cart.Status.choices], required=False)
     store = forms.ModelChoiceField(queryset=Store.objects.all(), required=False, empty_label="All stores")
     q = forms.CharField(required=False, label="Search", max_length=100)

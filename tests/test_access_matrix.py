@@ -48,6 +48,7 @@ MATRIX = {
     "dashboards:dashboard": ("get", "/dashboards/", SUPERVISORS),
     "dashboards:live": ("get", "/dashboards/live/", SUPERVISORS),
     "healthz": ("get", "/healthz", everyone(200)),
+    "favicon": ("get", "/favicon.ico", everyone(302)),  # to the icon in static/
     "login": ("get", "/login/", everyone(200)),
     "logout": ("get", "/logout/", everyone(405)),  # POST only
     "admin": ("get", "/admin/", {**dict.fromkeys(ROLES[:-1], LOGIN), "admin": 200}),

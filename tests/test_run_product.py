@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -78,6 +79,25 @@ def post_webhook(port: int) -> int:
         return response.status
 
 
+BANNER_RULE = "=" * 72
+# What each service prints once it is up: runserver, both Celery workers, beat.
+START_UP_LINES = (r"Starting development server at", r"worker@\S+ ready\.", r"ingest@\S+ ready\.", r"beat: Starting")
+
+
+def assert_one_banner_after_the_start_up_lines(output: str) -> None:
+    """The banner (address, demo logins, how to stop) is printed once, after every service's start-up line."""
+    assert output.count(BANNER_RULE) == 2, output[-5000:]
+    start, end = output.index(BANNER_RULE), output.rindex(BANNER_RULE)
+    banner = output[start:end]
+    assert "Cart Recovery is running on http://127.0.0.1:" in banner
+    assert "Demo logins" in banner and "supervisor  / demo-supervisor" in banner
+    assert "Ctrl-C" in banner
+    assert "Demo logins" not in output[:start] + output[end:]  # not also mid-log
+    for line in START_UP_LINES:
+        found = re.search(line, output)
+        assert found and found.start() < start, f"{line!r} is not before the banner"
+
+
 def test_run_product_serves_processes_with_a_real_worker_and_stops_cleanly(tmp_path):
     data_dir = tmp_path / "var"
     env = {k: v for k, v in os.environ.items()
@@ -101,7 +121,7 @@ def test_run_product_serves_processes_with_a_real_worker_and_stops_cleanly(tmp_p
     output, _ = product.communicate(timeout=60)
 
     assert product.returncode == 0, output
-    assert "Demo logins" in output
+    assert_one_banner_after_the_start_up_lines(output)
     time.sleep(1)
     assert processes_using(data_dir) == []
     assert not healthy(port)

@@ -16,7 +16,7 @@ from agents.models import AgentProfile
 from compliance.models import DncList
 from core.access import AGENT
 from tests.e2e.console_helpers import PASSWORD, Place, place_in_calling_hours
-from tests.e2e.helpers import CALLING_HOURS
+from tests.e2e.helpers import CALLING_HOURS, assert_accessible
 from tests.factories import UserFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -111,3 +111,10 @@ def console(browser, live_server, settings):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def accessible():
+    """`accessible(page)` fails the test on any serious or critical axe-core violation on the page as it stands
+    (helpers.assert_accessible); call it on each screen a journey reaches."""
+    return assert_accessible

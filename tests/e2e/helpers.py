@@ -7,6 +7,8 @@ import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import cache
+from pathlib import Path
 
 from twilio.request_validator import RequestValidator
 
@@ -40,3 +42,36 @@ def line_event(base_url: str, *, auth_token: str, parent_sid: str, status: str, 
                                      headers={"X-Twilio-Signature": signature}, method="POST")
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (the live test server)
         assert response.status == 204, response.status
+
+
+AXE_SOURCE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"  # `make vendor`; no page references it
+# What fails a screen: axe-core's two worst impacts (a screen-reader or keyboard user is blocked or badly hindered).
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+AXE_RUN = """async () => {
+    const results = await axe.run(document, {resultTypes: ['violations']});
+    return results.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                         nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+}"""
+
+
+@cache
+def _axe_source() -> str:
+    # Evaluated as a script, the UMD bundle defines window.axe; the trailing expression is what evaluate returns.
+    return AXE_SOURCE.read_text() + "\n;typeof window.axe"
+
+
+def axe_violations(page, *, impacts: frozenset[str] = BLOCKING_IMPACTS) -> list[str]:
+    """axe-core's violations on the page as it stands, of the given impacts, one line each. axe is evaluated
+    through the DevTools protocol, like `wait_until`'s predicates: a <script> tag would need the
+    Content-Security-Policy loosened, and no page of the product ever loads the file."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(_axe_source())
+    return [f"{found['id']} ({found['impact']}): {found['help']} at {'; '.join(found['nodes'])}"
+            for found in page.evaluate(AXE_RUN) if found["impact"] in impacts]
+
+
+def assert_accessible(page, where: str = "") -> None:
+    """Fail on any serious or critical accessibility violation on the page as it stands (call it after each
+    screen, or after an htmx swap: axe reads the live document)."""
+    problems = axe_violations(page)
+    assert not problems, f"{where or page.url}: " + "\n  ".join(problems)

@@ -89,6 +89,15 @@ CATALOGUES = {
 }
 
 
+def demo_logins() -> list[str]:
+    """The demo team's sign-ins, one line each: what seed_demo and `make run`'s closing banner print."""
+    lines = []
+    for username, _first, _last, role, password in TEAM:
+        scope = f" (sees {', '.join(TEAM_STORES[username])} only)" if username in TEAM_STORES else ""
+        lines.append(f"{username:<11} / {password:<17} {role}{scope}")
+    return lines
+
+
 class Command(BaseCommand):
     help = "Load demo stores, the recovery team and a few hundred carts (idempotent)."
 
@@ -263,9 +272,8 @@ class Command(BaseCommand):
         total = Cart.objects.count()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} carts created this run, {total} in all)."))
         self.stdout.write("Demo logins (username / password):")
-        for username, _first, _last, role, password in TEAM:
-            scope = f" (sees {', '.join(TEAM_STORES[username])} only)" if username in TEAM_STORES else ""
-            self.stdout.write(f"  {username:<11} / {password:<17} {role}{scope}")
+        for line in demo_logins():
+            self.stdout.write(f"  {line}")
         self.stdout.write(f"Shopify demo store: {DEMO_SHOP_DOMAIN} (webhooks signed with SHOPIFY_API_SECRET)")
         self.stdout.write(f"WooCommerce demo store: {DEMO_WOO_DOMAIN} (webhook secret {DEMO_WOO_SECRET})")
         self.stdout.write(f"REST API demo token: {DEMO_API_TOKEN}")
