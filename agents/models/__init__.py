@@ -1,6 +1,7 @@
 """The recovery team: profiles and callbacks (`profile`), and the calls they make (`calls`)."""
 
 from agents.models.calls import Call, DraftOrder, FrictionReason, ValuePoint
-from agents.models.profile import AgentProfile, AgentStatusChange, Callback
+from agents.models.profile import AgentNotice, AgentProfile, AgentStatusChange, AwayReason, Callback
 
-__all__ = ["AgentProfile", "AgentStatusChange", "Call", "Callback", "DraftOrder", "FrictionReason", "ValuePoint"]
+__all__ = ["AgentNotice", "AgentProfile", "AgentStatusChange", "AwayReason", "Call", "Callback", "DraftOrder",
+           "FrictionReason", "ValuePoint"]
