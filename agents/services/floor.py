@@ -59,7 +59,8 @@ def _agent_free_check(profile: AgentProfile, now: datetime) -> None:
     if ContactAttempt.objects.filter(agent=agent, outcome="").exists():
         raise ValidationError(f"{name} owes the wrap-up of a call: choose an available agent.", code="wrap_up")
     limit = profile.max_attempts_per_hour
-    if limit is not None and ContactAttempt.objects.filter(agent=agent, at__gt=now - timedelta(hours=1)).count() >= limit:
+    last_hour = ContactAttempt.objects.filter(agent=agent, at__gt=now - timedelta(hours=1))
+    if limit is not None and last_hour.count() >= limit:
         raise ValidationError(f"{name} has reached their limit of calls for this hour.", code="hourly_limit")
     held = Cart.objects.filter(reserved_by=agent, reserved_until__gt=now, status=Cart.Status.OPEN)
     if held.exists():

@@ -108,9 +108,9 @@ def test_the_floor_shows_why_an_agent_is_away_and_each_agents_day(client, superv
         panel = client.get("/dashboards/live/", HTTP_HX_REQUEST="true").content.decode()
 
     # then
-    kim_row = panel[panel.index('id="live-agent-%d"' % kim.pk):]
+    kim_row = panel[panel.index(f'id="live-agent-{kim.pk}"'):]
     assert '<span class="away-reason">Lunch</span>' in kim_row[:kim_row.index("</tr>")]
-    sam_row = panel[panel.index('id="live-agent-%d"' % sam_call.agent_id):]
+    sam_row = panel[panel.index(f'id="live-agent-{sam_call.agent_id}"'):]
     assert '<td class="num" data-figure="calls">1</td>' in sam_row[:sam_row.index("</tr>")]
     assert "Occupancy" in panel and "Calls/h" in panel
 
