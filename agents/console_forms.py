@@ -18,7 +18,7 @@ from zoneinfo import available_timezones
 from django import forms
 from django.core.exceptions import ValidationError
 
-from agents.models import AgentProfile, Call
+from agents.models import AgentProfile, AwayReason, Call
 from agents.services.completion import CARD_NUMBER_REFUSED, looks_like_card_number
 from compliance.models import Channel
 
@@ -211,6 +211,23 @@ class PassForm(ConsoleForm):
 
 
 class StatusForm(ConsoleForm):
+    """Available, or away with a reason (the supervisor's floor shows it)."""
+
     status = forms.ChoiceField(choices=[(AgentProfile.Status.AVAILABLE, "Available"),
                                         (AgentProfile.Status.AWAY, "Away")],
                                error_messages=_messages("Choose Available or Away."))
+    reason = forms.ChoiceField(choices=AwayReason.choices, required=False,
+                               error_messages=_messages("Choose why you are away: break, lunch, training, meeting "
+                                                        "or other."))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("status") == AgentProfile.Status.AWAY and not data.get("reason"):
+            raise ValidationError("Choose why you are away: break, lunch, training, meeting or other.",
+                                  code="reason")
+        return data
+
+
+class NoticeDismissForm(ConsoleForm):
+    notice = forms.IntegerField(min_value=1, error_messages=_messages("That notice is gone.", "required",
+                                                                      "invalid", "min_value"))

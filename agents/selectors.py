@@ -8,11 +8,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Extract
 from django.utils import timezone
 
 from agents import script_lines as script_text
-from agents.models import AgentProfile, Call, Callback, FrictionReason, ScriptLine, ValuePoint
+from agents.models import AgentNotice, AgentProfile, Call, Callback, FrictionReason, ScriptLine, ValuePoint
 from compliance.services import hours
 from core.access import ALL_ROLES, StoreScope
 from recovery.models import Cart, CartEvent, Store
@@ -43,7 +45,7 @@ class AgentDay:
 def agent_day(agent, *, now: datetime | None = None) -> AgentDay:
     """Today's numbers for the agent, since midnight UTC (a team may span time zones)."""
     now = now or timezone.now()
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    start = day_start(now)
     numbers = Call.objects.filter(agent=agent, opened_at__gte=start).aggregate(
         calls=Count("pk", filter=Q(attempt__isnull=False)),
         reached=Count("pk", filter=Q(answer__in=SPOKEN_TO)),
@@ -96,8 +98,6 @@ CHANNEL_LABELS = {"voice": "Phone call", "sms": "SMS", "email": "Email"}
 def cart_history(cart, *, limit: int = 50) -> list[HistoryEntry]:
     """Every earlier attempt, message and call note on the cart, newest first: one statement, reading only
     what is shown, whatever the history's length."""
-    from django.db import connection
-
     kinds = dict(CartEvent.Kind.choices)
     entries = []
     with connection.cursor() as cursor:
@@ -271,3 +271,87 @@ def call_optout_at(call: Call) -> datetime | None:
         return None
     reached = call.step_times.get(str(Call.Step.WRAP_UP))
     return datetime.fromisoformat(reached) if reached else None
+
+
+def agent_notices_open(agent) -> list[AgentNotice]:
+    """The notices the agent has not dismissed yet, oldest first (the console polls them)."""
+    return list(AgentNotice.objects.filter(agent=agent, dismissed_at__isnull=True).select_related("sent_by")[:10])
+
+
+# A call's talk time, in seconds: what the call kept from its line; for calls from before it kept it, from the
+# answer to the hang-up as the line reported them, else the provider's duration.
+TALK_SECONDS = Coalesce(Cast("talk_seconds", FloatField()),
+                        Extract(F("ended_at") - F("answered_at"), "epoch", output_field=FloatField()),
+                        Cast("duration_seconds", FloatField()), Value(0.0))
+# A dialed call's handle time: talk time and after-call work, as the dashboards' roll-ups count it
+# (`dashboards.rollup_sql.CALLS`, which falls back the same way), so the floor's average and the leaderboard's agree.
+HANDLE_SECONDS = Coalesce(Cast(F("talk_seconds") + F("after_call_seconds"), FloatField()),
+                          Extract(F("wrapped_up_at") - F("opened_at"), "epoch", output_field=FloatField()))
+# How far back a status change can still be the one in force (the dashboards' longest shift).
+LONGEST_SHIFT = timedelta(hours=10)
+# Per agent, the seconds since `start` on duty (any status but away) and busy (on a call or wrapping up): a
+# status lasts until the next change, a shift at most, or now.
+_DUTY_SQL = """
+WITH stretches AS (
+    SELECT agent_id, status, greatest(at, %(start)s) AS since,
+           least(coalesce(lead(at) OVER (PARTITION BY agent_id ORDER BY at, id), %(now)s), at + %(shift)s,
+                 %(now)s) AS until
+    FROM agents_agentstatuschange
+    WHERE agent_id = ANY(%(agents)s) AND at >= %(start)s::timestamptz - %(shift)s AND at <= %(now)s
+)
+SELECT agent_id,
+       coalesce(sum(extract(epoch FROM until - since)) FILTER (WHERE status <> 'away'), 0),
+       coalesce(sum(extract(epoch FROM until - since)) FILTER (WHERE status IN ('on_call', 'wrap_up')), 0)
+FROM stretches WHERE until > since GROUP BY agent_id
+"""
+
+
+@dataclass(frozen=True)
+class AgentDayFigures:
+    """An agent's day so far, as the supervisor's floor shows it."""
+
+    calls: int = 0  # dialed
+    reached: int = 0
+    talk_seconds: float = 0.0
+    handled: int = 0  # dialed and wrapped up: the handle time's denominator
+    handle_seconds: float = 0.0
+    duty_seconds: float = 0.0  # on duty: any status but away
+    busy_seconds: float = 0.0  # on a call or wrapping up
+
+    @property
+    def average_handle_seconds(self) -> float | None:
+        return self.handle_seconds / self.handled if self.handled else None
+
+    @property
+    def occupancy(self) -> float | None:
+        """The share of the time on duty spent on calls and wrap-ups (None before any time on duty)."""
+        return min(self.busy_seconds / self.duty_seconds, 1.0) if self.duty_seconds else None
+
+    @property
+    def calls_per_hour(self) -> float | None:
+        return self.calls / (self.duty_seconds / 3600) if self.duty_seconds >= 60 else None
+
+
+def day_start(now: datetime) -> datetime:
+    """Midnight UTC of `now`'s day: the start of an agent's "today" on the console and on the floor."""
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def agents_day_figures(agent_ids: list[int], *, now: datetime | None = None) -> dict[int, AgentDayFigures]:
+    """Each agent's day so far (since midnight UTC): calls dialed, reached, talk time, handle time, time on duty
+    and busy. Two statements whatever the number of agents: the calls aggregated, and the status log's stretches."""
+    now = now or timezone.now()
+    start = day_start(now)
+    calls = (Call.objects.filter(agent_id__in=agent_ids, opened_at__gte=start, opened_at__lte=now,
+                                 attempt__isnull=False)
+             .values("agent_id")
+             .annotate(calls=Count("pk"), reached=Count("pk", filter=Q(answer__in=SPOKEN_TO)),
+                       talk_seconds=Sum(TALK_SECONDS), handled=Count("wrapped_up_at"),
+                       handle_seconds=Sum(HANDLE_SECONDS, filter=Q(wrapped_up_at__isnull=False))))
+    figures = {row["agent_id"]: {key: value or 0 for key, value in row.items() if key != "agent_id"}
+               for row in calls}
+    with connection.cursor() as cursor:
+        cursor.execute(_DUTY_SQL, {"agents": list(agent_ids), "start": start, "now": now, "shift": LONGEST_SHIFT})
+        for agent_id, duty, busy in cursor.fetchall():
+            figures.setdefault(agent_id, {}).update(duty_seconds=float(duty), busy_seconds=float(busy))
+    return {agent_id: AgentDayFigures(**values) for agent_id, values in figures.items()}

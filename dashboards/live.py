@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from agents.models import AgentProfile, Call, Callback
-from agents.selectors import team_members
+from agents.selectors import AgentDayFigures, agents_day_figures, team_members
 from core.access import AGENT, StoreScope, within_scope
 from dashboards.metrics import FIVE_MINUTES
 from recovery.models import Cart
@@ -33,6 +33,8 @@ class AgentNow:
     call_started: datetime | None
     customer: str
     idle: bool
+    away_reason: str  # its label, while away with a reason
+    day: AgentDayFigures  # the day so far
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,9 @@ class Alert:
     kind: str  # "five_minute_rule" or "idle_agent"
     key: str
     text: str
+    cart_id: int | None = None  # the waiting cart (five_minute_rule)
+    held_by: str = ""  # who holds the waiting cart now (handed out, not dialed yet)
+    agent_id: int | None = None  # the idle agent (idle_agent)
 
 
 def queue_depth(now: datetime, scope: StoreScope = None) -> list[dict]:
@@ -67,7 +72,8 @@ def breaches(now: datetime, *, limit: int = 10, scope: StoreScope = None):
     """Call-first carts workable for over 5 minutes that nobody has attempted yet, oldest first."""
     waiting = Cart.objects.open().filter(route=Cart.Route.CALL_FIRST, first_attempt_at__isnull=True,
                                          in_control_group=False, workable_since__lte=now - FIVE_MINUTES)
-    waiting = within_scope(waiting, scope).select_related("store", "customer").order_by("workable_since")
+    waiting = (within_scope(waiting, scope).select_related("store", "customer", "reserved_by")
+               .order_by("workable_since"))
     return waiting.count(), list(waiting[:limit])
 
 
@@ -78,21 +84,26 @@ def callbacks_due(now: datetime, *, within: timedelta = timedelta(minutes=15), s
 
 
 def agents_now(now: datetime, *, work_waiting: bool, scope: StoreScope = None) -> list[AgentNow]:
-    """Every agent's status and call now; within a scope, the agents who work one of its stores or every store."""
+    """Every agent's status, call now and day so far; within a scope, the agents who work one of its stores or
+    every store."""
     open_calls = {call.agent_id: call for call in
                   Call.objects.filter(wrapped_up_at__isnull=True).select_related("cart__customer")}
     team = AgentProfile.objects.filter(user__groups__name=AGENT)  # a supervisor's profile only names their stores
     if scope is not None:
         team = team.filter(user__in=team_members(scope).values("pk"))
+    profiles = list(team.select_related("user").order_by("user__first_name", "user__username"))
+    days = agents_day_figures([profile.user_id for profile in profiles], now=now)
     rows = []
-    for profile in team.select_related("user").order_by("user__first_name", "user__username"):
+    for profile in profiles:
         call = open_calls.get(profile.user_id)
         idle = (work_waiting and profile.status == AgentProfile.Status.AVAILABLE and call is None
                 and profile.status_since is not None and now - profile.status_since >= IDLE_AFTER)
         rows.append(AgentNow(profile.user_id, profile.user.get_full_name() or profile.user.username, profile.status,
                              profile.get_status_display(), profile.status_since,
                              call.opened_at if call else None,
-                             str(call.cart.customer or "") if call else "", idle))
+                             str(call.cart.customer or "") if call else "", idle,
+                             profile.get_away_reason_display() if profile.away_reason else "",
+                             days.get(profile.user_id, AgentDayFigures())))
     return rows
 
 
@@ -103,15 +114,21 @@ def floor_now(*, now: datetime | None = None, scope: StoreScope = None) -> dict:
     breach_count, oldest = breaches(now, scope=scope)
     ready = depth[-1]["total"]
     agents = agents_now(now, work_waiting=ready > 0, scope=scope)
+    held = {cart.pk: cart.reserved_by.get_full_name() or cart.reserved_by.username for cart in oldest
+            if cart.reserved_by is not None and cart.reserved_until and cart.reserved_until > now}
     alerts = [Alert("five_minute_rule", str(cart.pk),
                     f"Cart {cart.pk} ({cart.customer or 'unknown'}, {cart.store.name}) has waited "
-                    f"{timesince(cart.workable_since, now)} for a first call.")
+                    f"{timesince(cart.workable_since, now)} for a first call.", cart_id=cart.pk,
+                    held_by=held.get(cart.pk, ""))
               for cart in oldest]
     alerts += [Alert("idle_agent", f"{agent.agent_id}:{agent.since:%Y%m%d%H%M}",
                      f"{agent.name} has been available for {timesince(agent.since, now)} without a call while "
-                     f"{ready} carts are ready.")
+                     f"{ready} carts are ready.", agent_id=agent.agent_id)
                for agent in agents if agent.idle]
     return {"now": now, "depth": depth, "buckets": [label for label, _low, _high in AGE_BUCKETS],
             "breach_count": breach_count, "oldest": oldest, "callbacks": callbacks_due(now, scope=scope),
-            "agents": agents,
-            "alerts": alerts}
+            "agents": agents, "alerts": alerts,
+            # What an alert's actions offer: the agents who may take a cart now, the waiting carts nobody holds.
+            "available": [agent for agent in agents
+                          if agent.status == AgentProfile.Status.AVAILABLE and agent.call_started is None],
+            "waiting": [cart for cart in oldest if cart.pk not in held]}

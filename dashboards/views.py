@@ -1,14 +1,18 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from agents.selectors import recent_carts_worked_by
+from agents.services.floor import agent_notice_send, cart_hand_to_agent
 from compliance.services.trail import audit_export
 from core.access import ADMIN, SUPERVISOR, StoreScope, role_required, store_scope, user_roles
 from core.csv_download import csv_response
 from dashboards import breakdowns, selectors, tables
+from dashboards.forms import HandForm, NoticeForm, error_text
 from dashboards.live import floor_now
 from dashboards.metrics import Filters, Window
 from dashboards.tables import plain
@@ -174,7 +178,48 @@ LIFT_CSV = (
 
 
 @role_required(SUPERVISOR, ADMIN)
+@require_GET
 def live(request: HttpRequest) -> HttpResponse:
     """The floor now; the panel refreshes itself every 5 seconds."""
     template = "dashboards/_live_panel.html" if request.htmx else "dashboards/live.html"
     return render(request, template, {"floor": floor_now(scope=store_scope(request.user))})
+
+
+def _live_result(request: HttpRequest, *, done: str = "", refused: str = "") -> HttpResponse:
+    """The answer to an action on an alert: its sentence (or the refusal, 422) above the floor, with the floor
+    as it is now (htmx: the sentence swapped in and the panel out of band; else the whole page)."""
+    context = {"floor": floor_now(scope=store_scope(request.user)), "done": done, "refused": refused}
+    template = "dashboards/_live_result.html" if request.htmx else "dashboards/live.html"
+    return render(request, template, {**context, "oob": bool(request.htmx)}, status=422 if refused else 200)
+
+
+@role_required(SUPERVISOR, ADMIN)
+@require_POST
+def live_hand(request: HttpRequest) -> HttpResponse:
+    """Hand a waiting cart to an available agent (the agents' service keeps the queue's and the gate's rules)."""
+    form = HandForm(request.POST)
+    if not form.is_valid():
+        return _live_result(request, refused=error_text(form))
+    try:
+        notice = cart_hand_to_agent(cart_id=form.cleaned_data["cart"], agent_id=form.cleaned_data["agent"],
+                                    by=request.user, scope=store_scope(request.user))
+    except ValidationError as exc:
+        return _live_result(request, refused=" ".join(exc.messages))
+    name = notice.agent.get_full_name() or notice.agent.username
+    return _live_result(request, done=f"Cart {notice.cart_id} handed to {name}: their console tells them.")
+
+
+@role_required(SUPERVISOR, ADMIN)
+@require_POST
+def live_notice(request: HttpRequest) -> HttpResponse:
+    """Send an agent a notice, shown on their console until they dismiss it."""
+    form = NoticeForm(request.POST)
+    if not form.is_valid():
+        return _live_result(request, refused=error_text(form))
+    try:
+        notice = agent_notice_send(agent_id=form.cleaned_data["agent"], by=request.user,
+                                   text=form.cleaned_data["text"], scope=store_scope(request.user))
+    except ValidationError as exc:
+        return _live_result(request, refused=" ".join(exc.messages))
+    name = notice.agent.get_full_name() or notice.agent.username
+    return _live_result(request, done=f"Notice sent to {name}: it shows on their console.")

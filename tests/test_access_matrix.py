@@ -47,6 +47,11 @@ MATRIX = {
     "dashboards:home": ("get", "/", signed_in(200)),
     "dashboards:dashboard": ("get", "/dashboards/", SUPERVISORS),
     "dashboards:live": ("get", "/dashboards/live/", SUPERVISORS),
+    # An empty action on an alert: refused above the floor (422) for those who may act at all.
+    "dashboards:live-hand": ("post", "/dashboards/live/hand/", {**SUPERVISORS, **dict.fromkeys(
+        ("supervisor", "other_supervisor", "admin"), 422)}),
+    "dashboards:live-notice": ("post", "/dashboards/live/notice/", {**SUPERVISORS, **dict.fromkeys(
+        ("supervisor", "other_supervisor", "admin"), 422)}),
     "healthz": ("get", "/healthz", everyone(200)),
     "favicon": ("get", "/favicon.ico", everyone(302)),  # to the icon in static/
     "login": ("get", "/login/", everyone(200)),
@@ -75,6 +80,8 @@ MATRIX = {
     "agents:script-line-preview": ("post", "/agents/script/lines/{store}/opening/preview/", STORE_SUPERVISORS),
     "console:home": ("get", "/agent/", signed_in(200)),
     "console:status": ("post", "/agent/status/", signed_in(302)),
+    "console:notices": ("get", "/agent/notices/", signed_in(200)),
+    "console:notice-dismiss": ("post", "/agent/notices/dismiss/", signed_in(422)),  # no notice named: refused
     "console:next": ("post", "/agent/next/", signed_in(302)),
     "console:voice-token": ("get", "/agent/voice/token/", signed_in(200)),
     "console:call": ("get", "/agent/calls/{call}/", CALL_OWNER),

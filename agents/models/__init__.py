@@ -2,8 +2,8 @@
 spoken lines (`script`)."""
 
 from agents.models.calls import Call, DraftOrder, FrictionReason, ValuePoint
-from agents.models.profile import AgentProfile, AgentStatusChange, Callback
+from agents.models.profile import AgentNotice, AgentProfile, AgentStatusChange, AwayReason, Callback
 from agents.models.script import ScriptLine
 
-__all__ = ["AgentProfile", "AgentStatusChange", "Call", "Callback", "DraftOrder", "FrictionReason", "ScriptLine",
-           "ValuePoint"]
+__all__ = ["AgentNotice", "AgentProfile", "AgentStatusChange", "AwayReason", "Call", "Callback", "DraftOrder",
+           "FrictionReason", "ScriptLine", "ValuePoint"]

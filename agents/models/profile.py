@@ -7,6 +7,17 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 
+class AwayReason(models.TextChoices):
+    """Why an agent is away, shown on the supervisor's floor; blank when the agent signed out or stopped after a
+    call without saying (the floor then shows plain "Away")."""
+
+    BREAK = "break", "Break"
+    LUNCH = "lunch", "Lunch"
+    TRAINING = "training", "Training"
+    MEETING = "meeting", "Meeting"
+    OTHER = "other", "Other"
+
+
 class AgentProfile(models.Model):
     """What a recovery specialist works (which stores, blank: all; which languages) and their status now; for a
     supervisor, the stores of their team, whose carts, agents and figures they see."""
@@ -26,6 +37,8 @@ class AgentProfile(models.Model):
     is_available = models.BooleanField(default=True, help_text="Off (away): their callbacks go to the team")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AVAILABLE)
     status_since = models.DateTimeField(null=True, blank=True)
+    away_reason = models.CharField(max_length=20, choices=AwayReason.choices, blank=True,
+                                   help_text="While away: why (blank: signed out, or stopped after a call)")
     max_attempts_per_hour = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Workload guardrail; blank: no limit"
     )
@@ -73,6 +86,7 @@ class AgentStatusChange(models.Model):
 
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="status_changes")
     status = models.CharField(max_length=20, choices=AgentProfile.Status.choices)
+    away_reason = models.CharField(max_length=20, choices=AwayReason.choices, blank=True)
     at = models.DateTimeField()
 
     class Meta:
@@ -81,3 +95,25 @@ class AgentStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} {self.status} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class AgentNotice(models.Model):
+    """A supervisor's word to one agent (or the note that a cart was handed to them), shown on the agent's console
+    until they dismiss it: the floor acts on an alert without walking over or phoning the agent."""
+
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    text = models.CharField(max_length=300)
+    cart = models.ForeignKey("recovery.Cart", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             help_text="The cart handed to the agent, if that is what the notice says")
+    sent_at = models.DateTimeField()
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        indexes = [models.Index(fields=["agent", "sent_at"], condition=models.Q(dismissed_at__isnull=True),
+                                name="agents_notice_open")]
+
+    def __str__(self) -> str:
+        return f"Notice to {self.agent} at {self.sent_at:%Y-%m-%d %H:%M}"

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from agents.models import AgentProfile, AgentStatusChange, Call, FrictionReason
+from agents.models import AgentProfile, AgentStatusChange, AwayReason, Call, FrictionReason
 from agents.services.line import call_line_hang_up
 from agents.services.queue import cart_pass, cart_release, next_cart
 from compliance.models import OptOut
@@ -54,14 +54,19 @@ def open_call_for(agent) -> Call | None:
             .filter(agent=agent, wrapped_up_at__isnull=True).first())
 
 
-def agent_status_set(agent, status: str, *, now: datetime | None = None) -> AgentProfile:
-    """Available, on a call, wrap-up or away; away also sends the agent's due callbacks to the team."""
+def agent_status_set(agent, status: str, *, reason: str = "", now: datetime | None = None) -> AgentProfile:
+    """Available, on a call, wrap-up or away (with `reason`, an `AwayReason` or blank); away also sends the
+    agent's due callbacks to the team. A new reason while away is a change of its own: the floor shows it."""
+    reason = reason if status == AgentProfile.Status.AWAY else ""
+    if reason and reason not in AwayReason.values:
+        raise ValidationError("Choose why you are away: break, lunch, training, meeting or other.")
     profile, created = AgentProfile.objects.get_or_create(user=agent)
-    if profile.status != status or created or profile.status_since is None:  # a profile made in the admin
-        profile.status, profile.status_since = status, now or timezone.now()
+    changed = profile.status != status or profile.away_reason != reason
+    if changed or created or profile.status_since is None:  # a profile made in the admin
+        profile.status, profile.away_reason, profile.status_since = status, reason, now or timezone.now()
         profile.is_available = status != AgentProfile.Status.AWAY
-        profile.save(update_fields=["status", "status_since", "is_available"])
-        AgentStatusChange.objects.create(agent=agent, status=status, at=profile.status_since)
+        profile.save(update_fields=["status", "away_reason", "status_since", "is_available"])
+        AgentStatusChange.objects.create(agent=agent, status=status, away_reason=reason, at=profile.status_since)
     return profile
 
 

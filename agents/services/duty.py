@@ -26,3 +26,12 @@ def agent_duty_end(*, user) -> AgentProfile | None:
     if user is None or not user.is_authenticated or AGENT not in user_roles(user):
         return None
     return agent_status_set(user, AgentProfile.Status.AWAY)
+
+
+def agent_work_stop(*, user) -> AgentProfile | None:
+    """Away (no reason given) for an agent who wrapped up with "Save and stop": they are still signed in but
+    take no more carts, so the floor must not flag them idle while work waits; None for anyone who is not an
+    agent."""
+    if AGENT not in user_roles(user):
+        return None
+    return agent_status_set(user, AgentProfile.Status.AWAY)

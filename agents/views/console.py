@@ -16,13 +16,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agents import selectors
-from agents.console_forms import ConsoleForm, StatusForm
+from agents.console_forms import ConsoleForm, NoticeDismissForm, StatusForm
 from agents.console_steps import ACTIONS, STEPS
 from agents.http import HtmxHttpRequest, redirect_page, wants_fragment
 from agents.models import Call
 from agents.services import HourlyLimitReached, WrapUpRequired
 from agents.services.calls import agent_status_set, call_back_to, call_dial, call_take_next, open_call_for
 from agents.services.completion import looks_like_card_number
+from agents.services.duty import agent_work_stop
+from agents.services.floor import agent_notice_dismiss
 from agents.services.line import offline_line_advance, offline_line_hang_up, offline_line_start
 from compliance.models.choices import ConsentBasis
 from compliance.services import check_contact
@@ -42,7 +44,8 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         "day": selectors.agent_day(request.user),
         "callbacks": selectors.agent_callbacks(request.user),
         "open_call": open_call_for(request.user),
-        "statuses": StatusForm.base_fields["status"].choices,
+        "away_reasons": StatusForm.base_fields["reason"].choices,
+        "notices": selectors.agent_notices_open(request.user),
     }
     return render(request, "agents/console/home.html", context)
 
@@ -56,8 +59,31 @@ def status(request: HtmxHttpRequest) -> HttpResponse:
     elif open_call_for(request.user) is not None:
         messages.error(request, "Wrap up your open call first.")
     else:
-        agent_status_set(request.user, form.cleaned_data["status"])
+        agent_status_set(request.user, form.cleaned_data["status"], reason=form.cleaned_data["reason"])
     return redirect_page(request, reverse("console:home"))
+
+
+@agent_only
+@require_GET
+def notices(request: HtmxHttpRequest) -> HttpResponse:
+    """The agent's notices from the floor (a supervisor's word, a cart handed to them): the console polls it."""
+    return render(request, "agents/console/_notices.html", {"notices": selectors.agent_notices_open(request.user)})
+
+
+@agent_only
+@require_POST
+def notice_dismiss(request: HtmxHttpRequest) -> HttpResponse:
+    """The agent read a notice: it leaves the console."""
+    form = NoticeDismissForm(request.POST)
+    error = form.error_text() if not form.is_valid() else ""
+    if not error and not agent_notice_dismiss(notice_id=form.cleaned_data["notice"], agent=request.user):
+        error = "That notice is gone."
+    if not wants_fragment(request):
+        if error:
+            messages.error(request, error)
+        return redirect_page(request, reverse("console:home"))
+    context = {"notices": selectors.agent_notices_open(request.user), "notice_error": error}
+    return render(request, "agents/console/_notices.html", context, status=422 if error else 200)
 
 
 @agent_only
@@ -164,6 +190,7 @@ def _render_call_page(request: HtmxHttpRequest, call: Call, step_context: dict, 
         "history": selectors.cart_history(cart),
         **_line_context(call),
         "clock": selectors.customer_clock(cart),
+        "notices": selectors.agent_notices_open(request.user),
     }
     return render(request, "agents/console/call.html", context, status=status)
 
@@ -214,8 +241,10 @@ def step(request: HtmxHttpRequest, call_id: int) -> HttpResponse:
     except ValidationError as exc:
         return refused(request, call, exc, form_key="step", form=form)
     if call.step == Call.Step.DONE:
-        return take_next(request) if form.cleaned_data.get("then") == "next" else redirect_page(
-            request, reverse("console:home"))
+        if form.cleaned_data.get("then") == "next":
+            return take_next(request)
+        agent_work_stop(user=request.user)  # "Save and stop": away, so the floor does not flag them idle
+        return redirect_page(request, reverse("console:home"))
     return _render_step(request, call)
 
 

@@ -171,7 +171,7 @@ def test_the_five_steps_a_link_by_email_and_the_wrap_up(client, on_call, clock):
     assert call.attempt.outcome == "link_sent"
     cart = Cart.objects.get(pk=call.cart_id)
     assert cart.reserved_by is None and cart.call_attempts == 1 and cart.next_call_at is not None
-    assert AgentProfile.objects.get(user=call.agent).status == "available"
+    assert AgentProfile.objects.get(user=call.agent).status == "away"  # "Save and stop": not idle on the floor
 
 
 def test_a_text_without_consent_is_refused_with_the_gates_reason(client, on_call):
