@@ -346,9 +346,11 @@ def agents_day_figures(agent_ids: list[int], *, now: datetime | None = None) -> 
                                  attempt__isnull=False)
              .values("agent_id")
              .annotate(calls=Count("pk"), reached=Count("pk", filter=Q(answer__in=SPOKEN_TO)),
-                       talk_seconds=Sum(TALK_SECONDS), handled=Count("wrapped_up_at"),
-                       handle_seconds=Sum(HANDLE_SECONDS, filter=Q(wrapped_up_at__isnull=False))))
-    figures = {row["agent_id"]: {key: value or 0 for key, value in row.items() if key != "agent_id"}
+                       talk_total=Sum(TALK_SECONDS), handled=Count("wrapped_up_at"),
+                       handle_total=Sum(HANDLE_SECONDS, filter=Q(wrapped_up_at__isnull=False))))
+    # The sums are named apart from `Call`'s own talk_seconds, which the expressions read.
+    names = {"talk_total": "talk_seconds", "handle_total": "handle_seconds"}
+    figures = {row["agent_id"]: {names.get(key, key): value or 0 for key, value in row.items() if key != "agent_id"}
                for row in calls}
     with connection.cursor() as cursor:
         cursor.execute(_DUTY_SQL, {"agents": list(agent_ids), "start": start, "now": now, "shift": LONGEST_SHIFT})
