@@ -14,9 +14,11 @@ WINDOWS = (30, 60, 90)
 # (key, label, kind): kind says how to show it and how to state a change.
 HEADLINE = [
     ("Speed to lead", [
-        ("contacted_within_5_min", "Call-first carts contacted within 5 minutes", "share"),
-        ("contacted_within_30_min", "… within 30 minutes", "share"),
-        ("median_minutes_to_first_contact", "Median time to first contact", "minutes"),
+        ("contacted_within_5_min", "Call-first carts contacted within 5 minutes of becoming workable", "share"),
+        ("contacted_within_30_min", "… within 30 minutes of becoming workable", "share"),
+        ("median_minutes_to_first_contact", "Median time to first contact, from becoming workable", "minutes"),
+        ("active_within_5_min", "Call-first carts contacted within 5 minutes of the shopper's last activity", "share"),
+        ("active_within_30_min", "… within 30 minutes of the shopper's last activity", "share"),
     ]),
     ("Recovery", [
         ("carts", "Abandoned carts (not in the control group)", "count"),
@@ -26,6 +28,7 @@ HEADLINE = [
         ("value_per_cart", "Value recovered per abandoned cart", "money"),
         ("recovered_order_value", "Average recovered order", "money"),
         ("attempts_per_recovered_cart", "Attempts per recovered cart", "number"),
+        ("attempts_per_cart_worked", "Attempts per cart worked", "number"),
         ("upsell_value", "Upsell value", "money"),
         ("attempts", "Contact attempts", "count"),
         ("revenue_per_attempt", "Revenue per contact attempt", "money"),
@@ -37,6 +40,10 @@ HEADLINE = [
     ]),
 ]
 CHANNELS = (("voice", "Calls"), ("sms", "Texts"), ("email", "Emails"))
+# A share's counts, shown beside it ("22.5% (9 of 40)"), as the home page shows the same figure.
+SHARE_COUNTS = {"contacted_within_5_min": ("within_5", "timed"), "contacted_within_30_min": ("within_30", "timed"),
+                "active_within_5_min": ("active_within_5", "timed"),
+                "active_within_30_min": ("active_within_30", "timed"), "recovery_rate": ("recovered", "carts")}
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ class Cell:
     value: float | Decimal | None
     text: str
     change: str  # "▲ 4.2 pts", "▼ $120", "–"
+    counts: str = ""  # a share's part and whole: "9 of 40"
 
 
 @dataclass(frozen=True)
@@ -93,8 +101,11 @@ class Dashboard:
     def _row(self, key: str, label: str, kind: str) -> Row:
         cells = []
         for days in WINDOWS:
-            value, before = self.current[days].values.get(key), self.previous[days].values.get(key)
-            cells.append(Cell(value, show(value, kind), change(value, before, kind)))
+            values = self.current[days].values
+            value, before = values.get(key), self.previous[days].values.get(key)
+            part, whole = SHARE_COUNTS.get(key, ("", ""))
+            counts = f"{values.get(part, 0):,} of {values.get(whole, 0):,}" if part else ""
+            cells.append(Cell(value, show(value, kind), change(value, before, kind), counts))
         return Row(key, label, tuple(cells))
 
     def channel_rows(self, table: str, measure: str, label: str) -> list[Row]:
