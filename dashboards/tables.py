@@ -46,6 +46,37 @@ SHARE_COUNTS = {"contacted_within_5_min": ("within_5", "timed"), "contacted_with
                 "active_within_30_min": ("active_within_30", "timed"), "recovery_rate": ("recovered", "carts")}
 
 
+# What each filter means, or that it does not apply, for the sections where that is not plain: a section a filter
+# leaves out says so rather than showing figures the reader takes for filtered ones. Keyed by section (the
+# headline sections' titles, and the ids of the others), then by filter.
+FILTER_NOTES = {
+    "lift": {"agent": "The agent filter does not apply here: the control group is never contacted, so it has no "
+                      "agent; both rates are every cart's (store and route filters apply)."},
+    "Speed to lead": {"agent": "With the agent filter: the carts this agent contacted.",
+                      "route": "Only call-first carts are timed, whichever route is chosen."},
+    "Recovery": {"agent": "The agent filter applies: the carts this agent contacted, and this agent's attempts."},
+    "Business case": {"store": "With a store or route filter, each agent's cost is shared out by their attempts on "
+                               "these carts.",
+                      "route": "With a store or route filter, each agent's cost is shared out by their attempts on "
+                               "these carts."},
+    "frictions": {"route": "The route filter does not apply here: frictions are recorded per call, without the "
+                           "cart's route."},
+    "resolutions": {"route": "The route filter does not apply here: offers are recorded per call, without the "
+                             "cart's route."},
+}
+
+
+def filter_notes(filters: Filters) -> dict[str, str]:
+    """Each section's notes on the filters chosen (a section with nothing to say is absent)."""
+    chosen = {"agent": bool(filters.agent_id), "store": bool(filters.store_ids), "route": bool(filters.route)}
+    notes = {}
+    for section, by_filter in FILTER_NOTES.items():
+        said = dict.fromkeys(text for name, text in by_filter.items() if chosen[name])  # each sentence once
+        if said:
+            notes[section] = " ".join(said)
+    return notes
+
+
 @dataclass(frozen=True)
 class Cell:
     value: float | Decimal | None

@@ -69,9 +69,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         audit_export(request, what="the dashboard's 30/60/90-day numbers")
         return _csv(board)
-    window = Window.last(days, now=now)
+    window, notes = Window.last(days, now=now), tables.filter_notes(filters)
     context = {
-        "board": board, "sections": board.sections(), "windows": tables.WINDOWS,
+        "board": board, "windows": tables.WINDOWS, "filter_notes": notes,
+        "sections": [(title, rows, notes.get(title, "")) for title, rows in board.sections()],
         "response_rows": board.channel_rows("response", "reach_rate", "Reached"),
         "conversion_rows": board.channel_rows("conversion", "conversion", "Converted"),
         "lifts": board.lifts(), "filters": filters, "choices": selectors.filter_choices(store_scope(request.user)),
