@@ -14,7 +14,6 @@ from dashboards.metrics import Filters, Window, window_metrics
 from recovery.models import Cart
 from recovery.selectors import recent_carts
 
-
 HOME_DAYS = 30
 
 
