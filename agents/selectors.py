@@ -175,7 +175,7 @@ def cart_history(cart, *, limit: int = 50) -> list[HistoryEntry]:
     message stands for is shown on that call or message, not twice."""
     customer = cart.customer
     params = {"cart": cart.pk, "store": cart.store_id, "limit": limit,
-              "phone": customer.phone.as_e164 if customer is not None and customer.phone else "",
+              "phone": getattr(customer.phone, "as_e164", str(customer.phone)) if customer and customer.phone else "",
               "email": customer.email if customer is not None else ""}
     with connection.cursor() as cursor:
         cursor.execute(_HISTORY_SQL, params)
