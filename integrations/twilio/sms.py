@@ -97,8 +97,8 @@ def status_callback_post(url: str, params: dict[str, str], *, token: str, client
             http.close()
 
 
-@shared_task(name="integrations.twilio.sms.local_status_report_task", autoretry_for=(httpx.TransportError,), max_retries=5,
-             retry_backoff=True)
+@shared_task(name="integrations.twilio.sms.local_status_report_task", autoretry_for=(httpx.TransportError,),
+             max_retries=5, retry_backoff=True)
 def local_status_report_task(url: str, sid: str, to: str) -> list[int]:
     """The local recorder's delivery reports for one text, in Twilio's order; returns the HTTP statuses."""
     token = settings.TWILIO_AUTH_TOKEN
