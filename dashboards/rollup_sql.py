@@ -95,7 +95,7 @@ SELECT totals.day, totals.store_id, totals.route, totals.in_control_group, total
        contacted_email, converted_voice, converted_sms, converted_email, abandoned_value, worked, active_within_5,
        active_within_30
 FROM totals LEFT JOIN waits USING (day, store_id, route, in_control_group, agent_id)
-""".replace("{counted}", COUNTED_ATTEMPT_SQL)
+""".replace("{counted}", COUNTED_ATTEMPT_SQL)  # nosec B608: a constant condition, no input
 
 # Built from the cart roll-up just rebuilt: its waits merged per store and for every store (GROUPING SETS).
 WAITS = """
@@ -133,7 +133,8 @@ SELECT (attempt.at AT TIME ZONE %(tz)s)::date, attempt.store_id, coalesce(cart.r
 FROM compliance_contactattempt AS attempt LEFT JOIN recovery_cart AS cart ON cart.id = attempt.cart_id
 WHERE attempt.at >= %(start)s AND attempt.at < %(end)s
 GROUP BY 1, 2, 3, 4, 5
-""".replace("{counted}", COUNTED_ATTEMPT_SQL).replace("{counted_earlier}", counted_attempt_sql("earlier"))
+""".replace("{counted}", COUNTED_ATTEMPT_SQL).replace(  # nosec B608: constant conditions, no input
+    "{counted_earlier}", counted_attempt_sql("earlier"))
 
 CALLS = """
 INSERT INTO dashboards_callsbyday (day, store_id, route, agent_id, dialed, step_2, step_3, step_4, step_5, recovered,
