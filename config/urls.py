@@ -44,6 +44,7 @@ urlpatterns = [
     path("api/redoc/", csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]})(
         SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html")), name="api-redoc"),
     path("carts/", include("recovery.urls")),
+    path("carts/", include("agents.cart_urls")),  # the cart page: what recovery, the gate and agents know
     path("agents/", include("agents.urls")),
     path("agent/", include("agents.console_urls")),
     path("compliance/", include("compliance.urls")),

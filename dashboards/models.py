@@ -69,6 +69,12 @@ class CartsByDay(DailyRow):
     converted_voice = models.IntegerField()
     converted_sms = models.IntegerField()
     converted_email = models.IntegerField()
+    abandoned_value = models.DecimalField(max_digits=16, decimal_places=2, default=0, db_default=0)
+    worked = models.IntegerField(default=0, db_default=0, help_text="Carts with at least one contact attempt")
+    active_within_5 = models.IntegerField(default=0, db_default=0,
+                                          help_text="Timed carts first contacted within 5 minutes of the shopper's "
+                                                    "last activity")
+    active_within_30 = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         indexes = [models.Index(fields=["agent_id", "day"], name="cartsbyday_agent_day")]

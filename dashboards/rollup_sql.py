@@ -7,22 +7,30 @@ of the numbers live here once: the dashboard only adds these rows up.
 
 from __future__ import annotations
 
+from compliance.selectors_attempts import COUNTED_ATTEMPT_SQL, counted_attempt_sql
+
 # `waits`: seconds to first contact by bucket (dashboards.metrics.WAIT_BUCKETS: a second wide under a minute, 5 s
 # under ten minutes, 30 s under an hour, 5 minutes under a day, then an hour), keyed by the bucket's lower bound.
 # The median is read from these. A call "reached" the customer when its disposition is one of
-# dashboards.metrics.SPOKEN_DISPOSITIONS.
+# dashboards.metrics.SPOKEN_DISPOSITIONS. An attempt counts as compliance.selectors_attempts defines it
+# ({counted}, filled in below), as on every other screen. Speed to lead is timed twice: from when the cart became
+# workable (the queue's clock: `within_5`, `within_30`, the waits) and from the shopper's last activity, which is
+# when the cart was abandoned (`active_within_5`, `active_within_30`: what the shopper lived through, the store's
+# abandonment delay included). `worked`: carts with at least one attempt (attempts per cart worked).
 CARTS = """
 INSERT INTO dashboards_cartsbyday (day, store_id, route, in_control_group, agent_id, carts, recovered,
     recovered_value, upsell_value, value_after_contact, timed, within_5, within_30, waits, attempts,
     attempts_before_order, contacted_voice, contacted_sms, contacted_email, converted_voice, converted_sms,
-    converted_email)
+    converted_email, abandoned_value, worked, active_within_5, active_within_30)
 WITH cohort AS (
     SELECT id, (abandoned_at AT TIME ZONE %(tz)s)::date AS day, store_id, route, in_control_group,
-           status = 'recovered' AS won, coalesce(recovered_value, 0) AS recovered_value,
+           status = 'recovered' AS won, coalesce(recovered_value, 0) AS recovered_value, total_value,
            coalesce(upsell_value, 0) AS upsell_value, attribution, recovered_channel, recovered_at,
            route = 'call_first' AND workable_since IS NOT NULL AND NOT in_control_group AS timed,
            CASE WHEN first_attempt_at IS NOT NULL
-                THEN greatest(0, extract(epoch FROM first_attempt_at - workable_since)) END AS wait
+                THEN greatest(0, extract(epoch FROM first_attempt_at - workable_since)) END AS wait,
+           CASE WHEN first_attempt_at IS NOT NULL
+                THEN greatest(0, extract(epoch FROM first_attempt_at - abandoned_at)) END AS since_activity
     FROM recovery_cart
     WHERE abandoned_at >= %(start)s AND abandoned_at < %(end)s
 ),
@@ -32,8 +40,8 @@ sent AS (
     SELECT cohort.id AS cart_id, attempt.agent_id, attempt.channel,
            cohort.won AND attempt.at <= cohort.recovered_at AS before_order
     FROM cohort CROSS JOIN LATERAL (
-        SELECT agent_id, channel, at FROM compliance_contactattempt
-        WHERE cart_id = cohort.id AND outcome <> 'not_sent') AS attempt
+        SELECT attempt.agent_id, attempt.channel, attempt.at FROM compliance_contactattempt AS attempt
+        WHERE attempt.cart_id = cohort.id AND {counted}) AS attempt
 ),
 everyone AS (
     SELECT cart_id, count(*) AS attempts, count(*) FILTER (WHERE before_order) AS before_order,
@@ -75,15 +83,19 @@ totals AS (
            count(*) FILTER (WHERE email) AS contacted_email,
            count(*) FILTER (WHERE voice AND won AND recovered_channel = 'voice') AS converted_voice,
            count(*) FILTER (WHERE sms AND won AND recovered_channel = 'sms') AS converted_sms,
-           count(*) FILTER (WHERE email AND won AND recovered_channel = 'email') AS converted_email
+           count(*) FILTER (WHERE email AND won AND recovered_channel = 'email') AS converted_email,
+           coalesce(sum(total_value), 0) AS abandoned_value, count(*) FILTER (WHERE attempts > 0) AS worked,
+           count(*) FILTER (WHERE timed AND since_activity <= 300) AS active_within_5,
+           count(*) FILTER (WHERE timed AND since_activity <= 1800) AS active_within_30
     FROM scoped GROUP BY 1, 2, 3, 4, 5
 )
 SELECT totals.day, totals.store_id, totals.route, totals.in_control_group, totals.agent_id, carts, recovered,
        recovered_value, upsell_value, value_after_contact, timed, within_5, within_30,
        coalesce(waits.waits, '{}'::jsonb), attempts, attempts_before_order, contacted_voice, contacted_sms,
-       contacted_email, converted_voice, converted_sms, converted_email
+       contacted_email, converted_voice, converted_sms, converted_email, abandoned_value, worked, active_within_5,
+       active_within_30
 FROM totals LEFT JOIN waits USING (day, store_id, route, in_control_group, agent_id)
-"""
+""".replace("{counted}", COUNTED_ATTEMPT_SQL)  # nosec B608: a constant condition, no input
 
 # Built from the cart roll-up just rebuilt: its waits merged per store and for every store (GROUPING SETS).
 WAITS = """
@@ -99,27 +111,30 @@ FROM (
 GROUP BY day, store_id, agent_id
 """
 
+# An attempt counts as compliance.selectors_attempts defines it ({counted}); `not_sent` keeps the rest, which the
+# team's cost is shared out by (the agent spent the time).
 ATTEMPTS = """
 INSERT INTO dashboards_attemptsbyday (day, store_id, route, channel, agent_id, attempts, reached, not_sent,
     carts_first_called)
 SELECT (attempt.at AT TIME ZONE %(tz)s)::date, attempt.store_id, coalesce(cart.route, ''), attempt.channel,
        coalesce(attempt.agent_id, 0),
-       count(*) FILTER (WHERE attempt.outcome <> 'not_sent'),
-       count(*) FILTER (WHERE attempt.outcome <> 'not_sent' AND CASE attempt.channel
+       count(*) FILTER (WHERE {counted}),
+       count(*) FILTER (WHERE {counted} AND CASE attempt.channel
            WHEN 'voice' THEN attempt.outcome IN ('recovered', 'link_sent', 'callback', 'not_interested', 'do_not_call')
            WHEN 'sms' THEN attempt.provider_status IN ('delivered', 'read')
            WHEN 'email' THEN attempt.outcome IN ('sent', 'link_sent') ELSE false END),
-       count(*) FILTER (WHERE attempt.outcome = 'not_sent'),
-       count(*) FILTER (WHERE attempt.outcome <> 'not_sent' AND attempt.channel = 'voice'
+       count(*) FILTER (WHERE NOT {counted}),
+       count(*) FILTER (WHERE {counted} AND attempt.channel = 'voice'
            AND attempt.agent_id IS NOT NULL AND NOT EXISTS (
                SELECT 1 FROM compliance_contactattempt AS earlier
                WHERE earlier.cart_id = attempt.cart_id AND earlier.agent_id = attempt.agent_id
-                 AND earlier.channel = 'voice' AND earlier.outcome <> 'not_sent'
+                 AND earlier.channel = 'voice' AND {counted_earlier}
                  AND (earlier.at, earlier.id) < (attempt.at, attempt.id)))
 FROM compliance_contactattempt AS attempt LEFT JOIN recovery_cart AS cart ON cart.id = attempt.cart_id
 WHERE attempt.at >= %(start)s AND attempt.at < %(end)s
 GROUP BY 1, 2, 3, 4, 5
-"""
+""".replace("{counted}", COUNTED_ATTEMPT_SQL).replace(  # nosec B608: constant conditions, no input
+    "{counted_earlier}", counted_attempt_sql("earlier"))
 
 CALLS = """
 INSERT INTO dashboards_callsbyday (day, store_id, route, agent_id, dialed, step_2, step_3, step_4, step_5, recovered,

@@ -1,12 +1,11 @@
-"""Reads for the home screen and the dashboard's page: headline numbers, filter choices, the figures' freshness."""
+"""Reads for the home screen and the dashboard's page: what the queue holds now, filter choices, the figures'
+freshness. The figures of a window (carts, recoveries, speed to lead) are `dashboards.metrics`', for both pages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
 from agents.selectors import team_members
@@ -17,41 +16,21 @@ from dashboards.rollups import ROLLUP_MAX_AGE, ROLLUP_SPAN_DAYS, days_due
 from recovery.models import Cart, Store
 
 
-def recovery_summary(*, days: int = 30, scope: frozenset[int] | None = None) -> dict:
-    """The headline numbers of the last `days` days, for the stores of `scope` (None: every store)."""
-    since = timezone.now() - timedelta(days=days)
-    abandoned = within_scope(Cart.objects.filter(abandoned_at__gte=since), scope)
-    totals = abandoned.aggregate(
-        carts=Count("pk"),
-        recovered=Count("pk", filter=Q(status=Cart.Status.RECOVERED)),
-        value_abandoned=Sum("total_value"),
-        value_recovered=Sum("recovered_value", filter=Q(status=Cart.Status.RECOVERED)),
-    )
-    carts = totals["carts"] or 0
-    return {
-        "days": days,
-        "carts": carts,
-        "recovered": totals["recovered"],
-        "recovery_rate": (Decimal(totals["recovered"]) / carts * 100).quantize(Decimal("0.1")) if carts else None,
-        "value_abandoned": totals["value_abandoned"] or Decimal("0"),
-        "value_recovered": totals["value_recovered"] or Decimal("0"),
-        "open_now": within_scope(Cart.objects.open(), scope).count(),
-        "in_checkout_now": within_scope(Cart.objects.pending_abandonment(), scope).count(),
-    }
+def carts_now(*, scope: frozenset[int] | None = None) -> dict:
+    """What the queue holds now, live (the window's figures are `dashboards.metrics`', read from the roll-ups)."""
+    return {"open_now": within_scope(Cart.objects.open(), scope).count(),
+            "in_checkout_now": within_scope(Cart.objects.pending_abandonment(), scope).count()}
 
 
-def speed_to_lead(*, days: int = 30, now=None, scope: frozenset[int] | None = None) -> dict:
-    """The 5-minute rule: call-first carts still waiting past it, and how fast first attempts came."""
+def waiting_past_rule(*, now: datetime | None = None, scope: frozenset[int] | None = None) -> dict:
+    """The 5-minute rule now: open call-first carts not contacted within 5 minutes of becoming workable. A live
+    alarm, not a window's figure (those are `dashboards.metrics.speed_to_lead`, on the home page and the dashboard
+    alike)."""
     now = now or timezone.now()
     waiting = within_scope(Cart.objects.open().filter(
-        route=Cart.Route.CALL_FIRST, first_attempt_at__isnull=True, workable_since__lte=now - FIVE_MINUTES
-    ), scope)
-    attempted = within_scope(Cart.objects.all(), scope).filter(
-        route=Cart.Route.CALL_FIRST, workable_since__gte=now - timedelta(days=days), first_attempt_at__isnull=False
-    ).annotate(wait=ExpressionWrapper(F("first_attempt_at") - F("workable_since"), output_field=DurationField()))
-    totals = attempted.aggregate(count=Count("pk"), late=Count("pk", filter=Q(wait__gt=FIVE_MINUTES)))
-    return {"waiting_past_rule": waiting.count(), "oldest_waiting": waiting.order_by("workable_since").first(),
-            "attempted": totals["count"], "attempted_late": totals["late"]}
+        route=Cart.Route.CALL_FIRST, in_control_group=False, first_attempt_at__isnull=True,
+        workable_since__lte=now - FIVE_MINUTES), scope)
+    return {"count": waiting.count(), "oldest": waiting.order_by("workable_since").first()}
 
 
 def filter_choices(scope: frozenset[int] | None = None) -> dict:

@@ -14,9 +14,11 @@ WINDOWS = (30, 60, 90)
 # (key, label, kind): kind says how to show it and how to state a change.
 HEADLINE = [
     ("Speed to lead", [
-        ("contacted_within_5_min", "Call-first carts contacted within 5 minutes", "share"),
-        ("contacted_within_30_min", "… within 30 minutes", "share"),
-        ("median_minutes_to_first_contact", "Median time to first contact", "minutes"),
+        ("contacted_within_5_min", "Call-first carts contacted within 5 minutes of becoming workable", "share"),
+        ("contacted_within_30_min", "… within 30 minutes of becoming workable", "share"),
+        ("median_minutes_to_first_contact", "Median time to first contact, from becoming workable", "minutes"),
+        ("active_within_5_min", "Call-first carts contacted within 5 minutes of the shopper's last activity", "share"),
+        ("active_within_30_min", "… within 30 minutes of the shopper's last activity", "share"),
     ]),
     ("Recovery", [
         ("carts", "Abandoned carts (not in the control group)", "count"),
@@ -26,6 +28,7 @@ HEADLINE = [
         ("value_per_cart", "Value recovered per abandoned cart", "money"),
         ("recovered_order_value", "Average recovered order", "money"),
         ("attempts_per_recovered_cart", "Attempts per recovered cart", "number"),
+        ("attempts_per_cart_worked", "Attempts per cart worked", "number"),
         ("upsell_value", "Upsell value", "money"),
         ("attempts", "Contact attempts", "count"),
         ("revenue_per_attempt", "Revenue per contact attempt", "money"),
@@ -37,6 +40,41 @@ HEADLINE = [
     ]),
 ]
 CHANNELS = (("voice", "Calls"), ("sms", "Texts"), ("email", "Emails"))
+# A share's counts, shown beside it ("22.5% (9 of 40)"), as the home page shows the same figure.
+SHARE_COUNTS = {"contacted_within_5_min": ("within_5", "timed"), "contacted_within_30_min": ("within_30", "timed"),
+                "active_within_5_min": ("active_within_5", "timed"),
+                "active_within_30_min": ("active_within_30", "timed"), "recovery_rate": ("recovered", "carts")}
+
+
+# What each filter means, or that it does not apply, for the sections where that is not plain: a section a filter
+# leaves out says so rather than showing figures the reader takes for filtered ones. Keyed by section (the
+# headline sections' titles, and the ids of the others), then by filter.
+FILTER_NOTES = {
+    "lift": {"agent": "The agent filter does not apply here: the control group is never contacted, so it has no "
+                      "agent; both rates are every cart's (store and route filters apply)."},
+    "Speed to lead": {"agent": "With the agent filter: the carts this agent contacted.",
+                      "route": "Only call-first carts are timed, whichever route is chosen."},
+    "Recovery": {"agent": "The agent filter applies: the carts this agent contacted, and this agent's attempts."},
+    "Business case": {"store": "With a store or route filter, each agent's cost is shared out by their attempts on "
+                               "these carts.",
+                      "route": "With a store or route filter, each agent's cost is shared out by their attempts on "
+                               "these carts."},
+    "frictions": {"route": "The route filter does not apply here: frictions are recorded per call, without the "
+                           "cart's route."},
+    "resolutions": {"route": "The route filter does not apply here: offers are recorded per call, without the "
+                             "cart's route."},
+}
+
+
+def filter_notes(filters: Filters) -> dict[str, str]:
+    """Each section's notes on the filters chosen (a section with nothing to say is absent)."""
+    chosen = {"agent": bool(filters.agent_id), "store": bool(filters.store_ids), "route": bool(filters.route)}
+    notes = {}
+    for section, by_filter in FILTER_NOTES.items():
+        said = dict.fromkeys(text for name, text in by_filter.items() if chosen[name])  # each sentence once
+        if said:
+            notes[section] = " ".join(said)
+    return notes
 
 
 @dataclass(frozen=True)
@@ -46,6 +84,7 @@ class Cell:
     change: str  # "▲ 4.2 pts", "▼ $120", "–"
     kind: str = "number"
     before: float | Decimal | None = None
+    counts: str = ""  # a share's part and whole: "9 of 40"
 
     @property
     def plain(self) -> Decimal | None:
@@ -127,8 +166,11 @@ class Dashboard:
     def _row(self, key: str, label: str, kind: str) -> Row:
         cells = []
         for days in WINDOWS:
-            value, before = self.current[days].values.get(key), self.previous[days].values.get(key)
-            cells.append(Cell(value, show(value, kind), change(value, before, kind), kind, before))
+            values = self.current[days].values
+            value, before = values.get(key), self.previous[days].values.get(key)
+            part, whole = SHARE_COUNTS.get(key, ("", ""))
+            counts = f"{values.get(part, 0):,} of {values.get(whole, 0):,}" if part else ""
+            cells.append(Cell(value, show(value, kind), change(value, before, kind), kind, before, counts))
         return Row(key, label, tuple(cells), kind)
 
     def channel_rows(self, table: str, measure: str, label: str) -> list[Row]:

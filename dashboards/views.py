@@ -14,21 +14,27 @@ from core.csv_download import csv_response
 from dashboards import breakdowns, selectors, tables
 from dashboards.forms import HandForm, NoticeForm, error_text
 from dashboards.live import floor_now
-from dashboards.metrics import Filters, Window
+from dashboards.metrics import Filters, Window, window_metrics
 from dashboards.tables import plain
 from recovery.models import Cart
 from recovery.selectors import recent_carts
 
+HOME_DAYS = 30
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The headline numbers of the user's stores; supervisors see their latest carts, agents the carts they worked."""
-    scope = store_scope(request.user)
+    """The headline numbers of the user's stores; supervisors see their latest carts, agents the carts they worked.
+    The last 30 days' figures are the dashboard's own (`dashboards.metrics`, from the same roll-ups), so the two
+    pages never disagree."""
+    scope, now = store_scope(request.user), timezone.now()
     supervises = bool(user_roles(request.user) & {SUPERVISOR, ADMIN})
+    window, filters = Window.last(HOME_DAYS, now=now), _scoped(Filters(), scope)
     context = {
-        "summary": selectors.recovery_summary(days=30, scope=scope),
-        "speed": selectors.speed_to_lead(days=30, scope=scope),
-        "funnel": breakdowns.script_funnel(Window.last(30), _scoped(Filters(), scope)),
+        "days": HOME_DAYS, "figures": window_metrics(window, filters).values, "now": selectors.carts_now(scope=scope),
+        "waiting": selectors.waiting_past_rule(now=now, scope=scope),
+        "freshness": selectors.rollups_freshness(now=now), "time_zone": settings.TIME_ZONE,
+        "funnel": breakdowns.script_funnel(window, filters),
         "recent_carts": recent_carts(limit=15, scope=scope) if supervises
         else recent_carts_worked_by(request.user, limit=15),
     }
@@ -69,9 +75,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         audit_export(request, what="the dashboard's 30/60/90-day numbers")
         return _csv(board)
-    window = Window.last(days, now=now)
+    window, notes = Window.last(days, now=now), tables.filter_notes(filters)
     context = {
-        "board": board, "sections": board.sections(), "windows": tables.WINDOWS,
+        "board": board, "windows": tables.WINDOWS, "filter_notes": notes,
+        "sections": [(title, rows, notes.get(title, "")) for title, rows in board.sections()],
         "response_rows": board.channel_rows("response", "reach_rate", "Reached"),
         "conversion_rows": board.channel_rows("conversion", "conversion", "Converted"),
         "lifts": board.lifts(), "filters": filters, "choices": selectors.filter_choices(store_scope(request.user)),

@@ -10,7 +10,7 @@ from django.db.models import F, Q, QuerySet
 
 from core.access import within_scope
 from core.encryption import decrypt
-from recovery.models import Cart, PriorityPolicy, Store, WebhookDelivery
+from recovery.models import Cart, CartEvent, MessageStep, PriorityPolicy, RecoveryMessage, Store, WebhookDelivery
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,8 @@ def filtered_carts(*, status: str = "", store: Store | None = None, q: str = "")
 
 
 def cart_with_history() -> QuerySet[Cart]:
-    return Cart.objects.select_related("store", "customer").prefetch_related("line_items", "events", "messages")
+    """A cart with what its page shows beside the history (which `agents.selectors.cart_history` reads)."""
+    return Cart.objects.select_related("store", "customer").prefetch_related("line_items", "messages")
 
 
 def due_message_steps(*, now: datetime) -> QuerySet:
@@ -132,3 +133,36 @@ CUSTOMER_LAST_CART_BY_EMAIL_SQL = """(SELECT max(cart.platform_created_at) FROM 
 # Where the number's customer lives (country, region), for the calling hours of their place:
 CUSTOMER_ADDRESS_BY_PHONE_SQL = """(SELECT ARRAY[country, region] FROM recovery_customer
      WHERE store_id = %(store)s AND phone = %(customer_phone)s ORDER BY updated_at DESC LIMIT 1)"""
+
+
+# Recovery's part of a cart's history, a fragment of the history statement `agents.selectors` composes (each owner
+# gives its rows as (at, source, id, data)): the cart's events and its automated messages. Parameters: %(cart)s,
+# %(limit)s.
+CART_HISTORY_SQL = """
+(SELECT event.at, 'event', event.id, jsonb_build_object('kind', event.kind, 'source', event.source,
+        'note', event.detail -> 'note', 'reason', event.detail -> 'reason')
+ FROM recovery_cartevent AS event WHERE event.cart_id = %(cart)s ORDER BY event.at DESC LIMIT %(limit)s)
+UNION ALL
+(SELECT coalesce(message.sent_at, message.claimed_at, message.created_at), 'message', message.id,
+        jsonb_build_object('step', message.step, 'channel', message.channel, 'status', message.status,
+                           'detail', message.detail, 'attempt', message.attempt_id)
+ FROM recovery_recoverymessage AS message WHERE message.cart_id = %(cart)s
+ ORDER BY message.created_at DESC LIMIT %(limit)s)
+"""
+
+
+def event_history_text(data: dict) -> tuple[str, str]:
+    """(kind, sentence) of an event row of CART_HISTORY_SQL."""
+    kind = dict(CartEvent.Kind.choices).get(data.get("kind", ""), data.get("kind", ""))
+    source = dict(CartEvent.Source.choices).get(data.get("source", ""), data.get("source", ""))
+    extra = [str(data[key]) for key in ("reason", "note") if data.get(key)]
+    return "Cart", " · ".join([f"{kind} via {source}", *extra])
+
+
+def message_history_text(data: dict) -> tuple[str, str]:
+    """(kind, sentence) of a message row of CART_HISTORY_SQL."""
+    step = dict(MessageStep.choices).get(data.get("step"), f"Step {data.get('step')}")
+    status = dict(RecoveryMessage.Status.choices).get(data.get("status", ""), data.get("status", ""))
+    channel = {"sms": "Text", "email": "Email"}.get(data.get("channel", ""), "Message")
+    detail = f": {data['detail'][:160]}" if data.get("detail") else ""
+    return channel, f"{step}, {status.lower()}{detail}"

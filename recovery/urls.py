@@ -6,5 +6,4 @@ app_name = "recovery"
 
 urlpatterns = [
     path("", views.cart_list, name="cart-list"),
-    path("<int:cart_id>/", views.cart_detail, name="cart-detail"),
 ]

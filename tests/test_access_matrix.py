@@ -71,7 +71,7 @@ MATRIX = {
     "api-docs": ("get", "/api/docs/", everyone(200)),
     "api-redoc": ("get", "/api/redoc/", everyone(200)),
     "recovery:cart-list": ("get", "/carts/", SUPERVISORS),
-    "recovery:cart-detail": ("get", "/carts/{cart}/", STORE_SUPERVISORS),
+    "carts:detail": ("get", "/carts/{cart}/", STORE_SUPERVISORS),
     "agents:team": ("get", "/agents/", SUPERVISORS),
     "agents:script": ("get", "/agents/script/", SUPERVISORS),
     "agents:script-edit": ("get", "/agents/script/value/{value_point}/", STORE_SUPERVISORS),

@@ -28,7 +28,7 @@ from compliance.services import check_contact
 from core.exceptions import ApplicationError
 from recovery.models import Cart
 from recovery.services.queue_sql import cart_reservation_release, cart_reserve, carts_call_release_due
-from recovery.services.work_queue import cart_calls_end, cart_park
+from recovery.services.work_queue import cart_calls_end, cart_calls_hold, cart_park
 from recovery.services.work_queue import cart_pass as recovery_cart_pass
 from recovery.services.work_queue import cart_release as recovery_cart_release
 
@@ -171,8 +171,11 @@ def next_cart(agent, *, now: datetime | None = None) -> Cart | None:
     return _first_callable(agent, facts, cart, now, call_facts)
 
 
+@transaction.atomic
 def callback_schedule(*, cart: Cart, agent, local_time: datetime, customer_timezone: str) -> Callback:
-    """Book a callback at a wall-clock time in the customer's zone (as the customer said it).
+    """Book a callback at a wall-clock time in the customer's zone (as the customer said it), and hold the cart's
+    automatic retries off until after it (recovery's `cart_calls_hold`): the customer named a time, and a retry
+    before it would call them against their word.
 
     A time the clocks skip (spring forward) or repeat (fall back) is refused rather than guessed, and so is a zone
     the time zone database does not know (the form sends what the agent typed).
@@ -196,6 +199,7 @@ def callback_schedule(*, cart: Cart, agent, local_time: datetime, customer_timez
                         local_time=f"{local_time:%Y-%m-%d %H:%M}")
     callback.full_clean()
     callback.save()
+    cart_calls_hold(cart_id=cart.pk, until=callback.due_at)
     return callback
 
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.models import ContactAttempt
+from compliance.selectors_attempts import counted_attempts
 from compliance.services import hours
 from recovery.models import Cart, PriorityPolicy
 from recovery.selectors import policy_for
@@ -140,14 +140,14 @@ def cart_priority(cart: Cart, *, now: datetime | None = None, attempts: int | No
     half_life = policy.freshness_half_life.total_seconds() or 1.0
     # Intent falls fast in the first hours; an old cart keeps a floor so its value still counts.
     decay = max(DECAY_FLOOR, 0.5 ** (max(0.0, age.total_seconds()) / half_life))
-    attempts = ContactAttempt.objects.filter(cart=cart).count() if attempts is None else attempts
+    attempts = counted_attempts().filter(cart=cart).count() if attempts is None else attempts
     in_hours = _calling_time_now(cart, now=now)
     score = _points(cart, items=items, policy=policy) * decay / (1 + policy.attempt_penalty * attempts)
     score *= 1.0 if in_hours else policy.outside_hours_factor
     label = Cart.Route(route).label
     value = money(cart.total_value, cart.currency)
     details = [reason for reason in reasons if not reason.startswith("at least")]
-    tail = [f"{attempts} attempt{'s' if attempts != 1 else ''} so far"] if attempts else []
+    tail = [f"{attempts} contact attempt{'s' if attempts != 1 else ''} so far"] if attempts else []
     tail += [] if in_hours else ["outside calling hours now"]
     explanation = ", ".join([f"{label}: {value} cart", *details, f"abandoned {ago(age)}", *tail])
     return CartPriority(route=route, score=round(score, 2), reasons=tuple(reasons), explanation=explanation)

@@ -18,10 +18,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Count
 from django.utils import timezone
 
-from compliance.models import ContactAttempt
+from compliance.selectors_attempts import attempts_by_cart
 from core.db.locks import session_try_lock
 from recovery.models import Cart, Store
 from recovery.services.priority import cart_prioritize, cart_priority
@@ -54,10 +53,7 @@ def _open_batch(*, after_pk: int, size: int) -> tuple[list[Cart], dict[int, int]
         .defer("raw_payload").prefetch_related("line_items")[:size]
     )
     stores = Store.objects.select_related("priority_policy").in_bulk({cart.store_id for cart in carts})
-    attempts = dict(
-        ContactAttempt.objects.filter(cart_id__in=[cart.pk for cart in carts]).order_by()
-        .values_list("cart_id").annotate(count=Count("pk"))
-    )
+    attempts = attempts_by_cart([cart.pk for cart in carts])
     for cart in carts:
         cart.store = stores[cart.store_id]
     return carts, attempts

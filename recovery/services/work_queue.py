@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from recovery.models import Cart, CartEvent, Customer
+from recovery.services.attempts import MIN_RETRY_GAP
 from recovery.services.attribution import credit
 from recovery.services.sequence import sequence_resume
 
@@ -19,6 +20,20 @@ def cart_park(*, cart: Cart, until: datetime) -> Cart:
     cart.next_call_at = until
     cart.reserved_by, cart.reserved_until = None, None
     cart.save(update_fields=["next_call_at", "reserved_by", "reserved_until", "updated_at"])
+    return cart
+
+
+def cart_calls_hold(*, cart_id: int, until: datetime) -> Cart | None:
+    """A callback is booked for `until`: no automatic retry before it. The cadence's next call moves to an hour
+    after the callback (the callback itself is handed out by the queue when due, whatever `next_call_at` says, and
+    its dial plans the retries after it); a later planned call stays as it is. Returns the open cart, or None."""
+    cart = Cart.objects.select_for_update(of=("self",)).filter(pk=cart_id, status=Cart.Status.OPEN).first()
+    if cart is None:
+        return None
+    hold = until + MIN_RETRY_GAP
+    if cart.calls_ended_at is None and (cart.next_call_at is None or cart.next_call_at < hold):
+        cart.next_call_at = hold
+        cart.save(update_fields=["next_call_at", "updated_at"])
     return cart
 
 

@@ -121,7 +121,7 @@ def screens(world: dict[str, object]) -> list[Screen]:
         Screen("dashboards:dashboard", reverse("dashboards:dashboard"), "supervisor"),
         Screen("dashboards:live", reverse("dashboards:live"), "supervisor"),
         Screen("recovery:cart-list", reverse("recovery:cart-list"), "supervisor"),
-        Screen("recovery:cart-detail", reverse("recovery:cart-detail", args=[cart.pk]), "supervisor"),
+        Screen("carts:detail", reverse("carts:detail", args=[cart.pk]), "supervisor"),
         Screen("agents:team", reverse("agents:team"), "supervisor"),
         Screen("agents:script", reverse("agents:script"), "supervisor"),
         Screen("agents:script-edit", reverse("agents:script-edit", args=["value", point.pk]), "supervisor"),

@@ -7,13 +7,15 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
-from agents.services import call_retries_release, cart_release, next_cart
+from agents.services import call_retries_release, callback_schedule, cart_release, next_cart
 from compliance.models import DncList
 from compliance.services import contact_attempt_finish
 from recovery.models import Cart, PriorityPolicy, RecoveryMessage
 from recovery.models.priority import parse_retry_hours
+from recovery.services.attempts import MIN_RETRY_GAP
 from recovery.services.attempts import cart_contact_attempt_start as contact_attempt_start
 from recovery.services.call_cadence import AFTER_LAST_CALL_GRACE, carts_after_calls_close, carts_expire
 from recovery.services.priority import cart_prioritize
@@ -168,3 +170,32 @@ def test_a_store_cannot_plan_a_cadence_outside_the_rules(text, error):
 
 def test_a_store_may_plan_fewer_calls():
     assert parse_retry_hours("6, 50") == [6.0, 50.0]
+
+
+def test_a_booked_callback_holds_off_the_automatic_retries_until_after_it(cart):
+    # given: the first call at 10:00 in New York plans the next at 15:00 today
+    agent = UserFactory(username="maya")
+    cart = call(cart, agent, FIRST_CALL)
+    assert cart.next_call_at == FIRST_CALL + timedelta(hours=5)
+
+    # when: the customer asks to be called back tomorrow at 11:00 their time
+    with time_machine.travel(FIRST_CALL + timedelta(minutes=5), tick=False):
+        callback = callback_schedule(cart=cart, agent=agent, local_time=datetime(2026, 11, 19, 11, 0),  # noqa: DTZ001
+                                     customer_timezone="America/New_York")
+
+    # then: no automatic call before the callback; the callback itself is the next call
+    cart.refresh_from_db()
+    assert callback.due_at == datetime(2026, 11, 19, 16, 0, tzinfo=UTC)
+    assert cart.next_call_at == callback.due_at + MIN_RETRY_GAP
+    assert call_retries_release(now=FIRST_CALL + timedelta(hours=6)) == 0
+
+
+def test_a_callback_before_the_next_planned_call_leaves_the_plan_as_it_is(cart):
+    agent = UserFactory(username="maya")
+    cart = call(cart, agent, FIRST_CALL)
+    planned = cart.next_call_at  # 20:00 UTC, 15:00 in New York
+    with time_machine.travel(FIRST_CALL + timedelta(minutes=5), tick=False):
+        callback_schedule(cart=cart, agent=agent, local_time=datetime(2026, 11, 18, 11, 0),  # noqa: DTZ001
+                          customer_timezone="America/New_York")
+    cart.refresh_from_db()
+    assert cart.next_call_at == planned

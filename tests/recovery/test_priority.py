@@ -82,7 +82,7 @@ def test_prior_attempts_and_the_night_lower_the_score(shopify_store):
     at_night = cart_priority(cart, now=night, attempts=0)
 
     assert tried.score < base.score
-    assert "2 attempts so far" in tried.explanation
+    assert "2 contact attempts so far" in tried.explanation
     assert at_night.score < base.score
     assert "outside calling hours now" in at_night.explanation
 

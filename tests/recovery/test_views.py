@@ -83,6 +83,6 @@ def test_a_cart_shows_its_follow_up(client, supervisor_user, shopify_store):
 
     page = client.get(f"/carts/{cart.pk}/").content.decode()
 
-    assert "2 made · next not before" in page
+    assert "Next call</dt><dd>not before" in page
     assert "step 2 due" in page
-    assert "First message (1 hour)" in page and "Sent" in page
+    assert "<strong>Text</strong> First message (1 hour), sent" in page  # the history, as the console shows it
