@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.timezones.ViewerTimezoneMiddleware",
     "compliance.services.trail.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -65,6 +66,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "agents.context_processors.roles",
             ],
+            # Phones, money and times are written one way on every screen (core/templatetags/formats.py).
+            "builtins": ["core.templatetags.formats"],
         },
     },
 ]
