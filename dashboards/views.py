@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -72,7 +71,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "leaderboard": breakdowns.leaderboard(window, filters), "frictions": breakdowns.frictions(window, filters),
         "resolutions": breakdowns.resolutions(window, filters),
         "trend": breakdowns.daily_trend(Window.last(TREND_DAYS, now=now), filters), "trend_days": TREND_DAYS,
-        "freshness": selectors.rollups_freshness(now=now), "time_zone": settings.TIME_ZONE,
+        "freshness": selectors.rollups_freshness(now=now),
     }
     return render(request, "dashboards/dashboard.html", context)
 

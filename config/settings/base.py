@@ -100,6 +100,10 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# The currency of sums over several stores (the dashboards' values): the product adds amounts, it does not
+# convert them, so the stores reported together are expected to sell in it.
+REPORTING_CURRENCY = env_str("REPORTING_CURRENCY", "USD")
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"

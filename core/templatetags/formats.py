@@ -2,7 +2,8 @@
 
 - `{{ customer.phone|phone }}`: the national format of the number's country, its E.164 form on hover and when
   copied (`static/js/formats.js`); a number that does not parse is shown as it is.
-- `{{ cart.total_value|money:cart.currency }}`: symbol, grouping and the currency's decimals.
+- `{{ cart.total_value|money:cart.currency }}`: symbol, grouping and the currency's decimals; `{{ sum|money }}`
+  for a sum over stores, in the reporting currency.
 - `{{ moment|local_time }}`: in the viewer's zone with its abbreviation ("Dec 7, 14:03 PST");
   `{{ moment|local_time:zone_name }}` adds the customer's own time beside it, where what matters is when it is
   for them (callbacks, the live floor, the decision log). `{{ moment|customer_time:zone_name }}` is that alone.
@@ -13,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -37,7 +39,8 @@ def phone(value: object) -> SafeString | str:
 
 @register.filter
 def money(value: object, currency: str = "") -> str:
-    return money_text(value, currency)  # type: ignore[arg-type]
+    """Without a currency: a sum over stores, in `settings.REPORTING_CURRENCY`."""
+    return money_text(value, currency or settings.REPORTING_CURRENCY)  # type: ignore[arg-type]
 
 
 @register.filter
