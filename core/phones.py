@@ -57,6 +57,8 @@ def national_form(phone: object) -> tuple[str, str] | None:
     A number is shown in its own country's national format, as the people who call it write it; the E.164 form
     is what they copy and what the product stores.
     """
+    if isinstance(phone, phonenumbers.PhoneNumber):  # a phone field's value
+        phone = phonenumbers.format_number(phone, phonenumbers.PhoneNumberFormat.E164)
     text = str(phone or "").strip()
     number = valid_number(text, settings.PHONENUMBER_DEFAULT_REGION) if text else None
     if number is None:

@@ -6,7 +6,7 @@
   for a sum over stores, in the reporting currency.
 - `{{ moment|local_time }}`: in the viewer's zone with its abbreviation ("Dec 7, 14:03 PST");
   `{{ moment|local_time:zone_name }}` adds the customer's own time beside it, where what matters is when it is
-  for them (callbacks, the live floor, the decision log). `{{ moment|customer_time:zone_name }}` is that alone.
+  for them (callbacks, the live floor, the decision log); of a list of zones, the first. `{{ moment|customer_time:zone_name }}` is that alone.
 """
 
 from __future__ import annotations
@@ -43,8 +43,16 @@ def money(value: object, currency: str = "") -> str:
     return money_text(value, currency or settings.REPORTING_CURRENCY)  # type: ignore[arg-type]
 
 
+def _zone_name(zones: str | list[str] | tuple[str, ...] | None) -> str:
+    """A zone's name; of several (where a number's owner may be), the first."""
+    if isinstance(zones, list | tuple):
+        return str(zones[0]) if zones else ""
+    return zones or ""
+
+
 @register.filter
-def local_time(value: datetime | None, customer_zone: str = "") -> SafeString | str:
+def local_time(value: datetime | None, customer_zone: str | list[str] = "") -> SafeString | str:
+    customer_zone = _zone_name(customer_zone)
     if not isinstance(value, datetime):
         return "–" if value in (None, "") else str(value)
     now = timezone.now()
@@ -59,8 +67,9 @@ def local_time(value: datetime | None, customer_zone: str = "") -> SafeString | 
 
 
 @register.filter
-def customer_time(value: datetime | None, customer_zone: str) -> SafeString | str:
-    zone = zone_named(customer_zone or "")
+def customer_time(value: datetime | None, customer_zone: str | list[str]) -> SafeString | str:
+    customer_zone = _zone_name(customer_zone)
+    zone = zone_named(customer_zone)
     if not isinstance(value, datetime) or zone is None:
         return "–" if value in (None, "") else str(value)
     return format_html('<span class="customer-time muted" title="{}">{} in {}</span>', customer_zone,
