@@ -6,8 +6,9 @@
   // sign-in page sets it, so every screen after it shows times in the viewer's zone.
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const current = document.cookie.split("; ").find(function (pair) { return pair.startsWith("tz="); });
-  if (zone && (!current || decodeURIComponent(current.slice(3)) !== zone)) {
-    document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax" +
+  // IANA names ("America/Los_Angeles") hold only characters a cookie value may: written as they are.
+  if (zone && /^[A-Za-z0-9_+\/-]+$/.test(zone) && (!current || current.slice(3) !== zone)) {
+    document.cookie = "tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax" +
       (location.protocol === "https:" ? "; Secure" : "");
   }
 
