@@ -6,7 +6,7 @@ from compliance.models import AuditEvent, Channel
 class DecisionSearchForm(forms.Form):
     # A number as people write it ("(415) 555-0101") finds its stored E.164 form (selectors.decisions).
     q = forms.CharField(required=False, label="Number or email", max_length=100, widget=forms.TextInput(
-        attrs={"type": "search", "placeholder": "Number or email, e.g. (415) 555-2671"}))
+        attrs={"type": "search", "placeholder": "(415) 555-2671 or email"}))
     channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
     allowed = forms.ChoiceField(choices=[("", "Allowed or denied"), ("1", "Allowed"), ("0", "Denied")], required=False)
 

@@ -71,6 +71,7 @@ def copied(page, selector: str) -> str:
         document.getSelection().addRange(range);
         const event = new ClipboardEvent("copy", {clipboardData: new DataTransfer(), bubbles: true, cancelable: true});
         document.querySelector(selector).dispatchEvent(event);
+        document.getSelection().removeAllRanges();
         return event.clipboardData.getData("text/plain");
     }""", selector)
 
