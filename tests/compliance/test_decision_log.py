@@ -3,13 +3,15 @@ viewer's zone beside the recipient's, and a search that finds a number typed the
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from compliance.models import ContactDecision
+from compliance.models import AuditEvent, ContactDecision
 from compliance.models.choices import Channel, ConsentBasis
 from compliance.services import hours
 from compliance.services.gate.reasons import REASON_WORDS, reason_words
@@ -87,3 +89,17 @@ def test_the_log_finds_a_number_as_people_type_it(log, typed, found):
     shown = {decision.phone for decision in page.context["page"].object_list}
     assert shown == found
     assert "<html" not in page.content.decode()
+
+
+def test_the_csv_keeps_the_codes_in_one_column_and_the_words_in_another(log):
+    download = log.get("/compliance/decisions/", {"q": "(415) 555-0101", "format": "csv"})
+
+    rows = list(csv.DictReader(io.StringIO(download.content.decode())))
+    assert download["Content-Type"].startswith("text/csv")
+    assert [row["to"] for row in rows] == ["+14155550101"]
+    assert rows[0]["reasons"] == "dnc_national outside_calling_hours"
+    assert rows[0]["reasons in words"] == "On the national Do-Not-Call list; Outside calling hours"
+    assert rows[0]["basis"] == "ebr_inquiry"
+    assert rows[0]["basis in words"] == "Established business relationship (inquiry)"
+    assert rows[0]["at"] == "2026-12-07T22:03:09+00:00" and rows[0]["recipient time zones"] == "America/Los_Angeles"
+    assert AuditEvent.objects.filter(action="exported", summary="Downloaded contact decisions (1 rows)").exists()
