@@ -6,7 +6,8 @@
   for a sum over stores, in the reporting currency.
 - `{{ moment|local_time }}`: in the viewer's zone with its abbreviation ("Dec 7, 14:03 PST");
   `{{ moment|local_time:zone_name }}` adds the customer's own time beside it, where what matters is when it is
-  for them (callbacks, the live floor, the decision log); of a list of zones, the first. `{{ moment|customer_time:zone_name }}` is that alone.
+  for them (callbacks, the live floor, the decision log); of a list of zones, the first.
+  `{{ moment|customer_time:zone_name }}` is that alone.
 """
 
 from __future__ import annotations
