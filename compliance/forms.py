@@ -5,7 +5,9 @@ from core.forms import FilterBarForm
 
 
 class DecisionSearchForm(FilterBarForm):
-    q = forms.CharField(required=False, label="Number or email", max_length=100)
+    # A number as people write it ("(415) 555-0101") finds its stored E.164 form (selectors.decisions).
+    q = forms.CharField(required=False, label="Number or email", max_length=100, widget=forms.TextInput(
+        attrs={"type": "search", "placeholder": "(415) 555-2671 or email"}))
     channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
     allowed = forms.ChoiceField(choices=[("", "Allowed or denied"), ("1", "Allowed"), ("0", "Denied")], required=False)
 

@@ -22,7 +22,7 @@ from compliance.models import (
 from compliance.models.privacy import suppression_digest
 from core.db.prepared import PreparedStatement
 from core.db.rows import instance_from_row
-from core.phones import stored_form
+from core.phones import search_digits, stored_form
 
 
 def policy_for_store(store) -> CompliancePolicy:
@@ -279,10 +279,19 @@ def last_attempt_at(*, channel: str, phone: str = "", email: str = "") -> dateti
 
 
 def decisions(*, phone: str = "", channel: str = "", allowed: bool | None = None, store=None) -> QuerySet:
-    """The audit log, newest first, for supervisors' and admins' searches."""
+    """The audit log, newest first, for supervisors' and admins' searches.
+
+    `phone` is what the searcher typed: a number as people write it ("(415) 555-0101", "+44 20 7946 0958") finds
+    its E.164 form, a part of one typed so far ("415 555") the numbers holding those digits, anything else an
+    email containing it."""
     rows = ContactDecision.objects.select_related("store", "requested_by").order_by("-at", "-pk")
-    if phone:
-        rows = rows.filter(Q(phone__contains=phone) | Q(email__icontains=phone))
+    number = search_digits(phone) if phone else None
+    if number and number.startswith("+"):
+        rows = rows.filter(phone=number)
+    elif number:
+        rows = rows.filter(phone__contains=number)
+    elif phone:
+        rows = rows.filter(email__icontains=phone)
     if channel:
         rows = rows.filter(channel=channel)
     if allowed is not None:

@@ -15,6 +15,7 @@ from compliance.selectors_trail import audit_events
 from compliance.services.dnc import rejected_report_path
 from compliance.services.dnc_small import dnc_numbers_import
 from compliance.services.dnc_uploads import dnc_import_cancel, dnc_import_confirm, dnc_upload_queue
+from compliance.services.gate.reasons import reason_words
 from compliance.services.trail import audit_export
 from compliance.services.unsubscribe import unsubscribe_confirm, unsubscribe_target
 from core import access
@@ -26,9 +27,12 @@ from core.exceptions import ApplicationError
 
 @access.role_required(access.SUPERVISOR, access.ADMIN)
 def decision_list(request: HttpRequest) -> HttpResponse:
-    """Search the gate's audit log (read-only for everyone; a supervisor sees their team's stores' decisions)."""
+    """Search the gate's audit log (read-only for everyone; a supervisor sees their team's stores' decisions);
+    `?format=csv` downloads what the search found (and is itself recorded)."""
     form = DecisionSearchForm(request.GET or None)
     found = within_scope(selectors.decisions(**form.filters()), store_scope(request.user))
+    if request.GET.get("format") == "csv":
+        return _decisions_csv(request, found)
     page = Paginator(found, 50).get_page(request.GET.get("page"))
     partial = request.htmx and not request.htmx.boosted
     template = "compliance/_decision_table.html" if partial else "compliance/decision_list.html"
@@ -60,6 +64,26 @@ def _audit_csv(request: HttpRequest, events) -> HttpResponse:
                          event.summary, event.changes or "", event.ip or "", event.path])
         rows += 1
     audit_export(request, what="the audit trail", rows=rows)
+    return response
+
+
+def _decisions_csv(request: HttpRequest, decisions) -> HttpResponse:
+    """The decisions the search found; each code in its own column beside its words, so a spreadsheet filters on
+    the code and a person reads the words."""
+    response, writer = csv_response(f"contact-decisions-{timezone.now():%Y-%m-%d}.csv")
+    writer.writerow(["at", "asked by", "store", "channel", "to", "allowed", "reasons", "reasons in words", "why",
+                     "basis", "basis in words", "next allowed at", "recipient time zones", "lists consulted"])
+    rows = 0
+    for d in decisions[:AUDIT_CSV_LIMIT].iterator():
+        writer.writerow([
+            d.at.isoformat(), d.requester, d.store.name if d.store else "", d.channel, d.phone or d.email,
+            "yes" if d.allowed else "no", " ".join(d.reasons), "; ".join(reason_words(code) for code in d.reasons),
+            " ".join(d.explanations), d.basis, reason_words(d.basis),
+            d.next_allowed_at.isoformat() if d.next_allowed_at else "", " ".join(d.recipient_timezones),
+            ", ".join(f"{name} v{version}" for name, version in d.list_versions.items()),
+        ])
+        rows += 1
+    audit_export(request, what="contact decisions", rows=rows)
     return response
 
 

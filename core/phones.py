@@ -48,3 +48,35 @@ def stored_form(phone: str, region: str | None) -> str:
     `get_prep_value` does, without parsing the same number again)."""
     number = valid_number(phone, region) if phone else None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if number else phone
+
+
+def national_form(phone: object) -> tuple[str, str] | None:
+    """(national format, E.164) of a stored number, for showing it: "(415) 555-0101" and "+14155550101";
+    "020 7946 0958" and "+442079460958". None when it is not a valid number (the caller shows it as it is).
+
+    A number is shown in its own country's national format, as the people who call it write it; the E.164 form
+    is what they copy and what the product stores.
+    """
+    if isinstance(phone, phonenumbers.PhoneNumber):  # a phone field's value
+        phone = phonenumbers.format_number(phone, phonenumbers.PhoneNumberFormat.E164)
+    text = str(phone or "").strip()
+    number = valid_number(text, settings.PHONENUMBER_DEFAULT_REGION) if text else None
+    if number is None:
+        return None
+    return (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL),
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def search_digits(typed: str) -> str | None:
+    """What a phone search looks for in stored E.164 numbers, from a number as people type it: the full E.164 when
+    it is a whole valid number ("(415) 555-0101" in the default region), else its digits ("555-01" -> "55501"),
+    which a partial number typed so far shares with the stored form. None when it has no digits or has letters
+    or an "@" (an email or a name, not a number)."""
+    text = typed.strip()
+    if not text or "@" in text or any(char.isalpha() for char in text):
+        return None
+    whole = phone_to_e164(text)
+    if whole:
+        return whole
+    digits = "".join(char for char in text if char.isdigit())
+    return digits or None

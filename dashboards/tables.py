@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
+
+from core.money import money_text
 from dashboards.metrics import Filters, Window, WindowMetrics, load_facts, window_metrics
 
 WINDOWS = (30, 60, 90)
@@ -117,7 +120,7 @@ def show(value, kind: str) -> str:
     if kind == "share":
         return f"{float(value) * 100:.1f}%"
     if kind == "money":
-        return f"${Decimal(str(value)).quantize(Decimal('0.01')):,}"
+        return money_text(value, settings.REPORTING_CURRENCY)
     if kind == "minutes":
         return f"{float(value):.1f} min"
     if kind == "count":

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -33,7 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "days": HOME_DAYS, "figures": window_metrics(window, filters).values, "now": selectors.carts_now(scope=scope),
         "waiting": selectors.waiting_past_rule(now=now, scope=scope),
-        "freshness": selectors.rollups_freshness(now=now), "time_zone": settings.TIME_ZONE,
+        "freshness": selectors.rollups_freshness(now=now),
         "funnel": breakdowns.script_funnel(window, filters),
         "recent_carts": recent_carts(limit=15, scope=scope) if supervises
         else recent_carts_worked_by(request.user, limit=15),
@@ -87,7 +86,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "resolutions": breakdowns.resolutions(window, filters),
         "trend": TREND[by](Window.last(TREND_DAYS[by], now=now), filters), "trend_days": TREND_DAYS[by],
         "trend_by": by, "trend_links": _trend_links(request),
-        "freshness": selectors.rollups_freshness(now=now), "time_zone": settings.TIME_ZONE,
+        "freshness": selectors.rollups_freshness(now=now),
     }
     return render(request, "dashboards/dashboard.html", context)
 

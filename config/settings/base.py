@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.timezones.ViewerTimezoneMiddleware",
     "compliance.services.trail.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -65,6 +66,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "agents.context_processors.roles",
             ],
+            # Phones, money and times are written one way on every screen (core/templatetags/formats.py).
+            "builtins": ["core.templatetags.formats"],
         },
     },
 ]
@@ -96,6 +99,10 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# The currency of sums over several stores (the dashboards' values): the product adds amounts, it does not
+# convert them, so the stores reported together are expected to sell in it.
+REPORTING_CURRENCY = env_str("REPORTING_CURRENCY", "USD")
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -1,12 +1,12 @@
-"""An amount as the product shows it to agents and customers: in the score's explanation, the call script and the
-messages."""
+"""An amount as the product says it to customers: in the score's explanation, the call script and the messages
+(a whole amount without its decimals, "$24"). Screens use the same formatting with the decimals (`core.money`)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from core.money import money_text
+
 
 def money(amount: Decimal, currency: str) -> str:
-    whole = amount == amount.to_integral_value()
-    text = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
-    return f"${text}" if currency == "USD" else f"{text} {currency}"
+    return money_text(amount, currency, drop_zero_cents=True)

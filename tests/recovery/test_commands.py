@@ -46,3 +46,17 @@ def test_demo_login_works(client):
     # Through the sign-in form, as a person does (the lockout's backend needs the request).
     assert client.post("/login/", {"username": "supervisor", "password": "demo-supervisor"}).status_code == 302
     assert client.get("/carts/").status_code == 200
+
+
+def test_the_demo_stores_are_named_as_customers_know_them_not_by_their_platform():
+    # given a demo store seeded before, under a name that says its platform
+    Store.objects.create(shop_domain=DEMO_SHOP_DOMAIN, name="Demo E-Bikes (Shopify)", platform="shopify")
+
+    # when the demo is seeded
+    call_command("seed_demo", verbosity=0)
+
+    # then the script will say the store's name, and no store's name says its platform
+    assert Store.objects.get(shop_domain=DEMO_SHOP_DOMAIN).name == "Demo E-Bikes"
+    for store in Store.objects.all():
+        assert store.get_platform_display().split(" ")[0] not in store.name
+        assert "(" not in store.name

@@ -36,6 +36,10 @@ DEMO_CUSTOM_DOMAIN = "api.outdoor-outfitters.example.com"
 # B105: demo data, documented in the README.
 DEMO_API_TOKEN = "crs_demo_custom_store_token_for_development_only"  # nosec B105
 CART_COUNT = 320
+# A store's name is what agents say aloud ("this is Maya from Demo E-Bikes"), so it names the shop, never its
+# platform; the platform is a field of its own. The names the demo stores had before, and theirs now:
+PLATFORM_NAMED = {"Demo E-Bikes (Shopify)": "Demo E-Bikes", "Coffee Gear Co. (WooCommerce)": "Coffee Gear Co.",
+                  "Outdoor Outfitters (REST API)": "Outdoor Outfitters"}
 
 TEAM = [
     ("agent1", "Maya", "Lopez", AGENT, "demo-agent-1"),
@@ -150,20 +154,24 @@ class Command(BaseCommand):
     def _stores(self) -> list[Store]:
         shopify, _ = Store.objects.get_or_create(
             shop_domain=DEMO_SHOP_DOMAIN,
-            defaults={"name": "Demo E-Bikes (Shopify)", "platform": Platform.SHOPIFY, "currency": "USD",
+            defaults={"name": "Demo E-Bikes", "platform": Platform.SHOPIFY, "currency": "USD",
                       "timezone": "America/New_York"},
         )
         woo, _ = Store.objects.get_or_create(
             shop_domain=DEMO_WOO_DOMAIN,
-            defaults={"name": "Coffee Gear Co. (WooCommerce)", "platform": Platform.WOOCOMMERCE, "currency": "USD",
+            defaults={"name": "Coffee Gear Co.", "platform": Platform.WOOCOMMERCE, "currency": "USD",
                       "timezone": "America/Chicago", "webhook_secret": DEMO_WOO_SECRET},
         )
         custom, _ = Store.objects.get_or_create(
             shop_domain=DEMO_CUSTOM_DOMAIN,
-            defaults={"name": "Outdoor Outfitters (REST API)", "platform": Platform.CUSTOM, "currency": "USD",
+            defaults={"name": "Outdoor Outfitters", "platform": Platform.CUSTOM, "currency": "USD",
                       "timezone": "America/Denver", "api_token_hash": hash_api_token(DEMO_API_TOKEN),
                       "api_token_prefix": DEMO_API_TOKEN[:12]},
         )
+        for store in (shopify, woo, custom):
+            if store.name in PLATFORM_NAMED:  # seeded before the names lost their platform
+                store.name = PLATFORM_NAMED[store.name]
+                store.save(update_fields=["name"])
         return [shopify, woo, custom]
 
     def _team(self) -> None:
