@@ -86,6 +86,7 @@ class HistoryEntry:
     kind: str
     text: str
     detail: str = ""  # a second line: a call's step times
+    warning: str = ""  # what went wrong, flagged (a recovery link dropped as unsafe)
 
 
 # Agents' part of a cart's history (rows as (at, source, id, data), as each owner gives its part): the calls with
@@ -167,8 +168,8 @@ def _other_entry(at: datetime, source: str, data: dict) -> HistoryEntry:
                                             f"{status.lower()}")
     if source == "refusal":
         return HistoryEntry(at, *refusal_history_text(data))
-    if source == "event":
-        return HistoryEntry(at, *event_history_text(data))
+    if source == "event":  # its note (why a link was dropped, say) is flagged, not buried in the sentence
+        return HistoryEntry(at, *event_history_text({**data, "note": ""}), warning=str(data.get("note") or ""))
     return HistoryEntry(at, *attempt_history_text(data))
 
 

@@ -19,7 +19,13 @@
       // "Continue" is the button each step marks as such (on step 5: to the wrap-up), never the first button
       // found: a key never sends the customer anything the agent did not choose.
       const button = document.querySelector("#step [data-continue]:not([data-outbound])");
-      if (button && !button.disabled) { event.preventDefault(); button.click(); }  // a click: name and value go too
+      if (button && !button.disabled) {
+        event.preventDefault();
+        // A step swapped in a moment ago may not be wired up by htmx yet: a click then would post the form as a
+        // plain page (the console reloaded mid-call). Processing it first is harmless when it is done already.
+        if (window.htmx && button.form) window.htmx.process(button.form);
+        button.click();  // a click: the button's name and value go too
+      }
       return;
     }
     if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;

@@ -338,6 +338,8 @@ def test_an_agents_hour_ten_carts_every_outcome_no_reload(console, agent, hour, 
     me.not_reloaded(juno)
     page.click("#wrap-up-home")
     page.wait_for_url("**/agent/")
+    assert page.locator("#agent-status").inner_text() == "Away"  # "Save and stop": not flagged idle
+    page.click("#status-available")
     page.click("#next-cart")
     page.wait_for_selector("text=No cart may be called right now")
     me.shot("home_nothing_handed_back")

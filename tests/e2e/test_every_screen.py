@@ -46,7 +46,10 @@ NOT_SCREENS = {
     "console:step": "POST only", "console:back": "POST only", "console:dial": "POST only",
     "console:hang-up": "POST only", "console:line": "an htmx fragment polled by the call page",
     "console:send-link": "POST only", "console:invoice": "POST only", "console:paid": "POST only",
-    "console:callback": "POST only", "console:pass": "POST only",
+    "console:callback": "POST only", "console:pass": "POST only", "console:end": "POST only",
+    "console:notices": "an htmx fragment polled by the console", "console:notice-dismiss": "POST only",
+    "agents:script-line-preview": "an htmx fragment of the line editor",
+    "dashboards:live-hand": "POST only", "dashboards:live-notice": "POST only",
 }
 # Django's admin has a URL per model and action (its index stands for its screens); the REST API answers JSON.
 NAMESPACES_NOT_WALKED = {"admin", "api"}
@@ -125,6 +128,7 @@ def screens(world: dict[str, object]) -> list[Screen]:
         Screen("agents:team", reverse("agents:team"), "supervisor"),
         Screen("agents:script", reverse("agents:script"), "supervisor"),
         Screen("agents:script-edit", reverse("agents:script-edit", args=["value", point.pk]), "supervisor"),
+        Screen("agents:script-line", reverse("agents:script-line", args=[cart.store_id, "opening"]), "supervisor"),
         Screen("compliance:decision-list", reverse("compliance:decision-list"), "supervisor"),
         Screen("api-docs", reverse("api-docs"), "supervisor"),
         Screen("api-redoc", reverse("api-redoc"), "supervisor"),
