@@ -13,8 +13,8 @@ AXE_CORE_VERSION := 4.14.1
 
 .PHONY: run test install install-dev vendor bench bench-queue bench-console bench-dashboards bench-soak lint e2e-browser clean
 
-# Installs say one line each; pip shows only errors (no progress, no version or root-user notices).
-PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore
+# Installs say one line each; pip shows only errors (`--quiet` twice: no progress, warnings or notices).
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --quiet --disable-pip-version-check --root-user-action=ignore
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'

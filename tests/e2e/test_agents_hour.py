@@ -23,21 +23,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from agents.models import AgentProfile, Call, Callback
+from agents.models import Call, Callback
 from compliance.models import DncList, OptOut
 from compliance.services import check_contact
-from core.access import AGENT
 from dashboards.breakdowns import leaderboard
 from dashboards.metrics import Window
 from dashboards.rollups import rollups_refresh
 from recovery.models import Cart, CartLineItem
+from tests.e2e.console_helpers import PASSWORD
 from tests.e2e.helpers import line_event
-from tests.factories import CartFactory, CustomerFactory, UserFactory
+from tests.factories import CartFactory, CustomerFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 VIEWPORT = {"width": 1366, "height": 768}
-PASSWORD = "hour-e2e-pw"
 AUTH_TOKEN = "hour-e2e-twilio-auth-token"
 CALL_PAGE = re.compile(r"/agent/calls/(\d+)/$")
 NEW_YORK = "America/New_York"
@@ -67,15 +66,6 @@ def hour(db, still_calling_hours_clock, shopify_store):
         assert decision.allowed, decision.explanations
         carts[first_name] = cart
     return carts
-
-
-@pytest.fixture
-def agent(db):
-    user = UserFactory(username="maya", first_name="Maya", last_name="Ortiz", role=AGENT)
-    user.set_password(PASSWORD)
-    user.save()
-    AgentProfile.objects.create(user=user)
-    return user
 
 
 @pytest.fixture
