@@ -60,8 +60,13 @@ def check(text: str) -> str:
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:
-    """`text` with each placeholder replaced by its value, as plain text (checked lines only)."""
-    return _BRACED.sub(lambda match: values[match.group(1)], text)
+    """`text` with each placeholder replaced by its value, as plain text (checked lines only). A value that ends a
+    sentence itself ("Coffee Gear Co.") takes the line's own full stop after it, so it is not said twice."""
+    def value(match: re.Match[str]) -> str:
+        said = values[match.group(1)]
+        return said[:-1] if said.endswith(".") and text[match.end():match.end() + 1] == "." else said
+
+    return _BRACED.sub(value, text)
 
 
 def say(own: str | None, line: str, values: Mapping[str, str]) -> str:

@@ -31,6 +31,13 @@ def test_a_line_with_known_placeholders_is_filled_in():
     assert script_lines.fill(text, VALUES) == "Hi Jane, Maya at North Bikes: Trail Runner GTX, $640."
 
 
+def test_a_store_name_ending_in_a_full_stop_is_not_followed_by_another():
+    values = {**VALUES, "store_name": "Coffee Gear Co."}
+    assert script_lines.fill("This is Maya from {store_name}. Do you have a minute?", values) == (
+        "This is Maya from Coffee Gear Co. Do you have a minute?")
+    assert script_lines.fill("Thanks from {store_name}, bye", values) == "Thanks from Coffee Gear Co., bye"
+
+
 @pytest.mark.parametrize(("text", "refusal"), [
     ("Hi {first_name}!", "Unknown placeholder {first_name}: use only {customer_first_name}, {store_name}"),
     ("Hi {customer.first_name} {x} {x}", "Unknown placeholder {customer.first_name}, {x}: use only"),
