@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from functools import lru_cache
 from urllib.parse import unquote
 
@@ -56,7 +56,7 @@ def place_name(zone_name: str) -> str:
     return zone_name.rsplit("/", 1)[-1].replace("_", " ")
 
 
-def short_when(moment: datetime, zone: zoneinfo.ZoneInfo | timezone.tzinfo, *, now: datetime) -> str:
+def short_when(moment: datetime, zone: tzinfo, *, now: datetime) -> str:
     """"Dec 7, 14:03 PST" in `zone`; with the year when it is not this year's."""
     local = moment.astimezone(zone)
     day = f"{local:%b} {local.day}" + (f" {local.year}" if local.year != now.astimezone(zone).year else "")
