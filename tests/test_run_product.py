@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -107,18 +108,33 @@ def test_run_product_serves_processes_with_a_real_worker_and_stops_cleanly(tmp_p
     port = free_port()
     product = subprocess.Popen([sys.executable, "manage.py", "run_product", f"--port={port}"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []  # read as it comes, so the test can wait for the banner before stopping the product
+
+    def read() -> None:
+        for line in product.stdout:
+            lines.append(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+
+    def stop() -> str:
+        product.send_signal(signal.SIGINT)
+        product.wait(timeout=60)
+        reader.join(timeout=10)
+        return "".join(lines)
+
     try:
         ready = wait_for(lambda: healthy(port) or product.poll() is not None, timeout=240, what="/healthz")
         assert ready and product.poll() is None, "run_product exited before it was ready"
         assert post_webhook(port) == 200
         status = wait_for(lambda: delivery_status(data_dir), timeout=60, what="the worker to process the delivery")
         assert status == "processed"
+        # the banner comes once every service answers (the workers a ping), which may be after the web server
+        wait_for(lambda: "".join(lines).count(BANNER_RULE) >= 2, timeout=180, what="the banner")
     except AssertionError as failure:
-        product.send_signal(signal.SIGINT)
-        output, _ = product.communicate(timeout=60)
+        output = stop()
         raise AssertionError(f"{failure}\n--- run_product output ---\n{output[-5000:]}") from None
-    product.send_signal(signal.SIGINT)
-    output, _ = product.communicate(timeout=60)
+    output = stop()
 
     assert product.returncode == 0, output
     assert_one_banner_after_the_start_up_lines(output)

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='call',
             name='pass_reason',
-            field=models.CharField(blank=True, choices=[('already_ordered', 'Already ordered'), ('test_or_duplicate', 'Test or duplicate cart'), ('known_contact', 'I know this customer (conflict of interest)'), ('language', "I don't speak the customer's language"), ('other', 'Other (note why)')], max_length=20),
+            field=models.CharField(blank=True, choices=[('already_ordered', 'Already ordered'), ('test_or_duplicate', 'Test or duplicate cart'), ('known_contact', 'I know this customer (conflict of interest)'), ('language', "I don't speak the customer's language"), ('other', 'Other (note why)')], max_length=20, db_default=''),
         ),
         migrations.AddField(
             model_name='call',

@@ -17,12 +17,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='agentprofile',
             name='away_reason',
-            field=models.CharField(blank=True, choices=[('break', 'Break'), ('lunch', 'Lunch'), ('training', 'Training'), ('meeting', 'Meeting'), ('other', 'Other')], help_text='While away: why (blank: signed out, or stopped after a call)', max_length=20),
+            field=models.CharField(blank=True, choices=[('break', 'Break'), ('lunch', 'Lunch'), ('training', 'Training'), ('meeting', 'Meeting'), ('other', 'Other')], help_text='While away: why (blank: signed out, or stopped after a call)', max_length=20, db_default=''),
         ),
         migrations.AddField(
             model_name='agentstatuschange',
             name='away_reason',
-            field=models.CharField(blank=True, choices=[('break', 'Break'), ('lunch', 'Lunch'), ('training', 'Training'), ('meeting', 'Meeting'), ('other', 'Other')], max_length=20),
+            field=models.CharField(blank=True, choices=[('break', 'Break'), ('lunch', 'Lunch'), ('training', 'Training'), ('meeting', 'Meeting'), ('other', 'Other')], max_length=20, db_default=''),
         ),
         migrations.CreateModel(
             name='AgentNotice',

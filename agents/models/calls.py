@@ -130,7 +130,7 @@ class Call(models.Model):
     wrapped_up_at = models.DateTimeField(null=True, blank=True)
     ended_at_step = models.PositiveSmallIntegerField(choices=Step.choices, null=True, blank=True,
                                                      help_text="The script step at which the call ended")
-    pass_reason = models.CharField(max_length=20, choices=PassReason.choices, blank=True)
+    pass_reason = models.CharField(max_length=20, choices=PassReason.choices, blank=True, db_default="")
     # Handle time, kept per call: talk (answer to the line's end) and after-call work (the line's end, or the
     # wrap-up's start if later, to the wrap-up saved).
     talk_seconds = models.PositiveIntegerField(null=True, blank=True)

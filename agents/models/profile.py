@@ -37,7 +37,7 @@ class AgentProfile(models.Model):
     is_available = models.BooleanField(default=True, help_text="Off (away): their callbacks go to the team")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AVAILABLE)
     status_since = models.DateTimeField(null=True, blank=True)
-    away_reason = models.CharField(max_length=20, choices=AwayReason.choices, blank=True,
+    away_reason = models.CharField(max_length=20, choices=AwayReason.choices, blank=True, db_default="",
                                    help_text="While away: why (blank: signed out, or stopped after a call)")
     max_attempts_per_hour = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Workload guardrail; blank: no limit"
@@ -86,7 +86,7 @@ class AgentStatusChange(models.Model):
 
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="status_changes")
     status = models.CharField(max_length=20, choices=AgentProfile.Status.choices)
-    away_reason = models.CharField(max_length=20, choices=AwayReason.choices, blank=True)
+    away_reason = models.CharField(max_length=20, choices=AwayReason.choices, blank=True, db_default="")
     at = models.DateTimeField()
 
     class Meta:

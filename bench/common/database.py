@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from urllib.parse import urlsplit, urlunsplit
 
 from bench.common import BENCH_SHOP_DOMAIN, BENCH_WEBHOOK_SECRET
@@ -47,8 +48,13 @@ def bench_database_url(embedded_url: str) -> str:
     return urlunsplit(urlsplit(embedded_url)._replace(path=f"/{BENCH_DATABASE}"))
 
 
+# Tables with rows of one store and rows of every store (store_id NULL); a reset keeps the latter.
+SHARED_ROWS = ("agents_frictionreason", "agents_valuepoint")
+
+
 def prepare() -> None:
     """Migrate the bench database, empty it, and create the bench store."""
+    from django.apps import apps as django_apps
     from django.core.management import call_command
     from django.db import connection
 
@@ -59,6 +65,9 @@ def prepare() -> None:
     with connection.cursor() as cursor:
         cursor.execute(CREATE_TABLE_SQL)
     reset()
+    # The shared friction reasons and value points as the migration seeds them (get-or-create), in case a reset
+    # that did not keep them emptied this scratch database before.
+    import_module("agents.migrations.0006_friction_taxonomy").seed(django_apps, None)
     Store.objects.create(
         name="Bench store", platform=Platform.SHOPIFY, shop_domain=BENCH_SHOP_DOMAIN,
         webhook_secret=BENCH_WEBHOOK_SECRET, currency="USD",
@@ -71,9 +80,19 @@ def reset() -> None:
 
     TRUNCATE, not DELETE: it follows foreign keys whatever models are added later, and it is
     not refused by the append-only triggers on audit tables (they guard rows, not the scratch
-    database as a whole).
+    database as a whole). A TRUNCATE ... CASCADE empties a referencing table whole, so the rows that
+    belong to no store (the shared friction reasons and value points the migrations seed) are kept
+    aside and put back.
     """
-    _truncate("recovery_store")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in SHARED_ROWS:
+            cursor.execute(f"CREATE TEMP TABLE kept_{table} AS SELECT * FROM {table} WHERE store_id IS NULL")
+        _truncate("recovery_store")
+        for table in SHARED_ROWS:
+            cursor.execute(f"INSERT INTO {table} SELECT * FROM kept_{table}")
+            cursor.execute(f"DROP TABLE kept_{table}")
 
 
 def clear_measurements() -> None:
