@@ -46,6 +46,13 @@ def sign_in(browser, live_server, username: str):
     return page
 
 
+def choose(select, value: str) -> None:
+    """Pick an agent as a person does: the list has the focus while they choose, which holds the panel's refresh
+    (static/js/live.js) until they are done, so the choice is not wiped before the click."""
+    select.focus()
+    select.select_option(value)
+
+
 def act(page, button) -> None:
     """Click an alert's button, the last answer cleared first so the next one read is this click's."""
     page.evaluate("document.getElementById('live-result').replaceChildren()")
@@ -112,7 +119,7 @@ def test_a_supervisor_acts_on_the_floors_alerts(browser, live_server, calling_ho
     floor.reload()
     hand_first = floor.locator(f"#alert-five_minute_rule-{first.pk}")
     hand_first.locator("select[name=agent]").focus()  # the floor waits while the supervisor is choosing
-    hand_first.locator("select[name=agent]").select_option(str(maya.pk))
+    choose(hand_first.locator("select[name=agent]"), str(maya.pk))
     agent.click("#away-lunch")
     agent.wait_for_selector("#agent-status:has-text('Away (lunch)')")
     act(floor, hand_first.locator("button:has-text('Hand over')"))
@@ -125,7 +132,7 @@ def test_a_supervisor_acts_on_the_floors_alerts(browser, live_server, calling_ho
     agent.wait_for_selector("#agent-status:has-text('Available')")
     floor.reload()
     hand_first = floor.locator(f"#alert-five_minute_rule-{first.pk}")
-    hand_first.locator("select[name=agent]").select_option(str(maya.pk))
+    choose(hand_first.locator("select[name=agent]"), str(maya.pk))
     act(floor, hand_first.locator("button:has-text('Hand over')"))
     assert f"Cart {first.pk} handed to Maya" in done(floor)
     assert "held by Maya" in floor.locator(f"#alert-five_minute_rule-{first.pk}").inner_text()
@@ -135,12 +142,12 @@ def test_a_supervisor_acts_on_the_floors_alerts(browser, live_server, calling_ho
 
     # a second cart for her is refused: she holds one already
     hand_listed = floor.locator(f"#alert-five_minute_rule-{listed.pk}")
-    hand_listed.locator("select[name=agent]").select_option(str(maya.pk))
+    choose(hand_listed.locator("select[name=agent]"), str(maya.pk))
     act(floor, hand_listed.locator("button:has-text('Hand over')"))
     assert "Maya already holds a cart" in refusal(floor)
 
     # and the gate refuses the listed customer, whoever would call
-    floor.locator(f"#alert-five_minute_rule-{listed.pk} select[name=agent]").select_option(str(sam.pk))
+    choose(floor.locator(f"#alert-five_minute_rule-{listed.pk} select[name=agent]"), str(sam.pk))
     act(floor, floor.locator(f"#alert-five_minute_rule-{listed.pk} button:has-text('Hand over')"))
     assert "The compliance gate does not allow calling this customer now" in refusal(floor)
     floor.screenshot(path=folder / "07_floor_refused_gate.png", full_page=True)
